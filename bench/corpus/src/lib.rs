@@ -1,0 +1,1 @@
+//! Trivial library: the benchmark corpus is the vendored dependencies.

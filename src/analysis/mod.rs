@@ -1,0 +1,48 @@
+//! Per-file analysis: parse, walk once, return plain data. Runs on a worker thread; no
+//! span or syntax tree outlives `analyze`.
+
+pub mod attrs;
+pub mod bindings;
+pub mod walker;
+
+use crate::diagnostic::Diagnostic;
+use walker::{FileContext, ItemExtent, ModDecl, Walker};
+
+/// Everything the driver needs from one file.
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    pub diagnostics: Vec<Diagnostic>,
+    pub mod_decls: Vec<ModDecl>,
+    pub item_extents: Vec<ItemExtent>,
+    pub parsed: bool,
+}
+
+/// Parse and lint one file's text. `module_path` is the file's module (`crate::net::tcp`).
+pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
+    let result = match syn::parse_file(cx.text) {
+        Err(error) => FileAnalysis {
+            diagnostics: vec![crate::rules::syntax_error(cx.file, &error)],
+            ..FileAnalysis::default()
+        },
+        Ok(file) => {
+            if !cx.include_tests && attrs::is_test_only(&file.attrs) {
+                FileAnalysis {
+                    parsed: true,
+                    ..FileAnalysis::default()
+                }
+            } else {
+                let mut walker = Walker::new(cx);
+                walker.walk_file(&file, module_path);
+                FileAnalysis {
+                    diagnostics: walker.diagnostics,
+                    mod_decls: walker.mod_decls,
+                    item_extents: walker.item_extents,
+                    parsed: true,
+                }
+            }
+        }
+    };
+    // Spans are plain data now; free this thread's source map so memory stays flat.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}

@@ -1,0 +1,745 @@
+//! The one walk over a file. It tracks the semantic state every rule needs — names in scope,
+//! local bindings and their types, whether code runs on the async executor — and hands each
+//! call to the rules (ruff's `Checker`, rust-analyzer's inline-fixture spirit).
+
+use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
+use super::bindings::{bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv};
+use crate::catalog::{Catalog, Runtime};
+use crate::diagnostic::Diagnostic;
+use crate::resolve::{Resolver, Scope};
+use crate::rules;
+use crate::source::Location;
+use proc_macro2::Span;
+use std::collections::HashSet;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Item, Stmt, Token};
+
+/// What the walk needs to know about the file being linted.
+pub struct FileContext<'a> {
+    /// The file's path as shown in findings.
+    pub file: &'a str,
+    pub text: &'a str,
+    pub runtime: Runtime,
+    pub catalog: &'a Catalog,
+    pub include_tests: bool,
+}
+
+/// Where code runs.
+#[derive(Debug, Clone)]
+pub enum Exec {
+    /// Plain synchronous code (a `fn` body).
+    Sync,
+    /// On the async executor: an `async fn`, block or closure, whose header is `header`.
+    Async { header: Location, what: &'static str },
+    /// Inside a closure handed to an insulating wrapper (`spawn_blocking`, `thread::spawn`).
+    Insulated,
+}
+
+#[derive(Debug, Clone)]
+struct ExecFrame {
+    exec: Exec,
+    /// Reached through a non-async closure (so `.await` cannot be written here).
+    in_sync_closure: bool,
+}
+
+/// A `mod name;` declaration whose file the driver should lint next.
+#[derive(Debug, Clone)]
+pub struct ModDecl {
+    pub name: String,
+    pub path_attribute: Option<String>,
+    /// Names of the inline modules enclosing the declaration (`mod a { mod b; }` → ["a"]).
+    pub inline_parents: Vec<String>,
+    pub module_path: String,
+}
+
+/// A suppression range from an item's attributes or the item's extent.
+#[derive(Debug, Clone)]
+pub struct ItemExtent {
+    pub first_line: usize,
+    pub last_line: usize,
+    pub allowed_rules: Vec<String>,
+}
+
+/// A call that a rule may report: where it is and what its text looks like.
+pub struct CallSite {
+    /// The primary location: the callee path, or the method name.
+    pub primary: Location,
+    /// The whole call expression (for suggestions that rewrite it).
+    pub whole: Location,
+    /// The source text of the receiver (method calls only).
+    pub receiver_text: Option<String>,
+    /// The source text between the parentheses.
+    pub args_text: String,
+    pub arg_count: usize,
+    /// The single argument is a simple expression that `.await` can follow directly.
+    pub arg_is_postfix_safe: bool,
+}
+
+pub struct Walker<'a> {
+    pub cx: &'a FileContext<'a>,
+    resolver: Resolver,
+    bindings: Bindings,
+    struct_fields: StructFields,
+    self_types: Vec<Option<String>>,
+    exec: Vec<ExecFrame>,
+    /// Names of local closures later passed to an insulating wrapper, per async body.
+    insulated_names: Vec<HashSet<String>>,
+    /// Address of the closure expression about to be visited as insulated.
+    insulated_closure: usize,
+    /// Address of the call expression whose result is directly `.await`ed.
+    awaited_call: usize,
+    inline_mods: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub mod_decls: Vec<ModDecl>,
+    pub item_extents: Vec<ItemExtent>,
+}
+
+fn addr<T>(value: &T) -> usize {
+    value as *const T as usize
+}
+
+fn line_of(span: Span) -> usize {
+    span.start().line
+}
+
+/// Whether `expr.await` parses as intended without parentheses.
+fn is_postfix_safe(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::Path(_)
+            | Expr::Call(_)
+            | Expr::MethodCall(_)
+            | Expr::Field(_)
+            | Expr::Paren(_)
+            | Expr::Async(_)
+            | Expr::Block(_)
+            | Expr::Macro(_)
+            | Expr::Index(_)
+            | Expr::Try(_)
+            | Expr::Await(_)
+    )
+}
+
+/// The closure inside `move || …` possibly wrapped in parentheses.
+fn as_sync_closure(expr: &Expr) -> Option<&syn::ExprClosure> {
+    match expr {
+        Expr::Closure(closure) if closure.asyncness.is_none() => Some(closure),
+        Expr::Paren(paren) => as_sync_closure(&paren.expr),
+        _ => None,
+    }
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(cx: &'a FileContext<'a>) -> Walker<'a> {
+        Walker {
+            cx,
+            resolver: Resolver::default(),
+            bindings: Bindings::default(),
+            struct_fields: StructFields::new(),
+            self_types: Vec::new(),
+            exec: vec![ExecFrame {
+                exec: Exec::Sync,
+                in_sync_closure: false,
+            }],
+            insulated_names: Vec::new(),
+            insulated_closure: 0,
+            awaited_call: 0,
+            inline_mods: Vec::new(),
+            diagnostics: Vec::new(),
+            mod_decls: Vec::new(),
+            item_extents: Vec::new(),
+        }
+    }
+
+    pub fn walk_file(&mut self, file: &syn::File, module_path: &str) {
+        self.enter_module(&file.items, module_path.to_string());
+        for item in &file.items {
+            self.visit_item(item);
+        }
+        self.resolver.exit_module();
+    }
+
+    fn enter_module(&mut self, items: &[Item], module_path: String) {
+        let scope = Scope::of_items(items, &module_path);
+        self.resolver.enter_module(module_path, scope);
+        self.collect_struct_fields(items);
+    }
+
+    fn collect_struct_fields(&mut self, items: &[Item]) {
+        for item in items {
+            let Item::Struct(item_struct) = item else {
+                continue;
+            };
+            let mut fields = std::collections::HashMap::new();
+            for field in &item_struct.fields {
+                if let Some(ident) = &field.ident {
+                    if let Some(ty) = resolve_type(&field.ty, &self.resolver, self.cx.catalog) {
+                        fields.insert(ident.to_string(), ty);
+                    }
+                }
+            }
+            if !fields.is_empty() {
+                self.struct_fields
+                    .insert(item_struct.ident.to_string(), fields);
+            }
+        }
+    }
+
+    fn skip_item(&self, attrs: &[syn::Attribute]) -> bool {
+        !self.cx.include_tests && is_test_only(attrs)
+    }
+
+    fn record_extent(&mut self, attrs: &[syn::Attribute], start: Span, end: Span) {
+        let first_line = attrs
+            .first()
+            .map(|a| line_of(a.pound_token.span))
+            .unwrap_or_else(|| line_of(start))
+            .min(line_of(start));
+        self.item_extents.push(ItemExtent {
+            first_line,
+            last_line: end.end().line,
+            allowed_rules: cfg_attr_allows(attrs),
+        });
+    }
+
+    // ----- what rules ask -----
+
+    /// The innermost execution context.
+    pub fn exec(&self) -> &Exec {
+        &self.exec.last().expect("exec stack never empty").exec
+    }
+
+    pub fn in_async(&self) -> bool {
+        matches!(self.exec(), Exec::Async { .. })
+    }
+
+    /// In async context and directly in the async body (`.await` can be written here).
+    pub fn can_await_here(&self) -> bool {
+        self.exec.last().is_some_and(|f| !f.in_sync_closure) && self.in_async()
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub fn runtime(&self) -> Runtime {
+        self.cx.runtime
+    }
+
+    fn type_env(&self) -> TypeEnv<'_> {
+        TypeEnv {
+            resolver: &self.resolver,
+            bindings: &self.bindings,
+            catalog: self.cx.catalog,
+            struct_fields: &self.struct_fields,
+            self_type: self.self_types.last().and_then(|t| t.as_deref()),
+        }
+    }
+
+    /// The fully qualified path a callee names, or None when it is a local variable.
+    fn resolve_callee(&self, path: &syn::ExprPath) -> Option<String> {
+        if path.qself.is_some() {
+            return None;
+        }
+        if let Some(ident) = path.path.get_ident() {
+            if self.bindings.is_local(&ident.to_string()) {
+                return None;
+            }
+        }
+        Some(self.type_env().resolve_path(&path.path))
+    }
+
+    fn push_exec(&mut self, exec: Exec, in_sync_closure: bool) {
+        self.exec.push(ExecFrame {
+            exec,
+            in_sync_closure,
+        });
+    }
+
+    fn pop_exec(&mut self) {
+        if self.exec.len() > 1 {
+            self.exec.pop();
+        }
+    }
+
+    /// Entering an async body from non-async code: find closures it names and later hands
+    /// to insulating wrappers (`let job = || …; spawn_blocking(job)`).
+    fn enter_async_root(&mut self, body: &syn::Block) {
+        let mut finder = InsulatedNameFinder {
+            walker: self,
+            names: HashSet::new(),
+        };
+        finder.visit_block(body);
+        let names = finder.names;
+        self.insulated_names.push(names);
+    }
+
+    fn is_wrapper_call(&self, callee: Option<&str>) -> bool {
+        callee.is_some_and(|c| self.cx.catalog.is_wrapper_function(c))
+    }
+
+    fn visit_fn_body(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        block: &syn::Block,
+        start: Span,
+    ) {
+        self.record_extent(attrs, start, block.brace_token.span.close());
+        let exec = match &sig.asyncness {
+            Some(asyncness) => Exec::Async {
+                header: Location::covering(asyncness.span, sig.ident.span()),
+                what: "async fn",
+            },
+            None => Exec::Sync,
+        };
+        let is_async = sig.asyncness.is_some();
+        if is_async {
+            self.enter_async_root(block);
+        }
+        self.push_exec(exec, false);
+        self.bindings.push();
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => self.bindings.bind("self".into(), None),
+                syn::FnArg::Typed(typed) => {
+                    let resolver = &self.resolver;
+                    let catalog = self.cx.catalog;
+                    let shape = resolve_type_shape(&typed.ty, resolver, catalog);
+                    let mut bindings = std::mem::take(&mut self.bindings);
+                    bind_pattern(&typed.pat, shape.as_ref(), &mut bindings, &|t| {
+                        resolve_type_shape(t, resolver, catalog)
+                    });
+                    self.bindings = bindings;
+                }
+            }
+        }
+        self.visit_block(block);
+        self.bindings.pop();
+        self.pop_exec();
+        if is_async {
+            self.insulated_names.pop();
+        }
+    }
+
+    fn bind(&mut self, pat: &syn::Pat, init: Option<&Expr>) {
+        let shape = init.and_then(|e| self.type_env().shape_of(e));
+        let resolver = &self.resolver;
+        let catalog = self.cx.catalog;
+        let mut bindings = std::mem::take(&mut self.bindings);
+        bind_pattern(pat, shape.as_ref(), &mut bindings, &|t| {
+            resolve_type_shape(t, resolver, catalog)
+        });
+        self.bindings = bindings;
+    }
+
+    fn call_site_for_call(&self, call: &syn::ExprCall) -> CallSite {
+        let open = call.paren_token.span.open();
+        let close = call.paren_token.span.close();
+        let args_text = self
+            .cx
+            .text
+            .get(open.byte_range().end..close.byte_range().start)
+            .unwrap_or("")
+            .to_string();
+        CallSite {
+            primary: Location::from_span(call.func.span()),
+            whole: Location::covering(call.func.span(), close),
+            receiver_text: None,
+            args_text,
+            arg_count: call.args.len(),
+            arg_is_postfix_safe: call.args.len() == 1 && call.args.first().is_some_and(is_postfix_safe),
+        }
+    }
+
+    fn call_site_for_method(&self, call: &syn::ExprMethodCall) -> CallSite {
+        let open = call.paren_token.span.open();
+        let close = call.paren_token.span.close();
+        let args_text = self
+            .cx
+            .text
+            .get(open.byte_range().end..close.byte_range().start)
+            .unwrap_or("")
+            .to_string();
+        let receiver_span = call.receiver.span();
+        let receiver = Location::from_span(receiver_span);
+        CallSite {
+            primary: Location::from_span(call.method.span()),
+            whole: Location::covering(receiver_span, close),
+            receiver_text: self
+                .cx
+                .text
+                .get(receiver.byte_start..receiver.byte_end)
+                .map(String::from),
+            args_text,
+            arg_count: call.args.len(),
+            arg_is_postfix_safe: call.args.len() == 1 && call.args.first().is_some_and(is_postfix_safe),
+        }
+    }
+
+    /// Expressions inside a macro call whose arguments parse as `expr, expr, …`
+    /// (`println!`, `assert!`, `join!`, `vec![a, b]`); other macro bodies are opaque.
+    fn visit_macro_arguments(&mut self, mac: &syn::Macro) {
+        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+        if let Ok(args) = mac.parse_body_with(parser) {
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        // Macro definitions and item macros are opaque; everything else may hold code.
+        if let Item::Macro(_) = item {
+            return;
+        }
+        visit::visit_item(self, item);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        let name = item.ident.to_string();
+        let module_path = format!("{}::{}", self.resolver.module_path(), name);
+        match &item.content {
+            None => {
+                self.mod_decls.push(ModDecl {
+                    name,
+                    path_attribute: path_attribute(&item.attrs),
+                    inline_parents: self.inline_mods.clone(),
+                    module_path,
+                });
+            }
+            Some((brace, items)) => {
+                self.record_extent(&item.attrs, item.mod_token.span, brace.span.close());
+                self.inline_mods.push(name);
+                self.enter_module(items, module_path);
+                // A module does not inherit its parent's locals or self type.
+                let saved_bindings = std::mem::take(&mut self.bindings);
+                for item in items {
+                    self.visit_item(item);
+                }
+                self.bindings = saved_bindings;
+                self.resolver.exit_module();
+                self.inline_mods.pop();
+            }
+        }
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        let start = item.sig.fn_token.span;
+        self.visit_fn_body(&item.attrs, &item.sig, &item.block, start);
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        let start = item.sig.fn_token.span;
+        self.visit_fn_body(&item.attrs, &item.sig, &item.block, start);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        if let Some(block) = &item.default {
+            let start = item.sig.fn_token.span;
+            self.visit_fn_body(&item.attrs, &item.sig, block, start);
+        }
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        self.record_extent(&item.attrs, item.impl_token.span, item.brace_token.span.close());
+        let self_type = match &*item.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        self.self_types.push(self_type);
+        for impl_item in &item.items {
+            self.visit_impl_item(impl_item);
+        }
+        self.self_types.pop();
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        if self.skip_item(&item.attrs) {
+            return;
+        }
+        self.record_extent(&item.attrs, item.trait_token.span, item.brace_token.span.close());
+        self.self_types.push(None);
+        visit::visit_item_trait(self, item);
+        self.self_types.pop();
+    }
+
+    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
+        if !self.skip_item(&item.attrs) {
+            visit::visit_item_const(self, item);
+        }
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        if !self.skip_item(&item.attrs) {
+            visit::visit_item_static(self, item);
+        }
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let has_items = block.stmts.iter().any(|s| matches!(s, Stmt::Item(_)));
+        if has_items {
+            let items = block.stmts.iter().filter_map(|s| match s {
+                Stmt::Item(item) => Some(item),
+                _ => None,
+            });
+            let scope = Scope::of_items(items, self.resolver.module_path());
+            self.resolver.enter_block(scope);
+        }
+        self.bindings.push();
+        for stmt in &block.stmts {
+            self.visit_stmt(stmt);
+        }
+        self.bindings.pop();
+        if has_items {
+            self.resolver.exit_block();
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        match stmt {
+            Stmt::Item(item) => {
+                // Items nested in a body do not run in the body's context.
+                self.push_exec(Exec::Sync, false);
+                let saved_bindings = std::mem::take(&mut self.bindings);
+                self.visit_item(item);
+                self.bindings = saved_bindings;
+                self.pop_exec();
+            }
+            Stmt::Macro(stmt_macro) => {
+                if !self.skip_item(&stmt_macro.attrs) {
+                    self.visit_macro_arguments(&stmt_macro.mac);
+                }
+            }
+            _ => visit::visit_stmt(self, stmt),
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if self.skip_item(&local.attrs) {
+            return;
+        }
+        let allowed = cfg_attr_allows(&local.attrs);
+        if !allowed.is_empty() {
+            let first = local.let_token.span;
+            let last = local.semi_token.span;
+            self.item_extents.push(ItemExtent {
+                first_line: line_of(first),
+                last_line: last.end().line,
+                allowed_rules: allowed,
+            });
+        }
+        if let Some(init) = &local.init {
+            if let (syn::Pat::Ident(name), Some(closure)) = (&local.pat, as_sync_closure(&init.expr)) {
+                let name = name.ident.to_string();
+                if self.insulated_names.last().is_some_and(|n| n.contains(&name)) {
+                    self.insulated_closure = addr(closure);
+                }
+            }
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        self.bind(&local.pat, local.init.as_ref().map(|i| &*i.expr));
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        let header_end = block
+            .capture
+            .map(|c| c.span)
+            .unwrap_or(block.async_token.span);
+        let root = !self.in_async();
+        if root {
+            self.enter_async_root(&block.block);
+        }
+        self.push_exec(
+            Exec::Async {
+                header: Location::covering(block.async_token.span, header_end),
+                what: "async block",
+            },
+            false,
+        );
+        self.visit_block(&block.block);
+        self.pop_exec();
+        if root {
+            self.insulated_names.pop();
+        }
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let insulated = self.insulated_closure == addr(closure);
+        if insulated {
+            self.insulated_closure = 0;
+        }
+        let (exec, in_sync_closure) = if let Some(asyncness) = &closure.asyncness {
+            (
+                Exec::Async {
+                    header: Location::covering(asyncness.span, closure.or1_token.span),
+                    what: "async closure",
+                },
+                false,
+            )
+        } else if insulated {
+            (Exec::Insulated, false)
+        } else {
+            (self.exec().clone(), true)
+        };
+        self.push_exec(exec, in_sync_closure);
+        self.bindings.push();
+        for input in &closure.inputs {
+            self.bind(input, None);
+        }
+        self.visit_expr(&closure.body);
+        self.bindings.pop();
+        self.pop_exec();
+    }
+
+    fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        match &*expr.base {
+            Expr::Call(call) => self.awaited_call = addr(call),
+            Expr::MethodCall(call) => self.awaited_call = addr(call),
+            _ => {}
+        }
+        self.visit_expr(&expr.base);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        let awaited = self.awaited_call == addr(call);
+        let callee = match &*call.func {
+            Expr::Path(path) => self.resolve_callee(path),
+            _ => None,
+        };
+        if let Some(callee) = &callee {
+            if self.in_async() && !awaited {
+                if let Some(api) = self.cx.catalog.blocking_function(callee) {
+                    let site = self.call_site_for_call(call);
+                    rules::check_blocking_call(self, &site, api);
+                }
+            }
+        }
+        let wrapper = self.is_wrapper_call(callee.as_deref());
+        self.visit_expr(&call.func);
+        for arg in &call.args {
+            if wrapper {
+                if let Some(closure) = as_sync_closure(arg) {
+                    self.insulated_closure = addr(closure);
+                }
+            }
+            self.visit_expr(arg);
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let awaited = self.awaited_call == addr(call);
+        let name = call.method.to_string();
+        if self.in_async() && !awaited {
+            let env = self.type_env();
+            let receiver = env.type_of(&call.receiver);
+            let resolver = &self.resolver;
+            if let Some(api) =
+                self.cx
+                    .catalog
+                    .blocking_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
+            {
+                let site = self.call_site_for_method(call);
+                rules::check_blocking_call(self, &site, api);
+            }
+        }
+        let wrapper = self.cx.catalog.is_wrapper_method(&name);
+        self.visit_expr(&call.receiver);
+        for arg in &call.args {
+            if wrapper {
+                if let Some(closure) = as_sync_closure(arg) {
+                    self.insulated_closure = addr(closure);
+                }
+            }
+            self.visit_expr(arg);
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        self.bindings.push();
+        self.bind(&expr.pat, None);
+        self.visit_block(&expr.body);
+        self.bindings.pop();
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.bindings.push();
+        self.bind(&arm.pat, None);
+        if let Some((_, guard)) = &arm.guard {
+            self.visit_expr(guard);
+        }
+        self.visit_expr(&arm.body);
+        self.bindings.pop();
+    }
+
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        self.visit_expr(&expr.expr);
+        self.bind(&expr.pat, None);
+    }
+
+    fn visit_expr_macro(&mut self, expr: &'ast syn::ExprMacro) {
+        self.visit_macro_arguments(&expr.mac);
+    }
+}
+
+/// Finds local closures passed by name to insulating wrappers inside one async body.
+struct InsulatedNameFinder<'w, 'a> {
+    walker: &'w Walker<'a>,
+    names: HashSet<String>,
+}
+
+impl InsulatedNameFinder<'_, '_> {
+    fn note_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+        for arg in args {
+            if let Expr::Path(path) = arg {
+                if let Some(ident) = path.path.get_ident() {
+                    self.names.insert(ident.to_string());
+                }
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for InsulatedNameFinder<'_, '_> {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*call.func {
+            let callee = self.walker.type_env().resolve_path(&path.path);
+            if self.walker.cx.catalog.is_wrapper_function(&callee) {
+                self.note_args(call.args.iter());
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if self.walker.cx.catalog.is_wrapper_method(&call.method.to_string()) {
+            self.note_args(call.args.iter());
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_item(&mut self, _: &'ast Item) {}
+}

@@ -1,0 +1,405 @@
+//! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
+
+use crate::diagnostic::Model;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+
+const BLOCKING_TOML: &str = include_str!("../rules/blocking.toml");
+const TYPES_TOML: &str = include_str!("../rules/types.toml");
+const WRAPPERS_TOML: &str = include_str!("../rules/wrappers.toml");
+
+/// One blocking API from `blocking.toml` (or config `[blocking] extra`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockingFunction {
+    pub path: String,
+    #[serde(default)]
+    pub rule: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tokio: Option<String>,
+    #[serde(default)]
+    pub async_std: Option<String>,
+    #[serde(default)]
+    pub smol: Option<String>,
+    #[serde(default)]
+    pub replacement: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockingMethods {
+    receiver: String,
+    #[serde(default, rename = "trait")]
+    required_trait: Option<String>,
+    names: Vec<String>,
+    #[serde(default)]
+    rule: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    tokio: Option<String>,
+    #[serde(default)]
+    async_std: Option<String>,
+    #[serde(default)]
+    smol: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockingFile {
+    #[serde(default)]
+    function: Vec<BlockingFunction>,
+    #[serde(default)]
+    method: Vec<BlockingMethods>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Returns {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Constructor {
+    path: String,
+    returns: Returns,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MethodReturn {
+    receiver: String,
+    names: Vec<String>,
+    returns: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Alias {
+    path: String,
+    same_as: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypesFile {
+    #[serde(default)]
+    constructor: Vec<Constructor>,
+    #[serde(default)]
+    method_return: Vec<MethodReturn>,
+    #[serde(default)]
+    alias: Vec<Alias>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrappersFile {
+    #[serde(default)]
+    functions: Vec<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+}
+
+/// The async runtime a package uses; picks the replacement named in suggestions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Runtime {
+    Tokio,
+    AsyncStd,
+    Smol,
+}
+
+impl Runtime {
+    pub fn parse(text: &str) -> Option<Runtime> {
+        match text {
+            "tokio" => Some(Runtime::Tokio),
+            "async-std" | "async_std" => Some(Runtime::AsyncStd),
+            "smol" => Some(Runtime::Smol),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio",
+            Runtime::AsyncStd => "async-std",
+            Runtime::Smol => "smol",
+        }
+    }
+
+    /// The runtime's way to run blocking code off the executor.
+    pub fn blocking_pool(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio::task::spawn_blocking",
+            Runtime::AsyncStd => "async_std::task::spawn_blocking",
+            Runtime::Smol => "smol::unblock",
+        }
+    }
+}
+
+/// Which rule a catalog entry feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockingKind {
+    /// `blocking_in_async`
+    Blocks,
+    /// `block_on_in_async`
+    BlocksOn,
+}
+
+/// A blocking API, ready for lookup.
+#[derive(Debug, Clone)]
+pub struct BlockingApi {
+    /// What the user called, for messages: `std::fs::read` or `std::fs::File::read`.
+    pub display: String,
+    pub kind: BlockingKind,
+    pub category: String,
+    pub tokio: Option<String>,
+    pub async_std: Option<String>,
+    pub smol: Option<String>,
+    pub model: Option<Model>,
+    pub note: Option<String>,
+    /// True for functions (`X(args)` can become `Y(args).await`), false for methods.
+    pub is_function: bool,
+}
+
+impl BlockingApi {
+    pub fn replacement(&self, runtime: Runtime) -> Option<&str> {
+        match runtime {
+            Runtime::Tokio => self.tokio.as_deref(),
+            Runtime::AsyncStd => self.async_std.as_deref(),
+            Runtime::Smol => self.smol.as_deref(),
+        }
+    }
+}
+
+/// What a constructor's result looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeShape {
+    One(String),
+    Tuple(Vec<String>),
+}
+
+#[derive(Debug, Default)]
+pub struct Catalog {
+    functions: HashMap<String, BlockingApi>,
+    methods: HashMap<(String, String), BlockingApi>,
+    /// Methods matched on any receiver: name → (required trait, api).
+    any_receiver_methods: HashMap<String, Vec<(Option<String>, BlockingApi)>>,
+    constructors: HashMap<String, TypeShape>,
+    method_returns: HashMap<(String, String), String>,
+    aliases: HashMap<String, String>,
+    wrapper_functions: HashSet<String>,
+    wrapper_methods: HashSet<String>,
+    /// Every path the catalogs name (for glob-import resolution).
+    known_paths: HashSet<String>,
+}
+
+fn parse_model(text: &Option<String>, place: &str) -> Result<Option<Model>, String> {
+    match text {
+        None => Ok(None),
+        Some(t) => Model::parse(t)
+            .map(Some)
+            .ok_or_else(|| format!("{place}: unknown model `{t}`")),
+    }
+}
+
+fn parse_kind(rule: &Option<String>, place: &str) -> Result<BlockingKind, String> {
+    match rule.as_deref() {
+        None | Some("blocking_in_async") => Ok(BlockingKind::Blocks),
+        Some("block_on_in_async") => Ok(BlockingKind::BlocksOn),
+        Some(other) => Err(format!(
+            "{place}: `rule` must be blocking_in_async or block_on_in_async, not `{other}`"
+        )),
+    }
+}
+
+impl Catalog {
+    /// The built-in catalog. The embedded files are checked by the test suite, so an error
+    /// here is a bug in `rules/`.
+    pub fn builtin() -> Result<Catalog, String> {
+        let mut catalog = Catalog::default();
+        let blocking: BlockingFile = toml::from_str(BLOCKING_TOML)
+            .map_err(|e| format!("rules/blocking.toml: {e}"))?;
+        for function in blocking.function {
+            catalog.add_function(function, "rules/blocking.toml")?;
+        }
+        for method in blocking.method {
+            catalog.add_methods(method)?;
+        }
+        let types: TypesFile =
+            toml::from_str(TYPES_TOML).map_err(|e| format!("rules/types.toml: {e}"))?;
+        for constructor in types.constructor {
+            let shape = match constructor.returns {
+                Returns::One(t) => TypeShape::One(t),
+                Returns::Tuple(ts) => TypeShape::Tuple(ts),
+            };
+            catalog.known_paths.insert(constructor.path.clone());
+            catalog.constructors.insert(constructor.path, shape);
+        }
+        for method_return in types.method_return {
+            catalog.known_paths.insert(method_return.receiver.clone());
+            for name in method_return.names {
+                let returns = if method_return.returns == "self" {
+                    method_return.receiver.clone()
+                } else {
+                    method_return.returns.clone()
+                };
+                catalog
+                    .method_returns
+                    .insert((method_return.receiver.clone(), name), returns);
+            }
+        }
+        for alias in types.alias {
+            catalog.known_paths.insert(alias.path.clone());
+            catalog.aliases.insert(alias.path, alias.same_as);
+        }
+        let wrappers: WrappersFile =
+            toml::from_str(WRAPPERS_TOML).map_err(|e| format!("rules/wrappers.toml: {e}"))?;
+        for function in wrappers.functions {
+            catalog.add_wrapper(function);
+        }
+        catalog.wrapper_methods.extend(wrappers.methods);
+        Ok(catalog)
+    }
+
+    pub fn add_function(&mut self, function: BlockingFunction, place: &str) -> Result<(), String> {
+        let place = format!("{place}: `{}`", function.path);
+        let api = BlockingApi {
+            display: function.path.clone(),
+            kind: parse_kind(&function.rule, &place)?,
+            category: function.category.unwrap_or_else(|| "blocking".into()),
+            tokio: function.tokio.or_else(|| function.replacement.clone()),
+            async_std: function.async_std.or_else(|| function.replacement.clone()),
+            smol: function.smol.or(function.replacement),
+            model: parse_model(&function.model, &place)?,
+            note: function.note,
+            is_function: true,
+        };
+        self.known_paths.insert(function.path.clone());
+        self.functions.insert(function.path, api);
+        Ok(())
+    }
+
+    fn add_methods(&mut self, methods: BlockingMethods) -> Result<(), String> {
+        let place = format!("rules/blocking.toml: methods of `{}`", methods.receiver);
+        let kind = parse_kind(&methods.rule, &place)?;
+        let model = parse_model(&methods.model, &place)?;
+        for name in methods.names {
+            let api = BlockingApi {
+                display: if methods.receiver == "*" {
+                    name.clone()
+                } else {
+                    format!("{}::{}", methods.receiver, name)
+                },
+                kind,
+                category: methods.category.clone().unwrap_or_else(|| "blocking".into()),
+                tokio: methods.tokio.clone(),
+                async_std: methods.async_std.clone(),
+                smol: methods.smol.clone(),
+                model,
+                note: methods.note.clone(),
+                is_function: false,
+            };
+            if methods.receiver == "*" {
+                self.any_receiver_methods
+                    .entry(name)
+                    .or_default()
+                    .push((methods.required_trait.clone(), api));
+            } else {
+                self.methods.insert((methods.receiver.clone(), name), api);
+            }
+        }
+        if let Some(t) = methods.required_trait {
+            self.known_paths.insert(t);
+        }
+        if methods.receiver != "*" {
+            self.known_paths.insert(methods.receiver);
+        }
+        Ok(())
+    }
+
+    pub fn add_wrapper(&mut self, path: String) {
+        self.known_paths.insert(path.clone());
+        self.wrapper_functions.insert(path);
+    }
+
+    /// A blocking free/associated function by its resolved path.
+    pub fn blocking_function(&self, path: &str) -> Option<&BlockingApi> {
+        self.functions.get(path)
+    }
+
+    /// A blocking method by receiver type (when known) and name; `trait_in_scope` tells
+    /// whether a trait path is imported in the file.
+    pub fn blocking_method(
+        &self,
+        receiver: Option<&str>,
+        name: &str,
+        trait_in_scope: &dyn Fn(&str) -> bool,
+    ) -> Option<&BlockingApi> {
+        if let Some(receiver) = receiver {
+            let receiver = self.canonical_type(receiver);
+            if let Some(api) = self.methods.get(&(receiver.to_string(), name.to_string())) {
+                return Some(api);
+            }
+        }
+        self.any_receiver_methods.get(name).and_then(|entries| {
+            entries.iter().find_map(|(required, api)| match required {
+                None => Some(api),
+                Some(t) if trait_in_scope(t) => Some(api),
+                Some(_) => None,
+            })
+        })
+    }
+
+    pub fn constructor(&self, path: &str) -> Option<&TypeShape> {
+        self.constructors.get(path)
+    }
+
+    pub fn method_return(&self, receiver: &str, name: &str) -> Option<&str> {
+        let receiver = self.canonical_type(receiver);
+        self.method_returns
+            .get(&(receiver.to_string(), name.to_string()))
+            .map(String::as_str)
+    }
+
+    pub fn canonical_type<'a>(&'a self, path: &'a str) -> &'a str {
+        self.aliases.get(path).map(String::as_str).unwrap_or(path)
+    }
+
+    pub fn is_wrapper_function(&self, path: &str) -> bool {
+        self.wrapper_functions.contains(path)
+    }
+
+    pub fn is_wrapper_method(&self, name: &str) -> bool {
+        self.wrapper_methods.contains(name)
+    }
+
+    /// Whether any catalog names this path (used to pick among glob imports).
+    pub fn knows_path(&self, path: &str) -> bool {
+        self.known_paths.contains(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_parses() {
+        let catalog = Catalog::builtin().unwrap();
+        assert!(catalog.blocking_function("std::thread::sleep").is_some());
+        assert!(catalog.blocking_function("tokio::time::sleep").is_none());
+        assert!(catalog.is_wrapper_function("tokio::task::spawn_blocking"));
+    }
+}

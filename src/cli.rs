@@ -1,0 +1,226 @@
+//! Command-line definitions. Also accepts (and ignores) the cargo flags editors pass, so
+//! rust-analyzer's `check.overrideCommand` can run us like `cargo check`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo concurrency-lint",
+    bin_name = "cargo concurrency-lint",
+    version,
+    about = "Finds Rust code that uses the wrong concurrency model, and says which model fits.",
+    long_about = "Finds Rust code that uses the wrong concurrency model — blocking calls on the async \
+executor, block_on inside async code, and (planned) guards across .await, lock misuse, \
+unbounded or detached spawning — and for every finding says which model the work belongs \
+on and how to move it there.\n\nWith no PATH, lints the Cargo workspace found from the \
+current directory (like `cargo check`). With PATHs, lints those files and directories.",
+    after_help = "Examples:\n  cargo concurrency-lint                      lint the workspace's lib and bin targets\n  cargo concurrency-lint --all-targets -D all  lint tests/examples too, every finding an error\n  cargo concurrency-lint src/handlers.rs      lint one file\n  cargo concurrency-lint explain blocking_in_async\n\nExit status: 0 no errors, 1 findings at error level (or any with --deny-warnings), 2 usage/config error or nothing to lint.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the full documentation of one rule.
+    Explain {
+        /// The rule name, e.g. blocking_in_async.
+        rule: String,
+    },
+    /// List all rules with their group and default level.
+    Rules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Short,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    Human,
+    Short,
+    Json,
+    #[value(name = "json-diagnostic-short")]
+    JsonDiagnosticShort,
+    #[value(name = "json-diagnostic-rendered-ansi")]
+    JsonDiagnosticRenderedAnsi,
+    #[value(name = "json-render-diagnostics")]
+    JsonRenderDiagnostics,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories to lint (`-` reads one file from stdin). Default: the workspace.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Path to Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    /// Package(s) to lint.
+    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
+
+    /// Lint all packages in the workspace.
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Exclude packages from --workspace.
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+
+    /// Also lint test targets and #[cfg(test)] code.
+    #[arg(long)]
+    pub tests: bool,
+
+    /// Also lint example targets.
+    #[arg(long)]
+    pub examples: bool,
+
+    /// Also lint bench targets.
+    #[arg(long)]
+    pub benches: bool,
+
+    /// Lint all targets (lib, bins, tests, examples, benches) and #[cfg(test)] code.
+    #[arg(long)]
+    pub all_targets: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+
+    /// Cargo-compatible output (`json` = one compiler-message per line, as cargo check).
+    #[arg(long, value_enum, value_name = "FMT")]
+    pub message_format: Option<MessageFormat>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Set RULE (or group, or `all`) to warn.
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+
+    /// Set RULE (or group, or `all`) to allow (off).
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+
+    /// Set RULE (or group, or `all`) to deny (error).
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Always exit 0 unless there is a usage or config error.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Config file to use instead of discovering one. (A cargo `--config KEY=VALUE` is
+    /// accepted and ignored.)
+    #[arg(long, value_name = "FILE")]
+    pub config: Vec<String>,
+
+    /// Ignore config files.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Name of the file read from stdin (`-`), for messages, config and edition lookup.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+
+    /// Edition when no enclosing package says (PATH mode).
+    #[arg(long, default_value = "2021")]
+    pub edition: String,
+
+    /// Async runtime for suggestions (overrides Cargo.toml detection and config).
+    #[arg(long, value_name = "tokio|async-std|smol")]
+    pub runtime: Option<String>,
+
+    /// Number of threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Only print findings (no summary line).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Print the files being linted and other progress to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Color: auto, always, never.
+    #[arg(long, default_value = "auto", value_name = "WHEN")]
+    pub color: String,
+
+    /// Report suppression comments that suppress nothing.
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
+
+    // ---- cargo flags editors pass; accepted and ignored ----
+    #[arg(long, hide = true)]
+    pub all_features: bool,
+    #[arg(long, hide = true, num_args = 1)]
+    pub features: Vec<String>,
+    #[arg(short = 'F', hide = true, num_args = 1)]
+    pub features_short: Vec<String>,
+    #[arg(long, hide = true)]
+    pub no_default_features: bool,
+    #[arg(long, hide = true)]
+    pub target: Vec<String>,
+    #[arg(long, hide = true)]
+    pub target_dir: Option<PathBuf>,
+    #[arg(long, hide = true)]
+    pub keep_going: bool,
+    #[arg(long, hide = true)]
+    pub lib: bool,
+    #[arg(long, hide = true)]
+    pub bins: bool,
+    #[arg(long, hide = true)]
+    pub bin: Vec<String>,
+    #[arg(long, hide = true)]
+    pub example: Vec<String>,
+    #[arg(long, hide = true)]
+    pub test: Vec<String>,
+    #[arg(long, hide = true)]
+    pub bench: Vec<String>,
+    #[arg(long, hide = true)]
+    pub locked: bool,
+    #[arg(long, hide = true)]
+    pub offline: bool,
+    #[arg(long, hide = true)]
+    pub frozen: bool,
+}
+
+/// Levels given on the command line, in the order given (later wins).
+pub fn ordered_levels(matches: &clap::ArgMatches) -> Vec<(String, crate::diagnostic::Level)> {
+    use crate::diagnostic::Level;
+    let mut levels: Vec<(usize, String, Level)> = Vec::new();
+    for (id, level) in [("warn", Level::Warn), ("allow", Level::Allow), ("deny", Level::Deny)] {
+        if let (Some(values), Some(indices)) =
+            (matches.get_many::<String>(id), matches.indices_of(id))
+        {
+            for (value, index) in values.zip(indices) {
+                levels.push((index, value.clone(), level));
+            }
+        }
+    }
+    levels.sort_by_key(|(index, _, _)| *index);
+    levels
+        .into_iter()
+        .map(|(_, name, level)| (name, level))
+        .collect()
+}

@@ -1,0 +1,498 @@
+//! The run: command line → plan (what to lint, with which config) → parallel lint → levels
+//! and suppressions → report.
+
+use crate::analysis::{self, walker::FileContext};
+use crate::catalog::{Catalog, Runtime};
+use crate::cli::{self, Cli, Command, Format, LintArgs, MessageFormat};
+use crate::config::{self, Config};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::levels::Levels;
+use crate::output::{self, Report, SourceFile};
+use crate::rules;
+use crate::suppress;
+use crate::workspace::{self, LintRoot, ManifestCache, PackageInfo, TargetSelection};
+use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use clap::{CommandFactory, FromArgMatches};
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+fn fail(message: impl std::fmt::Display) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_ERROR
+}
+
+pub fn main(args: Vec<OsString>) -> i32 {
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+    };
+    match &cli.command {
+        Some(Command::Rules) => {
+            print!("{}", output::rules_table());
+            return EXIT_OK;
+        }
+        Some(Command::Explain { rule }) => {
+            return match rules::find(rule) {
+                Some(info) => {
+                    println!("{}", info.doc.trim_end());
+                    println!(
+                        "\nGroup: {}. Default level: {}.",
+                        info.group,
+                        info.default_level.name()
+                    );
+                    EXIT_OK
+                }
+                None => fail(format!(
+                    "unknown rule `{rule}` (see `cargo concurrency-lint rules`)"
+                )),
+            };
+        }
+        None => {}
+    }
+    let cli_levels = cli::ordered_levels(&matches);
+    match lint(&cli.lint, &cli_levels) {
+        Ok(code) => code,
+        Err(message) => fail(message),
+    }
+}
+
+/// One file to lint, as a job for a worker.
+#[derive(Debug, Clone)]
+struct FileJob {
+    path: PathBuf,
+    module_path: String,
+    is_mod_rs: bool,
+    follow_mods: bool,
+    include_tests: bool,
+    runtime: Runtime,
+}
+
+/// What a worker hands back for one file.
+struct FileOutcome {
+    display: String,
+    diagnostics: Vec<Diagnostic>,
+    /// The text, kept only when there is something to render against it.
+    text: Option<String>,
+}
+
+struct Plan {
+    /// Paths in findings are shown relative to this.
+    base: PathBuf,
+    roots: Vec<LintRoot>,
+    stdin: Option<(String, PathBuf)>,
+    config: Config,
+    /// The package of the single Cargo target JSON output refers to (first root's).
+    default_package: Option<PackageInfo>,
+}
+
+fn config_file_argument(cli: &LintArgs) -> Option<PathBuf> {
+    // cargo's `--config KEY=VALUE` is accepted and ignored; a path is our config file.
+    cli.config
+        .iter()
+        .rev()
+        .find(|value| !value.contains('='))
+        .map(PathBuf::from)
+}
+
+fn load_config(cli: &LintArgs, start: &Path, manifest: Option<&Path>) -> Result<Config, String> {
+    if cli.no_config {
+        return Ok(Config::default());
+    }
+    let result = match config_file_argument(cli) {
+        Some(file) => config::load_file(&file),
+        None => config::discover(start, manifest),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+fn plan(cli: &LintArgs) -> Result<Plan, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read current directory: {e}"))?;
+    if cli.paths.is_empty() {
+        let selection = TargetSelection {
+            tests: cli.tests,
+            examples: cli.examples,
+            benches: cli.benches,
+            all_targets: cli.all_targets,
+            packages: cli.packages.clone(),
+            workspace: cli.workspace,
+            exclude: cli.exclude.clone(),
+        };
+        let ws = workspace::discover(cli.manifest_path.as_deref(), &selection)?;
+        let config = load_config(cli, &ws.root, Some(&ws.root_manifest))?;
+        let default_package = ws.roots.first().and_then(|r| r.package.clone());
+        return Ok(Plan {
+            base: ws.root,
+            roots: ws.roots,
+            stdin: None,
+            config,
+            default_package,
+        });
+    }
+    let mut manifests = ManifestCache::default();
+    let mut roots = Vec::new();
+    let mut stdin = None;
+    for path in &cli.paths {
+        if path.as_os_str() == "-" {
+            let name = cli
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("<stdin>"));
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            stdin = Some((text, name));
+            continue;
+        }
+        if !path.exists() {
+            return Err(format!("no such file or directory: `{}`", path.display()));
+        }
+        for file in workspace::files_below(path) {
+            let package = manifests.package_for(&file);
+            roots.push(LintRoot {
+                module_path: workspace::guess_module_path(&file),
+                path: file,
+                follow_mods: false,
+                include_tests: true,
+                package,
+                target_name: String::new(),
+                target_kinds: Vec::new(),
+            });
+        }
+    }
+    let first = cli
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .or_else(|| cli.stdin_filename.clone())
+        .unwrap_or_else(|| cwd.clone());
+    let first_abs = std::path::absolute(&first).unwrap_or(first);
+    let start = if first_abs.is_dir() {
+        first_abs.clone()
+    } else {
+        first_abs.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
+    };
+    let manifest = manifests
+        .package_for(&first_abs)
+        .map(|p| p.manifest_path);
+    let config = load_config(cli, &start, manifest.as_deref())?;
+    let default_package = roots.first().and_then(|r| r.package.clone());
+    Ok(Plan {
+        base: cwd,
+        roots,
+        stdin,
+        config,
+        default_package,
+    })
+}
+
+fn display_path(path: &Path, base: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let shown = absolute.strip_prefix(base).unwrap_or(path);
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(String::from).unwrap_or(text)
+}
+
+struct Linter<'a> {
+    catalog: &'a Catalog,
+    levels: &'a Levels,
+    base: &'a Path,
+    exclude: Option<(globset::GlobSet, PathBuf)>,
+    seen: Mutex<HashSet<PathBuf>>,
+    outcomes: Mutex<Vec<FileOutcome>>,
+    verbose: bool,
+}
+
+impl Linter<'_> {
+    fn excluded(&self, path: &Path) -> bool {
+        let Some((set, dir)) = &self.exclude else {
+            return false;
+        };
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
+        set.is_match(relative)
+    }
+
+    fn lint_tree<'s>(&'s self, scope: &rayon::Scope<'s>, job: FileJob) {
+        let key = std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone());
+        if !self.seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
+            return;
+        }
+        if self.excluded(&job.path) {
+            return;
+        }
+        let display = display_path(&job.path, self.base);
+        if self.verbose {
+            eprintln!("linting {display}");
+        }
+        let text = match std::fs::read(&job.path) {
+            Err(e) => {
+                self.push(FileOutcome {
+                    diagnostics: vec![rules::file_error(&display, &e.to_string())],
+                    display,
+                    text: None,
+                });
+                return;
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    let error = format!(
+                        "not valid UTF-8 (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    );
+                    self.push(FileOutcome {
+                        diagnostics: vec![rules::file_error(&display, &error)],
+                        display,
+                        text: None,
+                    });
+                    return;
+                }
+            },
+        };
+        let (outcome, mod_decls) = self.lint_text(display, text, &job);
+        self.push(outcome);
+        if !job.follow_mods {
+            return;
+        }
+        for decl in mod_decls {
+            let Some((path, is_mod_rs)) = workspace::module_file(
+                &job.path,
+                job.is_mod_rs,
+                &decl.name,
+                decl.path_attribute.as_deref(),
+                &decl.inline_parents,
+            ) else {
+                continue;
+            };
+            let child = FileJob {
+                path,
+                module_path: decl.module_path,
+                is_mod_rs,
+                ..job.clone()
+            };
+            scope.spawn(move |s| self.lint_tree(s, child));
+        }
+    }
+
+    fn lint_text(
+        &self,
+        display: String,
+        text: String,
+        job: &FileJob,
+    ) -> (FileOutcome, Vec<analysis::walker::ModDecl>) {
+        let cx = FileContext {
+            file: &display,
+            text: &text,
+            runtime: job.runtime,
+            catalog: self.catalog,
+            include_tests: job.include_tests,
+        };
+        let analysis = analysis::analyze(&cx, &job.module_path);
+        let comments = suppress::comments(&text);
+        let mut diagnostics: Vec<Diagnostic> = analysis
+            .diagnostics
+            .into_iter()
+            .filter_map(|mut d| {
+                let level = self.levels.level(d.rule);
+                if level == Level::Allow
+                    || (!rules::is_always_on(d.rule)
+                        && suppress::is_suppressed(&d, &comments, &analysis.item_extents))
+                {
+                    return None;
+                }
+                d.level = level;
+                Some(d)
+            })
+            .collect();
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let keep_text = !diagnostics.is_empty();
+        (
+            FileOutcome {
+                display,
+                diagnostics,
+                text: keep_text.then_some(text),
+            },
+            analysis.mod_decls,
+        )
+    }
+
+    fn push(&self, outcome: FileOutcome) {
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            outcomes.push(outcome);
+        }
+    }
+}
+
+fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
+    let started = Instant::now();
+    let plan = plan(cli)?;
+    let mut catalog = Catalog::builtin()?;
+    let config_place = plan
+        .config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    for extra in plan.config.extra_blocking.iter().cloned() {
+        catalog.add_function(extra, &config_place)?;
+    }
+    for wrapper in &plan.config.extra_wrappers {
+        catalog.add_wrapper(wrapper.clone());
+    }
+    let mut levels = Levels::default();
+    for (selector, level) in &plan.config.levels {
+        levels.set(selector, *level);
+    }
+    for (selector, level) in cli_levels {
+        if !levels.set(selector, *level) {
+            return Err(format!(
+                "unknown rule or group `{selector}` (see `cargo concurrency-lint rules`)"
+            ));
+        }
+    }
+    let runtime_override = match &cli.runtime {
+        Some(name) => Some(Runtime::parse(name).ok_or_else(|| {
+            format!("unknown runtime `{name}`: expected tokio, async-std or smol")
+        })?),
+        None => plan.config.runtime,
+    };
+    let exclude = if plan.config.exclude.is_empty() {
+        None
+    } else {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &plan.config.exclude {
+            builder.add(globset::Glob::new(pattern).map_err(|e| e.to_string())?);
+        }
+        let dir = plan
+            .config
+            .source
+            .as_ref()
+            .and_then(|p| p.parent())
+            .and_then(|p| std::path::absolute(p).ok())
+            .unwrap_or_else(|| plan.base.clone());
+        Some((builder.build().map_err(|e| e.to_string())?, dir))
+    };
+    if plan.roots.is_empty() && plan.stdin.is_none() {
+        return Err("nothing to lint: no Rust files found".into());
+    }
+    let runtime_of = |package: Option<&PackageInfo>| {
+        runtime_override
+            .or(package.map(|p| p.runtime))
+            .unwrap_or(Runtime::Tokio)
+    };
+    let linter = Linter {
+        catalog: &catalog,
+        levels: &levels,
+        base: &plan.base,
+        exclude,
+        seen: Mutex::new(HashSet::new()),
+        outcomes: Mutex::new(Vec::new()),
+        verbose: cli.verbose,
+    };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = cli.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    pool.scope(|scope| {
+        for root in &plan.roots {
+            let job = FileJob {
+                path: root.path.clone(),
+                module_path: root.module_path.clone(),
+                is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
+                follow_mods: root.follow_mods,
+                include_tests: root.include_tests,
+                runtime: runtime_of(root.package.as_ref()),
+            };
+            let linter = &linter;
+            scope.spawn(move |s| linter.lint_tree(s, job));
+        }
+    });
+    if let Some((text, name)) = &plan.stdin {
+        let package = ManifestCache::default().package_for(name);
+        let job = FileJob {
+            path: name.clone(),
+            module_path: workspace::guess_module_path(name),
+            is_mod_rs: false,
+            follow_mods: false,
+            include_tests: true,
+            runtime: runtime_of(package.as_ref()),
+        };
+        let display = display_path(name, &plan.base);
+        let (outcome, _) = linter.lint_text(display, text.clone(), &job);
+        linter.push(outcome);
+    }
+    let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
+    outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    let files = outcomes.len();
+    let mut diagnostics = Vec::new();
+    let mut sources = Vec::new();
+    for outcome in outcomes {
+        if let Some(text) = outcome.text {
+            sources.push(SourceFile {
+                name: outcome.display.clone(),
+                text,
+            });
+        }
+        diagnostics.extend(outcome.diagnostics);
+    }
+    let report = Report {
+        diagnostics,
+        sources,
+        files,
+        elapsed: started.elapsed(),
+        package: plan.default_package.clone(),
+        base: plan.base.clone(),
+    };
+    let format = match cli.message_format {
+        Some(MessageFormat::Short) => Format::Short,
+        Some(MessageFormat::Human) => Format::Human,
+        Some(_) => return render_cargo(cli, &report),
+        None => cli.format,
+    };
+    output::write(&report, format, cli)?;
+    Ok(exit_code(cli, &report))
+}
+
+fn render_cargo(cli: &LintArgs, report: &Report) -> Result<i32, String> {
+    output::write_cargo_json(report, cli)?;
+    Ok(exit_code(cli, report))
+}
+
+fn exit_code(cli: &LintArgs, report: &Report) -> i32 {
+    if cli.exit_zero {
+        return EXIT_OK;
+    }
+    let errors = report
+        .diagnostics
+        .iter()
+        .any(|d| d.level == Level::Deny);
+    let warnings = report
+        .diagnostics
+        .iter()
+        .any(|d| d.level == Level::Warn);
+    if errors || (cli.deny_warnings && warnings) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,35 @@
+//! `cargo concurrency-lint`: finds Rust code that uses the wrong concurrency model.
+//!
+//! Data flow: files → (parallel, per file) read → `syn::parse_file` → one walk producing
+//! findings → suppressions and levels → sort → render. Syntax trees and spans never leave
+//! the worker thread; what crosses threads is plain data.
+
+pub mod analysis;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod driver;
+pub mod levels;
+pub mod output;
+pub mod resolve;
+pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod workspace;
+
+use std::ffi::OsString;
+
+/// Exit codes (SPEC §1).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+/// Run the command line; returns the process exit code. Never panics on user input.
+pub fn run(mut args: Vec<OsString>) -> i32 {
+    // `cargo concurrency-lint …` runs us as `cargo-concurrency-lint concurrency-lint …`.
+    if args.get(1).is_some_and(|a| a == "concurrency-lint") {
+        args.remove(1);
+    }
+    driver::main(args)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(concurrency_lint::run(std::env::args_os().collect()));
+}

@@ -1,0 +1,105 @@
+//! rustc-style output through `codespan-reporting`.
+
+use super::Report;
+use crate::diagnostic::{Diagnostic, Level};
+use codespan_reporting::diagnostic::{Diagnostic as Rendered, Label, Severity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor::Buffer};
+
+/// A byte range that is valid in `text` (clamped to it, on character boundaries).
+fn clamp(text: &str, start: usize, end: usize) -> std::ops::Range<usize> {
+    let mut start = start.min(text.len());
+    let mut end = end.max(start).min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// The notes shown under a finding: `help:`, the suggested code, `note:`s.
+pub fn note_lines(d: &Diagnostic) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(help) = &d.help {
+        notes.push(format!("help: {help}"));
+    }
+    if let Some(s) = &d.suggestion {
+        notes.push(format!("help: replace with `{}`", s.replacement));
+    }
+    if let Some(model) = d.model {
+        notes.push(format!("note: model: {model}"));
+    }
+    for note in &d.notes {
+        match (&note.file, &note.location) {
+            (Some(file), Some(l)) => {
+                notes.push(format!("note: {} ({}:{}:{})", note.message, file, l.line, l.column))
+            }
+            _ => notes.push(format!("note: {}", note.message)),
+        }
+    }
+    notes
+}
+
+/// One finding rendered (used by the cargo JSON `rendered` field too).
+pub fn render_one(d: &Diagnostic, text: Option<&str>, color: bool) -> String {
+    let mut files = SimpleFiles::new();
+    let mut rendered = match d.level {
+        Level::Deny => Rendered::new(Severity::Error),
+        _ => Rendered::new(Severity::Warning),
+    }
+    .with_message(&d.message)
+    .with_code(format!("concurrency_lint::{}", d.rule))
+    .with_notes(note_lines(d));
+    if let Some(text) = text {
+        let id = files.add(d.file.clone(), text.to_string());
+        let mut labels = vec![Label::primary(
+            id,
+            clamp(text, d.primary.byte_start, d.primary.byte_end),
+        )
+        .with_message(&d.primary_label)];
+        for label in &d.labels {
+            labels.push(
+                Label::secondary(
+                    id,
+                    clamp(text, label.location.byte_start, label.location.byte_end),
+                )
+                .with_message(&label.message),
+            );
+        }
+        rendered = rendered.with_labels(labels);
+    } else {
+        rendered.message = format!("{}\n  --> {}", d.message, d.file);
+    }
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
+    let config = term::Config::default();
+    if term::emit(&mut buffer, &config, &files, &rendered).is_err() {
+        return format!(
+            "{}: {} ({}:{}:{})\n",
+            d.level.severity(),
+            d.message,
+            d.file,
+            d.primary.line,
+            d.primary.column
+        );
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
+pub fn render(report: &Report, color: bool, quiet: bool) -> Vec<u8> {
+    let mut out = String::new();
+    for d in &report.diagnostics {
+        out.push_str(&render_one(d, report.source(&d.file), color));
+        out.push('\n');
+    }
+    if !quiet {
+        out.push_str(&report.summary_line());
+        out.push('\n');
+    }
+    out.into_bytes()
+}

@@ -1,0 +1,149 @@
+//! Rendering a report: one file per format.
+
+mod cargo;
+mod github;
+mod human;
+mod json;
+mod sarif;
+mod short;
+
+use crate::cli::{Format, LintArgs as Cli};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::rules;
+use crate::workspace::PackageInfo;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The text of a file with findings, for snippets.
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Everything a format needs.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Vec<SourceFile>,
+    pub files: usize,
+    pub elapsed: Duration,
+    pub package: Option<PackageInfo>,
+    pub base: PathBuf,
+}
+
+impl Report {
+    pub fn count(&self, level: Level) -> usize {
+        self.diagnostics.iter().filter(|d| d.level == level).count()
+    }
+
+    pub fn parse_errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| rules::is_always_on(d.rule))
+            .count()
+    }
+
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.sources
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.text.as_str())
+    }
+
+    /// `N warnings, M errors in F files (T ms)`
+    pub fn summary_line(&self) -> String {
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
+        format!(
+            "{}, {} in {} ({} ms)",
+            plural(self.count(Level::Warn), "warning"),
+            plural(self.count(Level::Deny), "error"),
+            plural(self.files, "file"),
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+fn use_color(cli: &Cli) -> bool {
+    match cli.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            cli.output.is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+fn emit(cli: &Cli, bytes: &[u8]) -> Result<(), String> {
+    match &cli.output {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| format!("cannot write `{}`: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(bytes)
+                .and_then(|_| stdout.flush())
+                .or_else(|e| {
+                    // A closed pipe (`| head`) is not an error worth reporting.
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| format!("cannot write output: {e}"))
+        }
+    }
+}
+
+pub fn write(report: &Report, format: Format, cli: &Cli) -> Result<(), String> {
+    let bytes = match format {
+        Format::Human => human::render(report, use_color(cli), cli.quiet),
+        Format::Short => short::render(report),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+    };
+    emit(cli, &bytes)?;
+    if format == Format::Short && !cli.quiet {
+        eprintln!("{}", report.summary_line());
+    }
+    Ok(())
+}
+
+pub fn write_cargo_json(report: &Report, cli: &Cli) -> Result<(), String> {
+    emit(cli, &cargo::render(report))
+}
+
+/// The table printed by `rules`.
+pub fn rules_table() -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{:<26} {:<13} {:<8} {}\n",
+        "RULE", "GROUP", "DEFAULT", "FINDS"
+    ));
+    for rule in rules::all() {
+        let summary = if rule.implemented {
+            rule.summary.to_string()
+        } else {
+            format!("{} (planned: not implemented yet)", rule.summary)
+        };
+        let level = if rules::is_always_on(rule.name) {
+            "error"
+        } else {
+            rule.default_level.name()
+        };
+        out.push_str(&format!(
+            "{:<26} {:<13} {:<8} {}\n",
+            rule.name, rule.group, level, summary
+        ));
+    }
+    out
+}

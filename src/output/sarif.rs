@@ -1,0 +1,147 @@
+//! SARIF 2.1.0 for GitHub code scanning.
+
+use super::Report;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::rules;
+use crate::source::Location;
+use serde_json::{json, Value};
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Deny => "error",
+        Level::Warn => "warning",
+        Level::Allow => "none",
+    }
+}
+
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn region(l: &Location) -> Value {
+    json!({
+        "startLine": l.line,
+        "startColumn": l.column,
+        "endLine": l.end_line,
+        "endColumn": l.end_column,
+    })
+}
+
+fn artifact(file: &str) -> Value {
+    json!({ "uri": uri(file), "uriBaseId": "%SRCROOT%" })
+}
+
+/// FNV-1a over the rule, file and trimmed line text: stable across unrelated edits.
+fn fingerprint(d: &Diagnostic, text: Option<&str>) -> String {
+    let line = text
+        .and_then(|t| t.lines().nth(d.primary.line.saturating_sub(1)))
+        .unwrap_or("")
+        .trim();
+    let mut hash: u64 = 0xcbf29ce484222325;
+    for byte in d.rule.bytes().chain(d.file.bytes()).chain(line.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    format!("{hash:016x}")
+}
+
+pub fn render(report: &Report) -> Vec<u8> {
+    let rule_list = rules::all();
+    let rule_descriptors: Vec<Value> = rule_list
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.name,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.summary },
+                "help": { "text": r.doc, "markdown": r.doc },
+                "defaultConfiguration": { "level": sarif_level(r.default_level) },
+                "properties": { "tags": ["concurrency", r.group] },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let text = report.source(&d.file);
+            let mut result = json!({
+                "ruleId": d.rule,
+                "ruleIndex": rule_list.iter().position(|r| r.name == d.rule).unwrap_or(0),
+                "level": sarif_level(d.level),
+                "message": { "text": match &d.help {
+                    Some(help) => format!("{} (help: {help})", d.message),
+                    None => d.message.clone(),
+                } },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": artifact(&d.file),
+                        "region": region(&d.primary),
+                    }
+                }],
+                "partialFingerprints": { "primaryLocationLineHash": fingerprint(d, text) },
+            });
+            let related: Vec<Value> = d
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    json!({
+                        "id": i + 1,
+                        "message": { "text": l.message },
+                        "physicalLocation": {
+                            "artifactLocation": artifact(&d.file),
+                            "region": region(&l.location),
+                        }
+                    })
+                })
+                .collect();
+            if !related.is_empty() {
+                result["relatedLocations"] = Value::Array(related);
+            }
+            if let Some(s) = &d.suggestion {
+                result["fixes"] = json!([{
+                    "description": { "text": d.help.clone().unwrap_or_default() },
+                    "artifactChanges": [{
+                        "artifactLocation": artifact(&d.file),
+                        "replacements": [{
+                            "deletedRegion": region(&s.location),
+                            "insertedContent": { "text": s.replacement },
+                        }]
+                    }]
+                }]);
+            }
+            result
+        })
+        .collect();
+    let base = uri(&report.base.to_string_lossy());
+    let base = if base.ends_with('/') { base } else { format!("{base}/") };
+    let document = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "concurrency-lint",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/concurrency-lint/concurrency-lint",
+                "rules": rule_descriptors,
+            }},
+            "originalUriBaseIds": { "%SRCROOT%": { "uri": format!("file://{base}") } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,332 @@
+//! Name resolution without a compiler: the file's `use` declarations and local items turn
+//! an expression path (`fs::read`, `sleep`, `File::open`) into a fully qualified path
+//! (`std::fs::read`, `std::thread::sleep`, `std::fs::File::open`). Every rule asks this.
+
+use std::collections::{HashMap, HashSet};
+use syn::{Item, UseTree};
+
+/// The names one module or block brings into scope.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// alias → fully qualified path (`fs` → `std::fs`, `Sleep` → `std::thread::sleep`)
+    uses: HashMap<String, String>,
+    /// paths imported only for their traits (`use std::io::Read as _;`) and all use targets
+    imported: HashSet<String>,
+    /// `use x::*;` prefixes
+    globs: Vec<String>,
+    /// items defined here: name → fully qualified path (`helper` → `crate::net::helper`)
+    items: HashMap<String, String>,
+}
+
+impl Scope {
+    /// The scope of a list of items (a module's body, or the items of a block).
+    pub fn of_items<'a>(items: impl IntoIterator<Item = &'a Item>, module_path: &str) -> Scope {
+        let items: Vec<&Item> = items.into_iter().collect();
+        let mut scope = Scope::default();
+        for item in &items {
+            if let Some(name) = item_name(item) {
+                scope
+                    .items
+                    .insert(name.clone(), format!("{module_path}::{name}"));
+            }
+            if let Item::ExternCrate(extern_crate) = item {
+                let name = extern_crate.ident.to_string();
+                let alias = extern_crate
+                    .rename
+                    .as_ref()
+                    .map(|(_, ident)| ident.to_string())
+                    .unwrap_or_else(|| name.clone());
+                if alias != "_" {
+                    scope.uses.insert(alias, name);
+                }
+            }
+        }
+        for item in &items {
+            if let Item::Use(item_use) = item {
+                let mut prefix = Vec::new();
+                let root = if item_use.leading_colon.is_some() {
+                    UseRoot::Absolute
+                } else {
+                    UseRoot::Relative
+                };
+                scope.add_use_tree(&item_use.tree, &mut prefix, root, module_path);
+            }
+        }
+        scope
+    }
+
+    fn add_use_tree(
+        &mut self,
+        tree: &UseTree,
+        prefix: &mut Vec<String>,
+        root: UseRoot,
+        module_path: &str,
+    ) {
+        match tree {
+            UseTree::Path(path) => {
+                prefix.push(path.ident.to_string());
+                self.add_use_tree(&path.tree, prefix, root, module_path);
+                prefix.pop();
+            }
+            UseTree::Name(name) => {
+                let ident = name.ident.to_string();
+                if ident == "self" {
+                    if let Some(last) = prefix.last().cloned() {
+                        let full = self.absolute(prefix, root, module_path);
+                        self.imported.insert(full.clone());
+                        self.uses.insert(last, full);
+                    }
+                } else {
+                    prefix.push(ident.clone());
+                    let full = self.absolute(prefix, root, module_path);
+                    prefix.pop();
+                    self.imported.insert(full.clone());
+                    self.uses.insert(ident, full);
+                }
+            }
+            UseTree::Rename(rename) => {
+                let ident = rename.ident.to_string();
+                let alias = rename.rename.to_string();
+                let full = if ident == "self" {
+                    self.absolute(prefix, root, module_path)
+                } else {
+                    prefix.push(ident);
+                    let full = self.absolute(prefix, root, module_path);
+                    prefix.pop();
+                    full
+                };
+                self.imported.insert(full.clone());
+                if alias != "_" {
+                    self.uses.insert(alias, full);
+                }
+            }
+            UseTree::Glob(_) => {
+                let full = self.absolute(prefix, root, module_path);
+                self.globs.push(full);
+            }
+            UseTree::Group(group) => {
+                for tree in &group.items {
+                    self.add_use_tree(tree, prefix, root, module_path);
+                }
+            }
+        }
+    }
+
+    /// A `use` path made absolute: `self`/`super`/`crate` and local modules expanded.
+    fn absolute(&self, segments: &[String], root: UseRoot, module_path: &str) -> String {
+        if root == UseRoot::Absolute {
+            return segments.join("::");
+        }
+        let Some(first) = segments.first() else {
+            return String::new();
+        };
+        match first.as_str() {
+            "crate" | "self" | "super" => expand_relative(segments, module_path),
+            _ => match self.items.get(first) {
+                Some(local) => join_rest(local, &segments[1..]),
+                None => segments.join("::"),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UseRoot {
+    Absolute,
+    Relative,
+}
+
+fn item_name(item: &Item) -> Option<String> {
+    Some(
+        match item {
+            Item::Fn(f) => &f.sig.ident,
+            Item::Struct(s) => &s.ident,
+            Item::Enum(e) => &e.ident,
+            Item::Mod(m) => &m.ident,
+            Item::Const(c) => &c.ident,
+            Item::Static(s) => &s.ident,
+            Item::Type(t) => &t.ident,
+            Item::Trait(t) => &t.ident,
+            Item::Union(u) => &u.ident,
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+fn join_rest(base: &str, rest: &[String]) -> String {
+    let mut out = base.to_string();
+    for segment in rest {
+        out.push_str("::");
+        out.push_str(segment);
+    }
+    out
+}
+
+/// `crate::a`, `self::a`, `super::super::a` relative to `module_path` (`crate::x::y`).
+fn expand_relative(segments: &[String], module_path: &str) -> String {
+    let mut base: Vec<&str> = module_path.split("::").collect();
+    let mut rest = segments;
+    while let Some(first) = rest.first() {
+        match first.as_str() {
+            "crate" => base = vec!["crate"],
+            "self" => {}
+            "super" => {
+                if base.len() > 1 {
+                    base.pop();
+                }
+            }
+            _ => break,
+        }
+        rest = &rest[1..];
+    }
+    join_rest(&base.join("::"), rest)
+}
+
+/// The scopes visible at a point: one module's scope plus the blocks opened inside it.
+/// Entering a nested `mod` starts a new frame: modules do not see their parent's imports.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    frames: Vec<ModuleFrame>,
+}
+
+#[derive(Debug)]
+struct ModuleFrame {
+    module_path: String,
+    scopes: Vec<Scope>,
+}
+
+impl Resolver {
+    pub fn enter_module(&mut self, module_path: String, scope: Scope) {
+        self.frames.push(ModuleFrame {
+            module_path,
+            scopes: vec![scope],
+        });
+    }
+
+    pub fn exit_module(&mut self) {
+        self.frames.pop();
+    }
+
+    pub fn enter_block(&mut self, scope: Scope) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.scopes.push(scope);
+        }
+    }
+
+    pub fn exit_block(&mut self) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.scopes.pop();
+        }
+    }
+
+    pub fn module_path(&self) -> &str {
+        self.frames
+            .last()
+            .map(|f| f.module_path.as_str())
+            .unwrap_or("crate")
+    }
+
+    fn scopes(&self) -> impl Iterator<Item = &Scope> {
+        self.frames
+            .last()
+            .into_iter()
+            .flat_map(|frame| frame.scopes.iter().rev())
+    }
+
+    /// Resolve path segments to a fully qualified path. `knows` tells which candidate
+    /// paths exist (used only to choose among glob imports).
+    pub fn resolve(
+        &self,
+        segments: &[String],
+        leading_colon: bool,
+        knows: &dyn Fn(&str) -> bool,
+    ) -> String {
+        let Some(first) = segments.first() else {
+            return String::new();
+        };
+        if leading_colon {
+            return segments.join("::");
+        }
+        if matches!(first.as_str(), "crate" | "self" | "super") {
+            return expand_relative(segments, self.module_path());
+        }
+        for scope in self.scopes() {
+            if let Some(local) = scope.items.get(first) {
+                return join_rest(local, &segments[1..]);
+            }
+            if let Some(full) = scope.uses.get(first) {
+                return join_rest(full, &segments[1..]);
+            }
+        }
+        for scope in self.scopes() {
+            for glob in &scope.globs {
+                let candidate = join_rest(glob, segments);
+                if knows(&candidate) {
+                    return candidate;
+                }
+            }
+        }
+        segments.join("::")
+    }
+
+    /// Whether `path` (a trait) is imported by name, rename, `as _`, or a glob of its module.
+    pub fn is_imported(&self, path: &str) -> bool {
+        let module = path.rsplit_once("::").map(|(m, _)| m);
+        self.scopes().any(|scope| {
+            scope.imported.contains(path)
+                || module.is_some_and(|m| scope.globs.iter().any(|g| g == m))
+        })
+    }
+}
+
+/// The segments of a path, without generic arguments.
+pub fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver_for(source: &str) -> Resolver {
+        let file = syn::parse_file(source).unwrap();
+        let mut resolver = Resolver::default();
+        resolver.enter_module("crate::m".into(), Scope::of_items(&file.items, "crate::m"));
+        resolver
+    }
+
+    fn resolve(resolver: &Resolver, path: &str) -> String {
+        let segments: Vec<String> = path.split("::").map(String::from).collect();
+        resolver.resolve(&segments, false, &|p| p == "std::fs::read")
+    }
+
+    #[test]
+    fn renames_groups_globs_and_relative_paths() {
+        let r = resolver_for(
+            "use std::{fs::{self, File}, thread::sleep as nap}; use std::fs::*; use super::util; use crate::a::b as c;",
+        );
+        assert_eq!(resolve(&r, "fs::read_to_string"), "std::fs::read_to_string");
+        assert_eq!(resolve(&r, "File::open"), "std::fs::File::open");
+        assert_eq!(resolve(&r, "nap"), "std::thread::sleep");
+        assert_eq!(resolve(&r, "read"), "std::fs::read");
+        assert_eq!(resolve(&r, "util::go"), "crate::util::go");
+        assert_eq!(resolve(&r, "c::d"), "crate::a::b::d");
+        assert_eq!(resolve(&r, "self::x"), "crate::m::x");
+        assert_eq!(resolve(&r, "super::x"), "crate::x");
+    }
+
+    #[test]
+    fn local_items_shadow_glob_imports() {
+        let r = resolver_for("use std::fs::*; fn read() {}");
+        assert_eq!(resolve(&r, "read"), "crate::m::read");
+    }
+
+    #[test]
+    fn traits_imported_anonymously_count() {
+        let r = resolver_for("use std::net::ToSocketAddrs as _; use std::io::*;");
+        assert!(r.is_imported("std::net::ToSocketAddrs"));
+        assert!(r.is_imported("std::io::Read"));
+        assert!(!r.is_imported("std::io::Write2::X"));
+    }
+}

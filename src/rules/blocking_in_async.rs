@@ -1,0 +1,123 @@
+//! `blocking_in_async`: a call to a known blocking API on the async executor.
+
+use super::RuleInfo;
+use crate::analysis::walker::{CallSite, Exec, Walker};
+use crate::catalog::BlockingApi;
+use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
+
+pub const INFO: RuleInfo = RuleInfo {
+    name: "blocking_in_async",
+    group: "blocking",
+    default_level: Level::Warn,
+    summary: "a blocking call (std::fs, std::net, thread::sleep, blocking clients, …) in async code",
+    doc: DOC,
+    implemented: true,
+};
+
+const DOC: &str = r#"# blocking_in_async
+
+## What it does
+Finds calls to APIs that block the calling thread — `std::fs::*` and `std::fs::File`
+reads and writes, `std::net` connects, accepts and reads, DNS lookups through
+`ToSocketAddrs`, `std::thread::sleep`, `std::io::stdin` reads, `std::process::Command`
+`output`/`status` and `Child::wait`, `std::sync::mpsc` `recv`, `Condvar` and `Barrier`
+waits, `JoinHandle::join`, and blocking HTTP and database clients (`reqwest::blocking`,
+`ureq`, `postgres`, `rusqlite`, …) — inside an `async fn`, `async` block or `async`
+closure. Names are resolved through `use` declarations (`use std::thread; thread::sleep`)
+and method calls are matched by the receiver's type where syntax shows it
+(`let f = File::open(p)?; f.read_to_string(&mut s)`).
+
+Code inside a closure handed to an insulating wrapper (`tokio::task::spawn_blocking`,
+`block_in_place`, `std::thread::spawn`, `smol::unblock`, … — `rules/wrappers.toml`, and
+config `[blocking] wrappers`) and nested `fn` items are not async context.
+
+## Why is this bad?
+An async executor runs many tasks on a few threads. A call that blocks one of those
+threads stalls every task scheduled on it — timers fire late, connections stop being
+served, and with a current-thread runtime the whole program freezes until the call
+returns. The work itself is fine; it is on the wrong model.
+
+## Example
+```rust
+async fn handler(path: &str) -> std::io::Result<String> {
+    let text = std::fs::read_to_string(path)?; // blocks the executor thread
+    Ok(text)
+}
+```
+
+## Use instead
+The runtime's async equivalent, awaited:
+```rust
+async fn handler(path: &str) -> std::io::Result<String> {
+    let text = tokio::fs::read_to_string(path).await?;
+    Ok(text)
+}
+```
+or, when there is no async equivalent (a blocking client library), the blocking pool:
+```rust
+let rows = tokio::task::spawn_blocking(move || client.query("SELECT 1", &[])).await??;
+```
+The suggestion names the equivalent for the package's runtime (tokio, async-std or smol,
+read from Cargo.toml; config `[blocking] runtime` overrides).
+
+## Model
+I/O waits belong on async tasks (`async-io`); blocking libraries belong on the blocking
+pool or a thread (`blocking-pool`); channel and synchronization waits have async
+counterparts (`message-passing`, `sync-primitive`).
+
+## Configuration
+`[blocking] extra = [{ path = "mycrate::db::query_sync", replacement = "mycrate::db::query" }]`
+adds blocking APIs; `wrappers = ["mycrate::offload"]` adds insulating wrappers.
+"#;
+
+const WHY: &str = "a blocking call stalls every task scheduled on this executor thread until it returns";
+
+pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
+    let runtime = walker.runtime();
+    let replacement = api.replacement(runtime);
+    let model = api.model.unwrap_or(if replacement.is_some() {
+        Model::AsyncIo
+    } else {
+        Model::BlockingPool
+    });
+    let what = match api.category.as_str() {
+        "sleep" => "blocking sleep",
+        "executor" => "blocking wait",
+        _ => "blocking call",
+    };
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        walker.cx.file,
+        site.primary.clone(),
+        format!("{what} `{}` in async context", api.display),
+    );
+    diagnostic.primary_label = "blocks the executor thread".into();
+    if let Exec::Async { header, what } = walker.exec() {
+        diagnostic.labels.push(Label {
+            location: header.clone(),
+            message: format!("this {what} runs on the async executor"),
+        });
+    }
+    let pool = runtime.blocking_pool();
+    diagnostic.help = Some(match replacement {
+        Some(r) if api.is_function => format!("use `{r}(..).await` instead ({} runtime)", runtime.name()),
+        Some(r) => format!("use {r} instead ({} runtime), or move the work into `{pool}`", runtime.name()),
+        None => format!("move the blocking work off the executor: `{pool}(move || ..).await`"),
+    });
+    if api.is_function && walker.can_await_here() {
+        if let Some(r) = replacement {
+            diagnostic.suggestion = Some(Suggestion {
+                location: site.whole.clone(),
+                replacement: format!("{r}({}).await", site.args_text),
+                applicability: Applicability::MaybeIncorrect,
+            });
+        }
+    }
+    diagnostic.model = Some(model);
+    diagnostic.notes.push(Note {
+        message: api.note.clone().unwrap_or_else(|| WHY.to_string()),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}

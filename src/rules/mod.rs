@@ -1,0 +1,104 @@
+//! The rules: one file each, holding its documentation (what `explain` prints) and its
+//! logic. This module is the registry and the dispatch from the walk to the rules.
+
+mod block_on_in_async;
+mod blocking_in_async;
+mod planned;
+mod syntax_error;
+
+use crate::analysis::walker::{CallSite, Walker};
+use crate::catalog::{BlockingApi, BlockingKind};
+use crate::diagnostic::Level;
+
+pub use syntax_error::{file_error, syntax_error};
+
+/// A rule as the registry knows it.
+#[derive(Debug)]
+pub struct RuleInfo {
+    pub name: &'static str,
+    pub group: &'static str,
+    pub default_level: Level,
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// The full documentation (markdown), printed by `explain`.
+    pub doc: &'static str,
+    /// False for rules of the SPEC that are not built yet: they are accepted in config and
+    /// listed by `rules`, but find nothing.
+    pub implemented: bool,
+}
+
+/// Every rule, in the SPEC's order.
+pub fn all() -> &'static [RuleInfo] {
+    RULES
+}
+
+static RULES: &[RuleInfo] = &[
+    blocking_in_async::INFO,
+    block_on_in_async::INFO,
+    planned::CPU_HEAVY_IN_ASYNC,
+    planned::IO_IN_RAYON,
+    planned::GUARD_ACROSS_AWAIT,
+    planned::DOUBLE_LOCK,
+    planned::LOCK_ORDER_INVERSION,
+    planned::SPLIT_LOCK_UPDATE,
+    planned::ATOMIC_CHECK_THEN_ACT,
+    planned::STATIC_MUT,
+    planned::UNSAFE_IMPL_SYNC,
+    planned::SEQUENTIAL_AWAIT_IN_LOOP,
+    planned::UNBOUNDED_SPAWN,
+    planned::DETACHED_SPAWN,
+    planned::BUSY_WAIT,
+    planned::UNBOUNDED_CHANNEL,
+    syntax_error::SYNTAX_ERROR,
+    syntax_error::FILE_ERROR,
+];
+
+/// Group names accepted by `-W/-A/-D` and config, besides rule names and `all`.
+pub const GROUPS: &[&str] = &[
+    "blocking",
+    "compute",
+    "guards",
+    "shared_state",
+    "structure",
+    "pedantic",
+];
+
+pub fn find(name: &str) -> Option<&'static RuleInfo> {
+    RULES.iter().find(|r| r.name == name)
+}
+
+/// Whether a rule belongs to a group (`pedantic` = rules off by default).
+pub fn in_group(rule: &RuleInfo, group: &str) -> bool {
+    rule.group == group || (group == "pedantic" && rule.default_level == Level::Allow)
+}
+
+/// Rules that are always on at error level and cannot be configured.
+pub fn is_always_on(name: &str) -> bool {
+    name == "syntax_error" || name == "file_error"
+}
+
+/// A call to a catalog API in async context: hand it to the rule that owns the entry.
+pub fn check_blocking_call(walker: &mut Walker, site: &CallSite, api: &BlockingApi) {
+    let diagnostic = match api.kind {
+        BlockingKind::Blocks => blocking_in_async::check(walker, site, api),
+        BlockingKind::BlocksOn => block_on_in_async::check(walker, site, api),
+    };
+    walker.report(diagnostic);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_has_docs_with_the_fixed_sections() {
+        for rule in all() {
+            assert!(!rule.summary.is_empty(), "{} has no summary", rule.name);
+            if rule.implemented {
+                for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Model"] {
+                    assert!(rule.doc.contains(section), "{} lacks `{section}`", rule.name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `syntax_error` and `file_error`: files that cannot be linted, reported as findings so
+//! that CI sees them and every other file is still linted.
+
+use super::RuleInfo;
+use crate::diagnostic::{Diagnostic, Level, Note};
+use crate::source::Location;
+
+pub const SYNTAX_ERROR: RuleInfo = RuleInfo {
+    name: "syntax_error",
+    group: "errors",
+    default_level: Level::Deny,
+    summary: "a file that does not parse (always on, level error)",
+    doc: r#"# syntax_error
+
+## What it does
+Reports a Rust file that `syn` cannot parse, at the location of the parse error. The rest
+of the files are still linted.
+
+## Why is this bad?
+Nothing in the file can be checked. Either the file is not valid Rust (rustc will say the
+same) or it uses syntax newer than the linter's parser.
+
+## Example
+```rust
+fn broken( {
+```
+
+## Use instead
+Fix the syntax; `cargo check` shows the same error with more context.
+
+## Model
+Not applicable.
+"#,
+    implemented: true,
+};
+
+pub const FILE_ERROR: RuleInfo = RuleInfo {
+    name: "file_error",
+    group: "errors",
+    default_level: Level::Deny,
+    summary: "a file that cannot be read or is not UTF-8 (always on, level error)",
+    doc: r#"# file_error
+
+## What it does
+Reports a source file that cannot be read (missing, permission denied) or is not valid
+UTF-8, naming the file and the operating system's error. The rest of the files are still
+linted.
+
+## Why is this bad?
+The file cannot be checked, and rustc would reject it too.
+
+## Example
+A module file saved in Latin-1.
+
+## Use instead
+Re-encode the file as UTF-8, or fix its permissions.
+
+## Model
+Not applicable.
+"#,
+    implemented: true,
+};
+
+pub fn syntax_error(file: &str, error: &syn::Error) -> Diagnostic {
+    let location = Location::from_span(error.span());
+    let mut diagnostic = Diagnostic::new(
+        SYNTAX_ERROR.name,
+        file,
+        location,
+        format!("syntax error: {error}"),
+    );
+    diagnostic.level = Level::Deny;
+    diagnostic.primary_label = error.to_string();
+    diagnostic.notes.push(Note {
+        message: "this file was not linted".into(),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}
+
+pub fn file_error(file: &str, error: &str) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        FILE_ERROR.name,
+        file,
+        Location::file_start(),
+        format!("cannot lint `{file}`: {error}"),
+    );
+    diagnostic.level = Level::Deny;
+    diagnostic
+}

@@ -1,0 +1,383 @@
+//! What to lint: the Cargo workspace (via `cargo metadata --no-deps`) or PATH arguments.
+//! Produces lint roots — files with the package facts that shape their analysis.
+
+use crate::catalog::Runtime;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Facts about the package a file belongs to.
+#[derive(Debug, Clone)]
+pub struct PackageInfo {
+    pub name: String,
+    pub id: String,
+    pub manifest_path: PathBuf,
+    pub edition: String,
+    pub runtime: Runtime,
+}
+
+/// A file to start linting from (a target's crate root, or a file given on the command
+/// line), with its module path and package.
+#[derive(Debug, Clone)]
+pub struct LintRoot {
+    pub path: PathBuf,
+    pub module_path: String,
+    /// Follow `mod x;` declarations into other files (crate roots: yes; PATH mode: no,
+    /// every file is listed anyway).
+    pub follow_mods: bool,
+    pub include_tests: bool,
+    pub package: Option<PackageInfo>,
+    /// The target (`lib`, `bin`, …) name and kinds, for cargo-style JSON.
+    pub target_name: String,
+    pub target_kinds: Vec<String>,
+}
+
+/// Which targets to lint, as cargo's flags say.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSelection {
+    pub tests: bool,
+    pub examples: bool,
+    pub benches: bool,
+    pub all_targets: bool,
+    pub packages: Vec<String>,
+    pub workspace: bool,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub root_manifest: PathBuf,
+    pub roots: Vec<LintRoot>,
+}
+
+/// The runtime a package depends on (normal dependencies first, then dev-dependencies).
+pub fn runtime_from_dependencies(deps: &[(String, bool)]) -> Option<Runtime> {
+    for dev in [false, true] {
+        for candidate in ["tokio", "async-std", "smol"] {
+            if deps.iter().any(|(name, is_dev)| *is_dev == dev && name == candidate) {
+                return Runtime::parse(candidate);
+            }
+        }
+    }
+    None
+}
+
+fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Run `cargo metadata --no-deps` and select packages and targets.
+pub fn discover(
+    manifest_path: Option<&Path>,
+    selection: &TargetSelection,
+) -> Result<Workspace, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(["metadata", "--no-deps", "--format-version", "1"]);
+    if let Some(manifest) = manifest_path {
+        if !manifest.exists() {
+            return Err(format!(
+                "manifest path `{}` does not exist",
+                manifest.display()
+            ));
+        }
+        command.arg("--manifest-path").arg(manifest);
+    }
+    let output = command
+        .output()
+        .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "`cargo metadata` failed (no Cargo.toml here? pass PATHs or --manifest-path):\n{}",
+            stderr.trim()
+        ));
+    }
+    let metadata: Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
+    let root = PathBuf::from(str_field(&metadata, "workspace_root"));
+    let members: Vec<&str> = metadata["workspace_members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let default_members: Vec<&str> = metadata["workspace_default_members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_else(|| members.clone());
+    let packages: Vec<&Value> = metadata["packages"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+
+    for requested in &selection.packages {
+        if !packages.iter().any(|p| str_field(p, "name") == requested) {
+            return Err(format!(
+                "package `{requested}` is not a member of the workspace"
+            ));
+        }
+    }
+    let include_tests = selection.tests || selection.all_targets;
+    let mut roots = Vec::new();
+    for package in &packages {
+        let id = str_field(package, "id");
+        let name = str_field(package, "name");
+        if !members.contains(&id) {
+            continue;
+        }
+        let selected = if !selection.packages.is_empty() {
+            selection.packages.iter().any(|p| p == name)
+        } else if selection.workspace {
+            !selection.exclude.iter().any(|e| e == name)
+        } else {
+            default_members.contains(&id)
+        };
+        if !selected {
+            continue;
+        }
+        let dependencies: Vec<(String, bool)> = package["dependencies"]
+            .as_array()
+            .map(|deps| {
+                deps.iter()
+                    .map(|d| {
+                        (
+                            str_field(d, "name").to_string(),
+                            str_field(d, "kind") == "dev",
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let info = PackageInfo {
+            name: name.to_string(),
+            id: id.to_string(),
+            manifest_path: PathBuf::from(str_field(package, "manifest_path")),
+            edition: str_field(package, "edition").to_string(),
+            runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
+        };
+        for target in package["targets"].as_array().into_iter().flatten() {
+            let kinds: Vec<String> = target["kind"]
+                .as_array()
+                .map(|k| k.iter().filter_map(Value::as_str).map(String::from).collect())
+                .unwrap_or_default();
+            let wanted = kinds.iter().any(|kind| match kind.as_str() {
+                "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" | "bin" => true,
+                "test" => selection.tests || selection.all_targets,
+                "example" => selection.examples || selection.all_targets,
+                "bench" => selection.benches || selection.all_targets,
+                _ => false,
+            });
+            if !wanted {
+                continue;
+            }
+            let is_test_like = kinds.iter().any(|k| k == "test" || k == "bench");
+            roots.push(LintRoot {
+                path: PathBuf::from(str_field(target, "src_path")),
+                module_path: "crate".into(),
+                follow_mods: true,
+                include_tests: include_tests || is_test_like,
+                package: Some(info.clone()),
+                target_name: str_field(target, "name").to_string(),
+                target_kinds: kinds,
+            });
+        }
+    }
+    let root_manifest = root.join("Cargo.toml");
+    Ok(Workspace {
+        root,
+        root_manifest,
+        roots,
+    })
+}
+
+/// The directory a module file's children live in: `src/` for `lib.rs`/`main.rs`/`mod.rs`
+/// and `#[path]` files, `src/foo/` for `src/foo.rs`.
+pub fn child_module_dir(file: &Path, is_mod_rs: bool) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+    if is_mod_rs {
+        dir
+    } else {
+        match file.file_stem() {
+            Some(stem) => dir.join(stem),
+            None => dir,
+        }
+    }
+}
+
+/// The file a `mod name;` declaration loads, if it exists.
+pub fn module_file(
+    parent_file: &Path,
+    parent_is_mod_rs: bool,
+    name: &str,
+    path_attribute: Option<&str>,
+    inline_parents: &[String],
+) -> Option<(PathBuf, bool)> {
+    if let Some(path) = path_attribute {
+        let base = if inline_parents.is_empty() {
+            parent_file.parent().unwrap_or(Path::new("")).to_path_buf()
+        } else {
+            let mut dir = child_module_dir(parent_file, parent_is_mod_rs);
+            for parent in inline_parents {
+                dir.push(parent);
+            }
+            dir
+        };
+        let file = base.join(path);
+        return file.is_file().then_some((file, true));
+    }
+    let mut dir = child_module_dir(parent_file, parent_is_mod_rs);
+    for parent in inline_parents {
+        dir.push(parent);
+    }
+    let flat = dir.join(format!("{name}.rs"));
+    if flat.is_file() {
+        return Some((flat, false));
+    }
+    let nested = dir.join(name).join("mod.rs");
+    nested.is_file().then_some((nested, true))
+}
+
+/// Whether a file is a crate root or `mod.rs` (its children live beside it).
+pub fn is_mod_rs(file: &Path) -> bool {
+    matches!(
+        file.file_name().and_then(|n| n.to_str()),
+        Some("mod.rs" | "lib.rs" | "main.rs")
+    )
+}
+
+/// Files below PATH arguments: every `.rs` file, skipping `target/`, hidden and
+/// `.gitignore`d paths. A file named explicitly is always linted.
+pub fn files_below(path: &Path) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_path_buf()];
+    }
+    let mut files = Vec::new();
+    let walker = ignore::WalkBuilder::new(path)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|entry| entry.file_name() != "target")
+        .build();
+    for entry in walker.flatten() {
+        let p = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && p.extension().is_some_and(|e| e == "rs")
+        {
+            files.push(p.to_path_buf());
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The module path a file probably has, judged from its place under `src/` (PATH mode).
+pub fn guess_module_path(file: &Path) -> String {
+    let components: Vec<String> = file
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let after_src = match components.iter().rposition(|c| c == "src") {
+        Some(index) => &components[index + 1..],
+        None => components.last().map(std::slice::from_ref).unwrap_or(&[]),
+    };
+    let mut module = vec!["crate".to_string()];
+    for (index, part) in after_src.iter().enumerate() {
+        let last = index + 1 == after_src.len();
+        if last {
+            let stem = part.trim_end_matches(".rs");
+            if !matches!(stem, "lib" | "main" | "mod") {
+                module.push(stem.to_string());
+            }
+        } else {
+            module.push(part.clone());
+        }
+    }
+    module.join("::")
+}
+
+/// Package facts for a file linted by PATH: from the nearest Cargo.toml above it.
+#[derive(Default)]
+pub struct ManifestCache {
+    by_dir: HashMap<PathBuf, Option<PackageInfo>>,
+}
+
+impl ManifestCache {
+    pub fn package_for(&mut self, file: &Path) -> Option<PackageInfo> {
+        let absolute = std::path::absolute(file).ok()?;
+        let mut dir = absolute.parent();
+        let mut visited = Vec::new();
+        let mut found = None;
+        while let Some(current) = dir {
+            if let Some(cached) = self.by_dir.get(current) {
+                found = cached.clone();
+                break;
+            }
+            visited.push(current.to_path_buf());
+            let manifest = current.join("Cargo.toml");
+            if manifest.is_file() {
+                if let Some(info) = read_package(&manifest) {
+                    found = Some(info);
+                    break;
+                }
+            }
+            dir = current.parent();
+        }
+        for dir in visited {
+            self.by_dir.insert(dir, found.clone());
+        }
+        found
+    }
+}
+
+fn read_package(manifest: &Path) -> Option<PackageInfo> {
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let value: toml::Value = toml::from_str(&text).ok()?;
+    let package = value.get("package")?;
+    let name = package.get("name")?.as_str()?.to_string();
+    let edition = package
+        .get("edition")
+        .and_then(|e| e.as_str())
+        .unwrap_or("2021")
+        .to_string();
+    let mut deps = Vec::new();
+    for (table, dev) in [("dependencies", false), ("dev-dependencies", true)] {
+        if let Some(t) = value.get(table).and_then(|t| t.as_table()) {
+            for (key, spec) in t {
+                let real = spec
+                    .get("package")
+                    .and_then(|p| p.as_str())
+                    .unwrap_or(key);
+                deps.push((real.to_string(), dev));
+            }
+        }
+    }
+    Some(PackageInfo {
+        id: name.clone(),
+        name,
+        manifest_path: manifest.to_path_buf(),
+        edition,
+        runtime: runtime_from_dependencies(&deps).unwrap_or(Runtime::Tokio),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_from_file_places() {
+        assert_eq!(guess_module_path(Path::new("x/src/lib.rs")), "crate");
+        assert_eq!(guess_module_path(Path::new("x/src/net/mod.rs")), "crate::net");
+        assert_eq!(guess_module_path(Path::new("x/src/net/tcp.rs")), "crate::net::tcp");
+        assert_eq!(guess_module_path(Path::new("loose.rs")), "crate::loose");
+    }
+
+    #[test]
+    fn runtime_prefers_normal_dependencies() {
+        let deps = vec![("smol".to_string(), false), ("tokio".to_string(), true)];
+        assert_eq!(runtime_from_dependencies(&deps), Some(Runtime::Smol));
+    }
+}
