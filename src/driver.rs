@@ -297,31 +297,13 @@ impl Linter<'_> {
         text: String,
         job: &FileJob,
     ) -> (FileOutcome, Vec<analysis::walker::ModDecl>) {
-        let cx = FileContext {
-            file: &display,
-            text: &text,
+        let options = SourceOptions {
+            module_path: &job.module_path,
             runtime: job.runtime,
-            catalog: self.catalog,
             include_tests: job.include_tests,
         };
-        let analysis = analysis::analyze(&cx, &job.module_path);
-        let comments = suppress::comments(&text);
-        let mut diagnostics: Vec<Diagnostic> = analysis
-            .diagnostics
-            .into_iter()
-            .filter_map(|mut d| {
-                let level = self.levels.level(d.rule);
-                if level == Level::Allow
-                    || (!rules::is_always_on(d.rule)
-                        && suppress::is_suppressed(&d, &comments, &analysis.item_extents))
-                {
-                    return None;
-                }
-                d.level = level;
-                Some(d)
-            })
-            .collect();
-        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let (diagnostics, mod_decls) =
+            lint_source_with(&display, &text, &options, self.catalog, self.levels);
         let keep_text = !diagnostics.is_empty();
         (
             FileOutcome {
@@ -329,7 +311,7 @@ impl Linter<'_> {
                 diagnostics,
                 text: keep_text.then_some(text),
             },
-            analysis.mod_decls,
+            mod_decls,
         )
     }
 
@@ -495,4 +477,48 @@ fn exit_code(cli: &LintArgs, report: &Report) -> i32 {
     } else {
         EXIT_OK
     }
+}
+
+/// How to lint one source text.
+pub struct SourceOptions<'a> {
+    pub module_path: &'a str,
+    pub runtime: Runtime,
+    pub include_tests: bool,
+}
+
+/// Lint one file's text: findings after levels and suppressions, sorted; plus the file's
+/// `mod x;` declarations.
+pub fn lint_source_with(
+    display: &str,
+    text: &str,
+    options: &SourceOptions,
+    catalog: &Catalog,
+    levels: &Levels,
+) -> (Vec<Diagnostic>, Vec<analysis::walker::ModDecl>) {
+    let cx = FileContext {
+        file: display,
+        text,
+        runtime: options.runtime,
+        catalog,
+        include_tests: options.include_tests,
+    };
+    let analysis = analysis::analyze(&cx, options.module_path);
+    let comments = suppress::comments(text);
+    let mut diagnostics: Vec<Diagnostic> = analysis
+        .diagnostics
+        .into_iter()
+        .filter_map(|mut d| {
+            let level = levels.level(d.rule);
+            if level == Level::Allow
+                || (!rules::is_always_on(d.rule)
+                    && suppress::is_suppressed(&d, &comments, &analysis.item_extents))
+            {
+                return None;
+            }
+            d.level = level;
+            Some(d)
+        })
+        .collect();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    (diagnostics, analysis.mod_decls)
 }

@@ -82,6 +82,8 @@ pub fn resolve_type(ty: &Type, resolver: &Resolver, catalog: &Catalog) -> Option
 /// The element types of a tuple type annotation, or the one type.
 pub fn resolve_type_shape(ty: &Type, resolver: &Resolver, catalog: &Catalog) -> Option<TypeShape> {
     match ty {
+        Type::Reference(reference) => resolve_type_shape(&reference.elem, resolver, catalog),
+        Type::Paren(paren) => resolve_type_shape(&paren.elem, resolver, catalog),
         Type::Tuple(tuple) => Some(TypeShape::Tuple(
             tuple
                 .elems

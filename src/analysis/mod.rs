@@ -21,7 +21,7 @@ pub struct FileAnalysis {
 pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
     let result = match syn::parse_file(cx.text) {
         Err(error) => FileAnalysis {
-            diagnostics: vec![crate::rules::syntax_error(cx.file, &error)],
+            diagnostics: vec![crate::rules::syntax_error(cx.file, &error, cx.text)],
             ..FileAnalysis::default()
         },
         Ok(file) => {

@@ -61,16 +61,34 @@ Not applicable.
     implemented: true,
 };
 
-pub fn syntax_error(file: &str, error: &syn::Error) -> Diagnostic {
-    let location = Location::from_span(error.span());
+pub fn syntax_error(file: &str, error: &syn::Error, text: &str) -> Diagnostic {
+    let mut location = Location::from_span(error.span());
+    if location.byte_end <= location.byte_start {
+        // Point at one character, as rustc does.
+        let width = text[location.byte_start.min(text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        location.byte_end = location.byte_start + width;
+        if location.end_line == location.line && width > 0 {
+            location.end_column = location.column + 1;
+        }
+    }
+    let message = match error.to_string().as_str() {
+        // proc-macro2's lexer error: unbalanced delimiters or an invalid token.
+        "cannot parse string into token stream" => {
+            "unclosed or unbalanced delimiter, or an invalid token".to_string()
+        }
+        other => other.to_string(),
+    };
     let mut diagnostic = Diagnostic::new(
         SYNTAX_ERROR.name,
         file,
         location,
-        format!("syntax error: {error}"),
+        format!("syntax error: {message}"),
     );
     diagnostic.level = Level::Deny;
-    diagnostic.primary_label = error.to_string();
+    diagnostic.primary_label = message;
     diagnostic.notes.push(Note {
         message: "this file was not linted".into(),
         file: None,

@@ -1,0 +1,178 @@
+//! The fixture harness: every `tests/fixtures/<rule>/*.rs` file is linted and its findings
+//! compared, both ways, with the annotations written under the code:
+//!
+//! ```text
+//!     std::thread::sleep(d);
+//!   //^^^^^^^^^^^^^^^^^^ blocking_in_async
+//! ```
+//!
+//! The carets mark the exact columns of the primary location on the nearest code line
+//! above. Nothing unannotated may fire. `//^^^ todo: rule` marks a known gap: a finding
+//! that should exist but is not produced yet (the test fails if it starts to appear, so the
+//! annotation gets promoted). A first-line comment `// runtime: async-std` picks the
+//! runtime; `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`).
+
+use concurrency_lint::catalog::{Catalog, Runtime};
+use concurrency_lint::diagnostic::Level;
+use concurrency_lint::driver::{lint_source_with, SourceOptions};
+use concurrency_lint::levels::Levels;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Expected {
+    line: usize,
+    column: usize,
+    end_column: usize,
+    rule: String,
+}
+
+struct Annotations {
+    expected: BTreeSet<Expected>,
+    todo: BTreeSet<Expected>,
+}
+
+fn annotation(line: &str) -> Option<(usize, usize, String, bool)> {
+    let trimmed = line.trim_start();
+    let rest = trimmed.strip_prefix("//")?;
+    if !rest.starts_with('^') {
+        return None;
+    }
+    let indent = line.len() - trimmed.len();
+    let carets = rest.chars().take_while(|c| *c == '^').count();
+    let start = indent + 2; // byte index of the first caret == column - 1 (ASCII indent)
+    let mut label = rest[carets..].trim();
+    let todo = label.starts_with("todo:");
+    if todo {
+        label = label["todo:".len()..].trim();
+    }
+    Some((start + 1, start + 1 + carets, label.to_string(), todo))
+}
+
+fn parse_annotations(text: &str) -> Annotations {
+    let mut expected = BTreeSet::new();
+    let mut todo = BTreeSet::new();
+    let mut last_code_line = 0;
+    for (index, line) in text.lines().enumerate() {
+        match annotation(line) {
+            Some((column, end_column, rule, is_todo)) => {
+                assert!(last_code_line > 0, "annotation before any code at line {}", index + 1);
+                let item = Expected {
+                    line: last_code_line,
+                    column,
+                    end_column,
+                    rule,
+                };
+                if is_todo {
+                    todo.insert(item);
+                } else {
+                    expected.insert(item);
+                }
+            }
+            None => last_code_line = index + 1,
+        }
+    }
+    Annotations { expected, todo }
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = Vec::new();
+    for rule_dir in std::fs::read_dir(&root).expect("tests/fixtures exists") {
+        let rule_dir = rule_dir.unwrap().path();
+        if !rule_dir.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&rule_dir).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "rs") {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn check(file: &Path, catalog: &Catalog, levels: &Levels) -> Result<usize, String> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let annotations = parse_annotations(&text);
+    let first_line = text.lines().next().unwrap_or("");
+    let runtime = first_line
+        .strip_prefix("// runtime:")
+        .and_then(|r| Runtime::parse(r.trim()))
+        .unwrap_or(Runtime::Tokio);
+    let include_tests = !text.lines().take(3).any(|l| l.trim() == "// exclude-tests");
+    let options = SourceOptions {
+        module_path: "crate",
+        runtime,
+        include_tests,
+    };
+    let (diagnostics, _) = lint_source_with("fixture.rs", &text, &options, catalog, levels);
+    let actual: BTreeSet<Expected> = diagnostics
+        .iter()
+        .map(|d| Expected {
+            line: d.primary.line,
+            column: d.primary.column,
+            end_column: if d.primary.end_line == d.primary.line {
+                d.primary.end_column
+            } else {
+                d.primary.column + 1
+            },
+            rule: d.rule.to_string(),
+        })
+        .collect();
+    let false_positives: Vec<_> = actual.difference(&annotations.expected).collect();
+    let false_negatives: Vec<_> = annotations.expected.difference(&actual).collect();
+    let fixed_todos: Vec<_> = annotations.todo.intersection(&actual).collect();
+    if false_positives.is_empty() && false_negatives.is_empty() && fixed_todos.is_empty() {
+        return Ok(annotations.expected.len());
+    }
+    let show = |items: &[&Expected]| {
+        items
+            .iter()
+            .map(|e| format!("    {}:{}-{} {}", e.line, e.column, e.end_column, e.rule))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut message = format!("{}:\n", file.display());
+    if !false_positives.is_empty() {
+        message.push_str(&format!("  false positives:\n{}\n", show(&false_positives)));
+    }
+    if !false_negatives.is_empty() {
+        message.push_str(&format!("  false negatives:\n{}\n", show(&false_negatives)));
+    }
+    if !fixed_todos.is_empty() {
+        message.push_str(&format!(
+            "  todo annotations now found (drop `todo:`):\n{}\n",
+            show(&fixed_todos)
+        ));
+    }
+    Err(message)
+}
+
+#[test]
+fn fixtures_match_their_annotations() {
+    let catalog = Catalog::builtin().unwrap();
+    let mut levels = Levels::default();
+    levels.set("all", Level::Warn);
+    let files = fixture_files();
+    assert!(!files.is_empty(), "no fixtures found");
+    let mut failures = Vec::new();
+    let mut positives = 0;
+    for file in &files {
+        match check(file, &catalog, &levels) {
+            Ok(count) => positives += count,
+            Err(message) => failures.push(message),
+        }
+    }
+    assert!(positives > 0, "fixtures expect no findings at all");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn annotations_parse_columns() {
+    let a = parse_annotations("fn f() {\n    std::thread::sleep(d);\n  //^^^^^^^^^^^^^^^^^^ blocking_in_async\n}\n");
+    let e = a.expected.iter().next().unwrap();
+    assert_eq!((e.line, e.column, e.end_column), (2, 5, 23));
+}
