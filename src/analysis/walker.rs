@@ -637,7 +637,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 }
             }
         }
-        let wrapper = self.is_wrapper_call(callee.as_deref());
+        // A sync closure handed to a call whose future is awaited (`asyncify(|| …).await`,
+        // `conn.interact(|c| …).await`) is shipped elsewhere to run, as far as syntax can
+        // tell: not reported (precision over recall).
+        let wrapper = awaited || self.is_wrapper_call(callee.as_deref());
         self.visit_expr(&call.func);
         for arg in &call.args {
             if wrapper {
@@ -665,7 +668,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 rules::check_blocking_call(self, &site, api);
             }
         }
-        let wrapper = self.cx.catalog.is_wrapper_method(&name);
+        let wrapper = awaited || self.cx.catalog.is_wrapper_method(&name);
         self.visit_expr(&call.receiver);
         for arg in &call.args {
             if wrapper {
