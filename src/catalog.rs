@@ -110,6 +110,8 @@ struct WrappersFile {
     functions: Vec<String>,
     #[serde(default)]
     methods: Vec<String>,
+    #[serde(default)]
+    local_names: Vec<String>,
 }
 
 /// The async runtime a package uses; picks the replacement named in suggestions.
@@ -201,6 +203,8 @@ pub struct Catalog {
     aliases: HashMap<String, String>,
     wrapper_functions: HashSet<String>,
     wrapper_methods: HashSet<String>,
+    /// Names that make a crate-local function an insulating wrapper.
+    wrapper_local_names: HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
 }
@@ -270,6 +274,7 @@ impl Catalog {
             catalog.add_wrapper(function);
         }
         catalog.wrapper_methods.extend(wrappers.methods);
+        catalog.wrapper_local_names.extend(wrappers.local_names);
         Ok(catalog)
     }
 
@@ -379,6 +384,11 @@ impl Catalog {
 
     pub fn is_wrapper_function(&self, path: &str) -> bool {
         self.wrapper_functions.contains(path)
+            || (path.starts_with("crate::")
+                && path
+                    .rsplit("::")
+                    .next()
+                    .is_some_and(|name| self.wrapper_local_names.contains(name)))
     }
 
     pub fn is_wrapper_method(&self, name: &str) -> bool {
