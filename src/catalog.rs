@@ -233,8 +233,8 @@ impl Catalog {
     /// here is a bug in `rules/`.
     pub fn builtin() -> Result<Catalog, String> {
         let mut catalog = Catalog::default();
-        let blocking: BlockingFile = toml::from_str(BLOCKING_TOML)
-            .map_err(|e| format!("rules/blocking.toml: {e}"))?;
+        let blocking: BlockingFile =
+            toml::from_str(BLOCKING_TOML).map_err(|e| format!("rules/blocking.toml: {e}"))?;
         for function in blocking.function {
             catalog.add_function(function, "rules/blocking.toml")?;
         }
@@ -308,7 +308,10 @@ impl Catalog {
                     format!("{}::{}", methods.receiver, name)
                 },
                 kind,
-                category: methods.category.clone().unwrap_or_else(|| "blocking".into()),
+                category: methods
+                    .category
+                    .clone()
+                    .unwrap_or_else(|| "blocking".into()),
                 tokio: methods.tokio.clone(),
                 async_std: methods.async_std.clone(),
                 smol: methods.smol.clone(),

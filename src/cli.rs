@@ -209,7 +209,11 @@ pub struct LintArgs {
 pub fn ordered_levels(matches: &clap::ArgMatches) -> Vec<(String, crate::diagnostic::Level)> {
     use crate::diagnostic::Level;
     let mut levels: Vec<(usize, String, Level)> = Vec::new();
-    for (id, level) in [("warn", Level::Warn), ("allow", Level::Allow), ("deny", Level::Deny)] {
+    for (id, level) in [
+        ("warn", Level::Warn),
+        ("allow", Level::Allow),
+        ("deny", Level::Deny),
+    ] {
         if let (Some(values), Some(indices)) =
             (matches.get_many::<String>(id), matches.indices_of(id))
         {

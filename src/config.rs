@@ -246,8 +246,8 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| from_toml_error(Path::new("c.toml"), text, e))?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| from_toml_error(Path::new("c.toml"), text, e))?;
         validate(raw, Path::new("c.toml"), text)
     }
 
@@ -264,7 +264,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let e = parse("[rules]\nblocking_in_async = \"warn\"\nnot_a_rule = \"deny\"\n").unwrap_err();
+        let e =
+            parse("[rules]\nblocking_in_async = \"warn\"\nnot_a_rule = \"deny\"\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 1));
         assert!(e.message.contains("not_a_rule"));
         let e = parse("[rules]\nblocking_in_async = \"loud\"\n").unwrap_err();

@@ -186,11 +186,12 @@ fn plan(cli: &LintArgs) -> Result<Plan, String> {
     let start = if first_abs.is_dir() {
         first_abs.clone()
     } else {
-        first_abs.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
+        first_abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(cwd.clone())
     };
-    let manifest = manifests
-        .package_for(&first_abs)
-        .map(|p| p.manifest_path);
+    let manifest = manifests.package_for(&first_abs).map(|p| p.manifest_path);
     let config = load_config(cli, &start, manifest.as_deref())?;
     let default_package = roots.first().and_then(|r| r.package.clone());
     Ok(Plan {
@@ -464,14 +465,8 @@ fn exit_code(cli: &LintArgs, report: &Report) -> i32 {
     if cli.exit_zero {
         return EXIT_OK;
     }
-    let errors = report
-        .diagnostics
-        .iter()
-        .any(|d| d.level == Level::Deny);
-    let warnings = report
-        .diagnostics
-        .iter()
-        .any(|d| d.level == Level::Warn);
+    let errors = report.diagnostics.iter().any(|d| d.level == Level::Deny);
+    let warnings = report.diagnostics.iter().any(|d| d.level == Level::Warn);
     if errors || (cli.deny_warnings && warnings) {
         EXIT_FINDINGS
     } else {

@@ -35,7 +35,11 @@ pub fn comments(text: &str) -> Vec<SuppressionComment> {
         };
         let rules = rest[..close]
             .split(',')
-            .map(|r| r.trim().trim_start_matches("concurrency_lint::").to_string())
+            .map(|r| {
+                r.trim()
+                    .trim_start_matches("concurrency_lint::")
+                    .to_string()
+            })
             .filter(|r| !r.is_empty())
             .collect();
         found.push(SuppressionComment {
@@ -89,6 +93,9 @@ mod tests {
         assert_eq!(found.len(), 2);
         assert!(found[0].file_level);
         assert_eq!(found[1].line, 2);
-        assert_eq!(found[1].rules, vec!["blocking_in_async", "block_on_in_async"]);
+        assert_eq!(
+            found[1].rules,
+            vec!["blocking_in_async", "block_on_in_async"]
+        );
     }
 }

@@ -56,7 +56,10 @@ pub struct Workspace {
 pub fn runtime_from_dependencies(deps: &[(String, bool)]) -> Option<Runtime> {
     for dev in [false, true] {
         for candidate in ["tokio", "async-std", "smol"] {
-            if deps.iter().any(|(name, is_dev)| *is_dev == dev && name == candidate) {
+            if deps
+                .iter()
+                .any(|(name, is_dev)| *is_dev == dev && name == candidate)
+            {
                 return Runtime::parse(candidate);
             }
         }
@@ -159,7 +162,12 @@ pub fn discover(
         for target in package["targets"].as_array().into_iter().flatten() {
             let kinds: Vec<String> = target["kind"]
                 .as_array()
-                .map(|k| k.iter().filter_map(Value::as_str).map(String::from).collect())
+                .map(|k| {
+                    k.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
                 .unwrap_or_default();
             let wanted = kinds.iter().any(|kind| match kind.as_str() {
                 "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" | "bin" => true,
@@ -346,10 +354,7 @@ fn read_package(manifest: &Path) -> Option<PackageInfo> {
     for (table, dev) in [("dependencies", false), ("dev-dependencies", true)] {
         if let Some(t) = value.get(table).and_then(|t| t.as_table()) {
             for (key, spec) in t {
-                let real = spec
-                    .get("package")
-                    .and_then(|p| p.as_str())
-                    .unwrap_or(key);
+                let real = spec.get("package").and_then(|p| p.as_str()).unwrap_or(key);
                 deps.push((real.to_string(), dev));
             }
         }
@@ -370,8 +375,14 @@ mod tests {
     #[test]
     fn module_paths_from_file_places() {
         assert_eq!(guess_module_path(Path::new("x/src/lib.rs")), "crate");
-        assert_eq!(guess_module_path(Path::new("x/src/net/mod.rs")), "crate::net");
-        assert_eq!(guess_module_path(Path::new("x/src/net/tcp.rs")), "crate::net::tcp");
+        assert_eq!(
+            guess_module_path(Path::new("x/src/net/mod.rs")),
+            "crate::net"
+        );
+        assert_eq!(
+            guess_module_path(Path::new("x/src/net/tcp.rs")),
+            "crate::net::tcp"
+        );
         assert_eq!(guess_module_path(Path::new("loose.rs")), "crate::loose");
     }
 

@@ -56,7 +56,11 @@ fn parse_annotations(text: &str) -> Annotations {
     for (index, line) in text.lines().enumerate() {
         match annotation(line) {
             Some((column, end_column, rule, is_todo)) => {
-                assert!(last_code_line > 0, "annotation before any code at line {}", index + 1);
+                assert!(
+                    last_code_line > 0,
+                    "annotation before any code at line {}",
+                    index + 1
+                );
                 let item = Expected {
                     line: last_code_line,
                     column,
@@ -172,7 +176,9 @@ fn fixtures_match_their_annotations() {
 
 #[test]
 fn annotations_parse_columns() {
-    let a = parse_annotations("fn f() {\n    std::thread::sleep(d);\n  //^^^^^^^^^^^^^^^^^^ blocking_in_async\n}\n");
+    let a = parse_annotations(
+        "fn f() {\n    std::thread::sleep(d);\n  //^^^^^^^^^^^^^^^^^^ blocking_in_async\n}\n",
+    );
     let e = a.expected.iter().next().unwrap();
     assert_eq!((e.line, e.column, e.end_column), (2, 5, 23));
 }

@@ -68,11 +68,7 @@ pub fn resolve_type(ty: &Type, resolver: &Resolver, catalog: &Catalog) -> Option
             }
             let segments = path_segments(&type_path.path);
             let knows = |p: &str| catalog.knows_path(p);
-            let full = resolver.resolve(
-                &segments,
-                type_path.path.leading_colon.is_some(),
-                &knows,
-            );
+            let full = resolver.resolve(&segments, type_path.path.leading_colon.is_some(), &knows);
             Some(catalog.canonical_type(&full).to_string())
         }
         _ => None,
@@ -124,11 +120,11 @@ impl TypeEnv<'_> {
         let segments = path_segments(path);
         if path.leading_colon.is_none() && segments.first().is_some_and(|s| s == "Self") {
             if let Some(self_type) = self.self_type {
-                let mut full = self.resolver.resolve(
-                    &[self_type.to_string()],
-                    false,
-                    &|p| self.catalog.knows_path(p),
-                );
+                let mut full = self
+                    .resolver
+                    .resolve(&[self_type.to_string()], false, &|p| {
+                        self.catalog.knows_path(p)
+                    });
                 for segment in &segments[1..] {
                     full.push_str("::");
                     full.push_str(segment);
@@ -136,9 +132,10 @@ impl TypeEnv<'_> {
                 return full;
             }
         }
-        self.resolver.resolve(&segments, path.leading_colon.is_some(), &|p| {
-            self.catalog.knows_path(p)
-        })
+        self.resolver
+            .resolve(&segments, path.leading_colon.is_some(), &|p| {
+                self.catalog.knows_path(p)
+            })
     }
 
     /// The type of an expression, as far as syntax shows it.
@@ -153,11 +150,7 @@ impl TypeEnv<'_> {
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
                 let ident = path.path.get_ident()?.to_string();
-                self.bindings
-                    .lookup(&ident)?
-                    .ty
-                    .clone()
-                    .map(TypeShape::One)
+                self.bindings.lookup(&ident)?.ty.clone().map(TypeShape::One)
             }
             Expr::Field(field) => {
                 let syn::Member::Named(member) = &field.member else {

@@ -3,7 +3,9 @@
 //! call to the rules (ruff's `Checker`, rust-analyzer's inline-fixture spirit).
 
 use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
-use super::bindings::{bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv};
+use super::bindings::{
+    bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv,
+};
 use crate::catalog::{Catalog, Runtime};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, Scope};
@@ -32,7 +34,10 @@ pub enum Exec {
     /// Plain synchronous code (a `fn` body).
     Sync,
     /// On the async executor: an `async fn`, block or closure, whose header is `header`.
-    Async { header: Location, what: &'static str },
+    Async {
+        header: Location,
+        what: &'static str,
+    },
     /// Inside a closure handed to an insulating wrapper (`spawn_blocking`, `thread::spawn`).
     Insulated,
 }
@@ -350,7 +355,8 @@ impl<'a> Walker<'a> {
             receiver_text: None,
             args_text,
             arg_count: call.args.len(),
-            arg_is_postfix_safe: call.args.len() == 1 && call.args.first().is_some_and(is_postfix_safe),
+            arg_is_postfix_safe: call.args.len() == 1
+                && call.args.first().is_some_and(is_postfix_safe),
         }
     }
 
@@ -375,7 +381,8 @@ impl<'a> Walker<'a> {
                 .map(String::from),
             args_text,
             arg_count: call.args.len(),
-            arg_is_postfix_safe: call.args.len() == 1 && call.args.first().is_some_and(is_postfix_safe),
+            arg_is_postfix_safe: call.args.len() == 1
+                && call.args.first().is_some_and(is_postfix_safe),
         }
     }
 
@@ -461,7 +468,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if self.skip_item(&item.attrs) {
             return;
         }
-        self.record_extent(&item.attrs, item.impl_token.span, item.brace_token.span.close());
+        self.record_extent(
+            &item.attrs,
+            item.impl_token.span,
+            item.brace_token.span.close(),
+        );
         let self_type = match &*item.self_ty {
             syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
             _ => None,
@@ -477,7 +488,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if self.skip_item(&item.attrs) {
             return;
         }
-        self.record_extent(&item.attrs, item.trait_token.span, item.brace_token.span.close());
+        self.record_extent(
+            &item.attrs,
+            item.trait_token.span,
+            item.brace_token.span.close(),
+        );
         self.self_types.push(None);
         visit::visit_item_trait(self, item);
         self.self_types.pop();
@@ -549,9 +564,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             });
         }
         if let Some(init) = &local.init {
-            if let (syn::Pat::Ident(name), Some(closure)) = (&local.pat, as_sync_closure(&init.expr)) {
+            if let (syn::Pat::Ident(name), Some(closure)) =
+                (&local.pat, as_sync_closure(&init.expr))
+            {
                 let name = name.ident.to_string();
-                if self.insulated_names.last().is_some_and(|n| n.contains(&name)) {
+                if self
+                    .insulated_names
+                    .last()
+                    .is_some_and(|n| n.contains(&name))
+                {
                     self.insulated_closure = addr(closure);
                 }
             }
@@ -659,10 +680,10 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             let env = self.type_env();
             let receiver = env.type_of(&call.receiver);
             let resolver = &self.resolver;
-            if let Some(api) =
-                self.cx
-                    .catalog
-                    .blocking_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
+            if let Some(api) = self
+                .cx
+                .catalog
+                .blocking_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
             {
                 let site = self.call_site_for_method(call);
                 rules::check_blocking_call(self, &site, api);
@@ -738,7 +759,12 @@ impl<'ast> Visit<'ast> for InsulatedNameFinder<'_, '_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        if self.walker.cx.catalog.is_wrapper_method(&call.method.to_string()) {
+        if self
+            .walker
+            .cx
+            .catalog
+            .is_wrapper_method(&call.method.to_string())
+        {
             self.note_args(call.args.iter());
         }
         visit::visit_expr_method_call(self, call);

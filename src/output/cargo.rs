@@ -71,7 +71,14 @@ fn message(d: &Diagnostic, text: Option<&str>) -> Value {
         None,
     )];
     for label in &d.labels {
-        spans.push(span(&d.file, &label.location, text, false, Some(&label.message), None));
+        spans.push(span(
+            &d.file,
+            &label.location,
+            text,
+            false,
+            Some(&label.message),
+            None,
+        ));
     }
     let mut children = Vec::new();
     if let Some(help) = &d.help {
@@ -112,7 +119,11 @@ pub fn render(report: &Report) -> Vec<u8> {
         ),
         None => (
             String::new(),
-            report.base.join("Cargo.toml").to_string_lossy().into_owned(),
+            report
+                .base
+                .join("Cargo.toml")
+                .to_string_lossy()
+                .into_owned(),
             "2021".to_string(),
         ),
     };

@@ -16,7 +16,11 @@ fn escape_property(text: &str) -> String {
 pub fn render(report: &Report) -> Vec<u8> {
     let mut out = String::new();
     for d in &report.diagnostics {
-        let command = if d.level == Level::Deny { "error" } else { "warning" };
+        let command = if d.level == Level::Deny {
+            "error"
+        } else {
+            "warning"
+        };
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");

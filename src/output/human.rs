@@ -33,9 +33,10 @@ pub fn note_lines(d: &Diagnostic) -> Vec<String> {
     }
     for note in &d.notes {
         match (&note.file, &note.location) {
-            (Some(file), Some(l)) => {
-                notes.push(format!("note: {} ({}:{}:{})", note.message, file, l.line, l.column))
-            }
+            (Some(file), Some(l)) => notes.push(format!(
+                "note: {} ({}:{}:{})",
+                note.message, file, l.line, l.column
+            )),
             _ => notes.push(format!("note: {}", note.message)),
         }
     }
@@ -54,11 +55,11 @@ pub fn render_one(d: &Diagnostic, text: Option<&str>, color: bool) -> String {
     .with_notes(note_lines(d));
     if let Some(text) = text {
         let id = files.add(d.file.clone(), text.to_string());
-        let mut labels = vec![Label::primary(
-            id,
-            clamp(text, d.primary.byte_start, d.primary.byte_end),
-        )
-        .with_message(&d.primary_label)];
+        let mut labels =
+            vec![
+                Label::primary(id, clamp(text, d.primary.byte_start, d.primary.byte_end))
+                    .with_message(&d.primary_label),
+            ];
         for label in &d.labels {
             labels.push(
                 Label::secondary(

@@ -125,7 +125,11 @@ pub fn render(report: &Report) -> Vec<u8> {
         })
         .collect();
     let base = uri(&report.base.to_string_lossy());
-    let base = if base.ends_with('/') { base } else { format!("{base}/") };
+    let base = if base.ends_with('/') {
+        base
+    } else {
+        format!("{base}/")
+    };
     let document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -9,7 +9,8 @@ pub const INFO: RuleInfo = RuleInfo {
     name: "blocking_in_async",
     group: "blocking",
     default_level: Level::Warn,
-    summary: "a blocking call (std::fs, std::net, thread::sleep, blocking clients, …) in async code",
+    summary:
+        "a blocking call (std::fs, std::net, thread::sleep, blocking clients, …) in async code",
     doc: DOC,
     implemented: true,
 };
@@ -70,7 +71,8 @@ counterparts (`message-passing`, `sync-primitive`).
 adds blocking APIs; `wrappers = ["mycrate::offload"]` adds insulating wrappers.
 "#;
 
-const WHY: &str = "a blocking call stalls every task scheduled on this executor thread until it returns";
+const WHY: &str =
+    "a blocking call stalls every task scheduled on this executor thread until it returns";
 
 pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
     let runtime = walker.runtime();
@@ -100,8 +102,13 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
     }
     let pool = runtime.blocking_pool();
     diagnostic.help = Some(match replacement {
-        Some(r) if api.is_function => format!("use `{r}(..).await` instead ({} runtime)", runtime.name()),
-        Some(r) => format!("use {r} instead ({} runtime), or move the work into `{pool}`", runtime.name()),
+        Some(r) if api.is_function => {
+            format!("use `{r}(..).await` instead ({} runtime)", runtime.name())
+        }
+        Some(r) => format!(
+            "use {r} instead ({} runtime), or move the work into `{pool}`",
+            runtime.name()
+        ),
         None => format!("move the blocking work off the executor: `{pool}(move || ..).await`"),
     });
     if api.is_function && walker.can_await_here() {

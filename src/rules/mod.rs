@@ -95,8 +95,18 @@ mod tests {
         for rule in all() {
             assert!(!rule.summary.is_empty(), "{} has no summary", rule.name);
             if rule.implemented {
-                for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Model"] {
-                    assert!(rule.doc.contains(section), "{} lacks `{section}`", rule.name);
+                for section in [
+                    "## What it does",
+                    "## Why is this bad?",
+                    "## Example",
+                    "## Use instead",
+                    "## Model",
+                ] {
+                    assert!(
+                        rule.doc.contains(section),
+                        "{} lacks `{section}`",
+                        rule.name
+                    );
                 }
             }
         }

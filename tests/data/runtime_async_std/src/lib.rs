@@ -1,0 +1,3 @@
+pub async fn handler() -> String {
+    std::fs::read_to_string("a.txt").unwrap()
+}

@@ -1,0 +1,9 @@
+use std::time::Duration;
+
+async fn tick() {
+    std::thread::sleep(Duration::from_millis(10));
+}
+
+fn main() {
+    let _ = tick();
+}

@@ -1,0 +1,3 @@
+pub async fn special() -> Vec<u8> {
+    std::fs::read("special.bin").unwrap()
+}

@@ -1,0 +1,5 @@
+mod tcp;
+
+pub async fn connect() {
+    let _ = tcp::dial();
+}
