@@ -387,12 +387,23 @@ impl<'a> Walker<'a> {
     }
 
     /// Expressions inside a macro call whose arguments parse as `expr, expr, …`
-    /// (`println!`, `assert!`, `join!`, `vec![a, b]`); other macro bodies are opaque.
+    /// (`println!`, `assert!`, `join!`, `vec![a, b]`) or as `select!` arms
+    /// (`pat = future => handler,`); other macro bodies are opaque.
     fn visit_macro_arguments(&mut self, mac: &syn::Macro) {
+        // Only async code has rules that look inside macros yet; parsing every macro body
+        // of a crate would cost ~5% of the run.
+        if !self.in_async() {
+            return;
+        }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         if let Ok(args) = mac.parse_body_with(parser) {
             for arg in &args {
                 self.visit_expr(arg);
+            }
+        } else if let Ok(arms) = mac.parse_body_with(parse_select_arms) {
+            for (future, handler) in &arms {
+                self.visit_expr(future);
+                self.visit_expr(handler);
             }
         }
     }
@@ -727,6 +738,45 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_macro(&mut self, expr: &'ast syn::ExprMacro) {
         self.visit_macro_arguments(&expr.mac);
     }
+}
+
+/// `tokio::select!` / `futures::select!` arms: `[biased;] pat = future [, if cond] => handler,`
+/// and `else => handler`. Returns (future, handler) pairs (`else` has a `()` future).
+fn parse_select_arms(input: syn::parse::ParseStream) -> syn::Result<Vec<(Expr, Expr)>> {
+    let mut arms = Vec::new();
+    if input.peek(syn::Ident) && input.peek2(Token![;]) {
+        let _biased: syn::Ident = input.parse()?;
+        let _: Token![;] = input.parse()?;
+    }
+    while !input.is_empty() {
+        let future = if input.peek(Token![else]) {
+            let _: Token![else] = input.parse()?;
+            syn::parse_quote!(())
+        } else {
+            let _pattern = syn::Pat::parse_multi(input)?;
+            let _: Token![=] = input.parse()?;
+            let future = Expr::parse_without_eager_brace(input)?;
+            if input.peek(Token![,]) && input.peek2(Token![if]) {
+                let _: Token![,] = input.parse()?;
+                let _: Token![if] = input.parse()?;
+                let _condition = Expr::parse_without_eager_brace(input)?;
+            }
+            future
+        };
+        let _: Token![=>] = input.parse()?;
+        let handler: Expr = input.parse()?;
+        if !input.is_empty() {
+            let _: Token![,] = input.parse().or_else(|e| {
+                if matches!(handler, Expr::Block(_)) {
+                    Ok(Token![,](input.span()))
+                } else {
+                    Err(e)
+                }
+            })?;
+        }
+        arms.push((future, handler));
+    }
+    Ok(arms)
 }
 
 /// Finds local closures passed by name to insulating wrappers inside one async body.
