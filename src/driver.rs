@@ -7,7 +7,7 @@ use crate::cli::{self, Cli, Command, Format, LintArgs, MessageFormat};
 use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::levels::Levels;
-use crate::output::{self, Report, SourceFile};
+use crate::output::{self, CargoTarget, Report, SourceFile};
 use crate::rules;
 use crate::suppress;
 use crate::workspace::{self, LintRoot, ManifestCache, PackageInfo, TargetSelection};
@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 fn fail(message: impl std::fmt::Display) -> i32 {
@@ -80,6 +80,8 @@ struct FileJob {
     follow_mods: bool,
     include_tests: bool,
     runtime: Runtime,
+    /// The package and target the file belongs to (for cargo-style JSON).
+    target: Arc<CargoTarget>,
 }
 
 /// What a worker hands back for one file.
@@ -88,16 +90,31 @@ struct FileOutcome {
     diagnostics: Vec<Diagnostic>,
     /// The text, kept only when there is something to render against it.
     text: Option<String>,
+    target: Arc<CargoTarget>,
+}
+
+/// A file's bytes as UTF-8 text, or the `file_error` outcome saying why not.
+fn decode(display: &str, bytes: Vec<u8>, job: &FileJob) -> Result<String, FileOutcome> {
+    String::from_utf8(bytes).map_err(|e| {
+        let error = format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        );
+        FileOutcome {
+            diagnostics: vec![rules::file_error(display, &error)],
+            display: display.to_string(),
+            text: None,
+            target: job.target.clone(),
+        }
+    })
 }
 
 struct Plan {
     /// Paths in findings are shown relative to this.
     base: PathBuf,
     roots: Vec<LintRoot>,
-    stdin: Option<(String, PathBuf)>,
+    stdin: Option<(Vec<u8>, PathBuf)>,
     config: Config,
-    /// The package of the single Cargo target JSON output refers to (first root's).
-    default_package: Option<PackageInfo>,
 }
 
 fn config_file_argument(cli: &LintArgs) -> Option<PathBuf> {
@@ -134,13 +151,11 @@ fn plan(cli: &LintArgs) -> Result<Plan, String> {
         };
         let ws = workspace::discover(cli.manifest_path.as_deref(), &selection)?;
         let config = load_config(cli, &ws.root, Some(&ws.root_manifest))?;
-        let default_package = ws.roots.first().and_then(|r| r.package.clone());
         return Ok(Plan {
             base: ws.root,
             roots: ws.roots,
             stdin: None,
             config,
-            default_package,
         });
     }
     let mut manifests = ManifestCache::default();
@@ -152,11 +167,11 @@ fn plan(cli: &LintArgs) -> Result<Plan, String> {
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("<stdin>"));
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut text)
+                .read_to_end(&mut bytes)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
-            stdin = Some((text, name));
+            stdin = Some((bytes, name));
             continue;
         }
         if !path.exists() {
@@ -193,18 +208,32 @@ fn plan(cli: &LintArgs) -> Result<Plan, String> {
     };
     let manifest = manifests.package_for(&first_abs).map(|p| p.manifest_path);
     let config = load_config(cli, &start, manifest.as_deref())?;
-    let default_package = roots.first().and_then(|r| r.package.clone());
     Ok(Plan {
         base: cwd,
         roots,
         stdin,
         config,
-        default_package,
     })
 }
 
-fn display_path(path: &Path, base: &Path) -> String {
+/// An absolute path with `.` and `..` folded away (without touching the file system).
+fn normalized(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn display_path(path: &Path, base: &Path) -> String {
+    let absolute = normalized(path);
     let shown = absolute.strip_prefix(base).unwrap_or(path);
     let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(String::from).unwrap_or(text)
@@ -225,7 +254,7 @@ impl Linter<'_> {
         let Some((set, dir)) = &self.exclude else {
             return false;
         };
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = normalized(path);
         let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
         set.is_match(relative)
     }
@@ -242,30 +271,24 @@ impl Linter<'_> {
         if self.verbose {
             eprintln!("linting {display}");
         }
-        let text = match std::fs::read(&job.path) {
+        let bytes = match std::fs::read(&job.path) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 self.push(FileOutcome {
                     diagnostics: vec![rules::file_error(&display, &e.to_string())],
                     display,
                     text: None,
+                    target: job.target.clone(),
                 });
                 return;
             }
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    let error = format!(
-                        "not valid UTF-8 (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    );
-                    self.push(FileOutcome {
-                        diagnostics: vec![rules::file_error(&display, &error)],
-                        display,
-                        text: None,
-                    });
-                    return;
-                }
-            },
+        };
+        let text = match decode(&display, bytes, &job) {
+            Ok(text) => text,
+            Err(outcome) => {
+                self.push(outcome);
+                return;
+            }
         };
         let (outcome, mod_decls) = self.lint_text(display, text, &job);
         self.push(outcome);
@@ -311,6 +334,7 @@ impl Linter<'_> {
                 display,
                 diagnostics,
                 text: keep_text.then_some(text),
+                target: job.target.clone(),
             },
             mod_decls,
         )
@@ -405,12 +429,22 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
                 follow_mods: root.follow_mods,
                 include_tests: root.include_tests,
                 runtime: runtime_of(root.package.as_ref()),
+                target: Arc::new(if root.target_kinds.is_empty() {
+                    CargoTarget::for_file(root.package.clone(), &root.path)
+                } else {
+                    CargoTarget {
+                        package: root.package.clone(),
+                        name: root.target_name.clone(),
+                        kinds: root.target_kinds.clone(),
+                        src_path: root.path.clone(),
+                    }
+                }),
             };
             let linter = &linter;
             scope.spawn(move |s| linter.lint_tree(s, job));
         }
     });
-    if let Some((text, name)) = &plan.stdin {
+    if let Some((bytes, name)) = &plan.stdin {
         let package = ManifestCache::default().package_for(name);
         let job = FileJob {
             path: name.clone(),
@@ -419,17 +453,27 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
             follow_mods: false,
             include_tests: true,
             runtime: runtime_of(package.as_ref()),
+            target: Arc::new(CargoTarget::for_file(package, name)),
         };
         let display = display_path(name, &plan.base);
-        let (outcome, _) = linter.lint_text(display, text.clone(), &job);
-        linter.push(outcome);
+        match decode(&display, bytes.clone(), &job) {
+            Ok(text) => {
+                let (outcome, _) = linter.lint_text(display, text, &job);
+                linter.push(outcome);
+            }
+            Err(outcome) => linter.push(outcome),
+        }
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     let files = outcomes.len();
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
+    let mut targets = std::collections::HashMap::new();
     for outcome in outcomes {
+        if !outcome.diagnostics.is_empty() {
+            targets.insert(outcome.display.clone(), outcome.target.clone());
+        }
         if let Some(text) = outcome.text {
             sources.push(SourceFile {
                 name: outcome.display.clone(),
@@ -443,7 +487,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         sources,
         files,
         elapsed: started.elapsed(),
-        package: plan.default_package.clone(),
+        targets,
         base: plan.base.clone(),
     };
     let format = match cli.message_format {

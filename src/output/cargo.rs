@@ -1,7 +1,7 @@
 //! `--message-format json`: cargo `compiler-message` lines, as `cargo check` prints them,
 //! so rust-analyzer, bacon and other cargo-JSON consumers show findings and quick fixes.
 
-use super::{human, Report};
+use super::{human, CargoTarget, Report};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::source::Location;
 use serde_json::{json, Value};
@@ -109,45 +109,60 @@ fn message(d: &Diagnostic, text: Option<&str>) -> Value {
     })
 }
 
+fn target_json(target: &CargoTarget, base: &std::path::Path) -> Value {
+    let kinds = if target.kinds.is_empty() {
+        vec!["lib".to_string()]
+    } else {
+        target.kinds.clone()
+    };
+    let crate_types: Vec<&str> = kinds
+        .iter()
+        .map(|k| match k.as_str() {
+            "bin" | "test" | "bench" | "example" => "bin",
+            other => other,
+        })
+        .collect();
+    let src_path = if target.src_path.is_absolute() {
+        target.src_path.clone()
+    } else {
+        base.join(&target.src_path)
+    };
+    json!({
+        "kind": kinds,
+        "crate_types": crate_types,
+        "name": target.name,
+        "src_path": src_path.to_string_lossy(),
+        "edition": target.package.as_ref().map_or("2021", |p| p.edition.as_str()),
+        "doc": true,
+        "doctest": kinds.iter().any(|k| k == "lib"),
+        "test": true,
+    })
+}
+
 pub fn render(report: &Report) -> Vec<u8> {
     let mut out = String::new();
-    let (package_id, manifest_path, edition) = match &report.package {
-        Some(p) => (
-            p.id.clone(),
-            p.manifest_path.to_string_lossy().into_owned(),
-            p.edition.clone(),
-        ),
-        None => (
-            String::new(),
-            report
-                .base
-                .join("Cargo.toml")
-                .to_string_lossy()
-                .into_owned(),
-            "2021".to_string(),
-        ),
-    };
-    let name = report
-        .package
-        .as_ref()
-        .map(|p| p.name.replace('-', "_"))
-        .unwrap_or_default();
-    let target = json!({
-        "kind": ["lib"],
-        "crate_types": ["lib"],
-        "name": name,
-        "src_path": report.base.join("src/lib.rs").to_string_lossy(),
-        "edition": edition,
-        "doc": true,
-        "doctest": true,
-        "test": true,
-    });
+    let fallback = CargoTarget::default();
     for d in &report.diagnostics {
+        let target = report
+            .targets
+            .get(&d.file)
+            .map_or(&fallback, |t| t.as_ref());
+        let (package_id, manifest_path) = match &target.package {
+            Some(p) => (p.id.clone(), p.manifest_path.to_string_lossy().into_owned()),
+            None => (
+                String::new(),
+                report
+                    .base
+                    .join("Cargo.toml")
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
+        };
         let line = json!({
             "reason": "compiler-message",
             "package_id": package_id,
             "manifest_path": manifest_path,
-            "target": target,
+            "target": target_json(target, &report.base),
             "message": message(d, report.source(&d.file)),
         });
         out.push_str(&line.to_string());

@@ -11,8 +11,10 @@ use crate::cli::{Format, LintArgs as Cli};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::rules;
 use crate::workspace::PackageInfo;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The text of a file with findings, for snippets.
@@ -27,8 +29,33 @@ pub struct Report {
     pub sources: Vec<SourceFile>,
     pub files: usize,
     pub elapsed: Duration,
-    pub package: Option<PackageInfo>,
+    /// The package and target of each file with findings (cargo-style JSON).
+    pub targets: HashMap<String, Arc<CargoTarget>>,
     pub base: PathBuf,
+}
+
+/// The Cargo package and target a file was linted as part of.
+#[derive(Debug, Clone, Default)]
+pub struct CargoTarget {
+    pub package: Option<PackageInfo>,
+    pub name: String,
+    pub kinds: Vec<String>,
+    pub src_path: PathBuf,
+}
+
+impl CargoTarget {
+    /// For a file linted by PATH: its enclosing package, as if it were the lib target.
+    pub fn for_file(package: Option<PackageInfo>, file: &std::path::Path) -> CargoTarget {
+        CargoTarget {
+            name: package
+                .as_ref()
+                .map(|p| p.name.replace('-', "_"))
+                .unwrap_or_default(),
+            package,
+            kinds: vec!["lib".into()],
+            src_path: file.to_path_buf(),
+        }
+    }
 }
 
 impl Report {
