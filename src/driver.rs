@@ -247,6 +247,7 @@ struct Linter<'a> {
     seen: Mutex<HashSet<PathBuf>>,
     outcomes: Mutex<Vec<FileOutcome>>,
     verbose: bool,
+    report_unused_suppressions: bool,
 }
 
 impl Linter<'_> {
@@ -325,6 +326,7 @@ impl Linter<'_> {
             module_path: &job.module_path,
             runtime: job.runtime,
             include_tests: job.include_tests,
+            report_unused_suppressions: self.report_unused_suppressions,
         };
         let (diagnostics, mod_decls) =
             lint_source_with(&display, &text, &options, self.catalog, self.levels);
@@ -412,6 +414,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         seen: Mutex::new(HashSet::new()),
         outcomes: Mutex::new(Vec::new()),
         verbose: cli.verbose,
+        report_unused_suppressions: cli.report_unused_suppressions,
     };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(jobs) = cli.jobs {
@@ -523,6 +526,8 @@ pub struct SourceOptions<'a> {
     pub module_path: &'a str,
     pub runtime: Runtime,
     pub include_tests: bool,
+    /// Also report suppression comments that suppress nothing.
+    pub report_unused_suppressions: bool,
 }
 
 /// Lint one file's text: findings after levels and suppressions, sorted; plus the file's
@@ -543,6 +548,11 @@ pub fn lint_source_with(
     };
     let analysis = analysis::analyze(&cx, options.module_path);
     let comments = suppress::comments(text);
+    let all_findings = if options.report_unused_suppressions {
+        analysis.diagnostics.clone()
+    } else {
+        Vec::new()
+    };
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics
         .into_iter()
@@ -558,6 +568,21 @@ pub fn lint_source_with(
             Some(d)
         })
         .collect();
+    if options.report_unused_suppressions && levels.level(rules::UNUSED_SUPPRESSION) != Level::Allow
+    {
+        let enabled: Vec<Diagnostic> = all_findings
+            .into_iter()
+            .filter(|d| levels.level(d.rule) != Level::Allow)
+            .collect();
+        let exists = |name: &str| rules::find(name).is_some();
+        for (comment, message) in
+            suppress::unused(&comments, &enabled, &analysis.item_extents, &exists)
+        {
+            let mut d = rules::unused_suppression(display, comment.location.clone(), message);
+            d.level = levels.level(d.rule);
+            diagnostics.push(d);
+        }
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     (diagnostics, analysis.mod_decls)
 }

@@ -11,6 +11,8 @@ const MARKER: &str = "concurrency-lint: allow(";
 #[derive(Debug, Clone)]
 pub struct SuppressionComment {
     pub line: usize,
+    /// The comment, from `//` to the end of its line.
+    pub location: crate::source::Location,
     pub rules: Vec<String>,
     pub file_level: bool,
 }
@@ -21,7 +23,11 @@ pub fn comments(text: &str) -> Vec<SuppressionComment> {
     if !text.contains(MARKER) {
         return found;
     }
-    for (index, line) in text.lines().enumerate() {
+    let mut line_start = 0;
+    for (index, line) in text.split('\n').enumerate() {
+        let this_line_start = line_start;
+        line_start += line.len() + 1;
+        let line = line.strip_suffix('\r').unwrap_or(line);
         let Some(comment_start) = line.find("//") else {
             continue;
         };
@@ -44,6 +50,14 @@ pub fn comments(text: &str) -> Vec<SuppressionComment> {
             .collect();
         found.push(SuppressionComment {
             line: index + 1,
+            location: crate::source::Location {
+                line: index + 1,
+                column: line[..comment_start].chars().count() + 1,
+                end_line: index + 1,
+                end_column: line.chars().count() + 1,
+                byte_start: this_line_start + comment_start,
+                byte_end: this_line_start + line.len(),
+            },
             rules,
             file_level: comment.starts_with("//!"),
         });
@@ -55,6 +69,26 @@ fn names(rules: &[String], rule: &str) -> bool {
     rules.iter().any(|r| r == rule || r == "all")
 }
 
+/// Whether one comment suppresses a finding.
+fn comment_suppresses(
+    comment: &SuppressionComment,
+    diagnostic: &Diagnostic,
+    extents: &[ItemExtent],
+) -> bool {
+    let line = diagnostic.primary.line;
+    if !names(&comment.rules, diagnostic.rule) {
+        return false;
+    }
+    comment.file_level
+        || comment.line == line
+        || comment.line + 1 == line
+        || extents.iter().any(|extent| {
+            extent.first_line == comment.line + 1
+                && extent.first_line <= line
+                && line <= extent.last_line
+        })
+}
+
 /// Whether a finding is suppressed by a comment or an attribute of its file.
 pub fn is_suppressed(
     diagnostic: &Diagnostic,
@@ -62,23 +96,43 @@ pub fn is_suppressed(
     extents: &[ItemExtent],
 ) -> bool {
     let line = diagnostic.primary.line;
-    let rule = diagnostic.rule;
-    for comment in comments.iter().filter(|c| names(&c.rules, rule)) {
-        if comment.file_level || comment.line == line || comment.line + 1 == line {
-            return true;
-        }
-        let covers_item = extents.iter().any(|extent| {
-            extent.first_line == comment.line + 1
+    comments
+        .iter()
+        .any(|comment| comment_suppresses(comment, diagnostic, extents))
+        || extents.iter().any(|extent| {
+            names(&extent.allowed_rules, diagnostic.rule)
                 && extent.first_line <= line
                 && line <= extent.last_line
-        });
-        if covers_item {
-            return true;
+        })
+}
+
+/// Comments that suppress none of `diagnostics` (the file's enabled findings), with the
+/// reason: a rule name that does not exist, or nothing to suppress.
+pub fn unused<'c>(
+    comments: &'c [SuppressionComment],
+    diagnostics: &[Diagnostic],
+    extents: &[ItemExtent],
+    rule_exists: &dyn Fn(&str) -> bool,
+) -> Vec<(&'c SuppressionComment, String)> {
+    let mut found = Vec::new();
+    for comment in comments {
+        if let Some(unknown) = comment
+            .rules
+            .iter()
+            .find(|r| r.as_str() != "all" && !rule_exists(r))
+        {
+            found.push((comment, format!("unknown rule `{unknown}` in suppression")));
+        } else if !diagnostics
+            .iter()
+            .any(|d| comment_suppresses(comment, d, extents))
+        {
+            found.push((
+                comment,
+                format!("unused suppression: allow({})", comment.rules.join(", ")),
+            ));
         }
     }
-    extents.iter().any(|extent| {
-        names(&extent.allowed_rules, rule) && extent.first_line <= line && line <= extent.last_line
-    })
+    found
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 //! above. Nothing unannotated may fire. `//^^^ todo: rule` marks a known gap: a finding
 //! that should exist but is not produced yet (the test fails if it starts to appear, so the
 //! annotation gets promoted). A first-line comment `// runtime: async-std` picks the
-//! runtime; `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`).
+//! runtime; `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`);
+//! `// report-unused-suppressions` turns that report on.
 
 use concurrency_lint::catalog::{Catalog, Runtime};
 use concurrency_lint::diagnostic::Level;
@@ -111,6 +112,10 @@ fn check(file: &Path, catalog: &Catalog, levels: &Levels) -> Result<usize, Strin
         module_path: "crate",
         runtime,
         include_tests,
+        report_unused_suppressions: text
+            .lines()
+            .take(3)
+            .any(|l| l.trim() == "// report-unused-suppressions"),
     };
     let (diagnostics, _) = lint_source_with("fixture.rs", &text, &options, catalog, levels);
     let actual: BTreeSet<Expected> = diagnostics

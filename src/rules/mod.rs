@@ -5,12 +5,14 @@ mod block_on_in_async;
 mod blocking_in_async;
 mod planned;
 mod syntax_error;
+mod unused_suppression;
 
 use crate::analysis::walker::{CallSite, Walker};
 use crate::catalog::{BlockingApi, BlockingKind};
 use crate::diagnostic::Level;
 
 pub use syntax_error::{file_error, syntax_error};
+pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
 
 /// A rule as the registry knows it.
 #[derive(Debug)]
@@ -51,6 +53,7 @@ static RULES: &[RuleInfo] = &[
     planned::UNBOUNDED_CHANNEL,
     syntax_error::SYNTAX_ERROR,
     syntax_error::FILE_ERROR,
+    unused_suppression::INFO,
 ];
 
 /// Group names accepted by `-W/-A/-D` and config, besides rule names and `all`.
