@@ -166,6 +166,18 @@ pub struct LintArgs {
     #[arg(long, default_value = "auto", value_name = "WHEN")]
     pub color: String,
 
+    /// Apply machine-applicable suggestions in place (stdin: print the fixed source).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print the suggested fixes as a unified diff instead of applying them.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// With --fix/--diff, also apply suggestions that may need review (maybe-incorrect).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Report suppression comments that suppress nothing.
     #[arg(long)]
     pub report_unused_suppressions: bool,

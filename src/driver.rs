@@ -82,11 +82,14 @@ struct FileJob {
     runtime: Runtime,
     /// The package and target the file belongs to (for cargo-style JSON).
     target: Arc<CargoTarget>,
+    from_stdin: bool,
 }
 
 /// What a worker hands back for one file.
 struct FileOutcome {
     display: String,
+    /// The file on disk (None for stdin).
+    path: Option<PathBuf>,
     diagnostics: Vec<Diagnostic>,
     /// The text, kept only when there is something to render against it.
     text: Option<String>,
@@ -102,6 +105,7 @@ fn decode(display: &str, bytes: Vec<u8>, job: &FileJob) -> Result<String, FileOu
         );
         FileOutcome {
             diagnostics: vec![rules::file_error(display, &error)],
+            path: None,
             display: display.to_string(),
             text: None,
             target: job.target.clone(),
@@ -277,6 +281,7 @@ impl Linter<'_> {
             Err(e) => {
                 self.push(FileOutcome {
                     diagnostics: vec![rules::file_error(&display, &e.to_string())],
+                    path: None,
                     display,
                     text: None,
                     target: job.target.clone(),
@@ -334,6 +339,7 @@ impl Linter<'_> {
         (
             FileOutcome {
                 display,
+                path: (!job.from_stdin).then(|| job.path.clone()),
                 diagnostics,
                 text: keep_text.then_some(text),
                 target: job.target.clone(),
@@ -442,6 +448,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
                         src_path: root.path.clone(),
                     }
                 }),
+                from_stdin: false,
             };
             let linter = &linter;
             scope.spawn(move |s| linter.lint_tree(s, job));
@@ -457,6 +464,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
             include_tests: true,
             runtime: runtime_of(package.as_ref()),
             target: Arc::new(CargoTarget::for_file(package, name)),
+            from_stdin: true,
         };
         let display = display_path(name, &plan.base);
         match decode(&display, bytes.clone(), &job) {
@@ -480,12 +488,13 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         if let Some(text) = outcome.text {
             sources.push(SourceFile {
                 name: outcome.display.clone(),
+                path: outcome.path.clone(),
                 text,
             });
         }
         diagnostics.extend(outcome.diagnostics);
     }
-    let report = Report {
+    let mut report = Report {
         diagnostics,
         sources,
         files,
@@ -493,6 +502,11 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         targets,
         base: plan.base.clone(),
     };
+    if cli.fix || cli.diff {
+        if let Some(code) = apply_fixes(cli, &mut report)? {
+            return Ok(code);
+        }
+    }
     let format = match cli.message_format {
         Some(MessageFormat::Short) => Format::Short,
         Some(MessageFormat::Human) => Format::Human,
@@ -585,4 +599,61 @@ pub fn lint_source_with(
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     (diagnostics, analysis.mod_decls)
+}
+
+/// `--fix` / `--diff`. Returns an exit code when the run ends here (`--diff`, or `--fix`
+/// on stdin, which prints the fixed source).
+fn apply_fixes(cli: &LintArgs, report: &mut Report) -> Result<Option<i32>, String> {
+    let mut diffs = String::new();
+    let mut fixed_keys = HashSet::new();
+    for source in &report.sources {
+        let findings: Vec<&Diagnostic> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == source.name)
+            .collect();
+        let (fixed, applied) = crate::fix::apply(&source.text, &findings, cli.unsafe_fixes);
+        if cli.diff {
+            diffs.push_str(&crate::fix::unified_diff(
+                &source.name,
+                &source.text,
+                &fixed,
+            ));
+            continue;
+        }
+        match &source.path {
+            Some(path) => {
+                if applied.is_empty() {
+                    continue;
+                }
+                std::fs::write(path, &fixed)
+                    .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            }
+            None => {
+                print!("{fixed}");
+                return Ok(Some(EXIT_OK));
+            }
+        }
+        for index in applied {
+            let d = findings[index];
+            fixed_keys.insert((d.file.clone(), d.primary.byte_start, d.rule));
+        }
+    }
+    if cli.diff {
+        print!("{diffs}");
+        return Ok(Some(if diffs.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        }));
+    }
+    if !fixed_keys.is_empty() {
+        report
+            .diagnostics
+            .retain(|d| !fixed_keys.contains(&(d.file.clone(), d.primary.byte_start, d.rule)));
+        if !cli.quiet {
+            eprintln!("fixed {} finding(s)", fixed_keys.len());
+        }
+    }
+    Ok(None)
 }

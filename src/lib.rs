@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod driver;
+pub mod fix;
 pub mod levels;
 pub mod output;
 pub mod resolve;

@@ -1580,3 +1580,31 @@ fn stdin_runtime_comes_from_the_enclosing_package() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn diff_and_fix_apply_suggestions_by_safety() {
+    let dir = data("single");
+    let source = "pub async fn f() -> u32 {\n    1\n}\n\npub async fn g() -> u32 {\n    futures::executor::block_on(f())\n}\n";
+    write(&dir, "src/lib.rs", source);
+    // Our suggestions are maybe-incorrect: plain --diff / --fix change nothing.
+    let out = run(&dir, &["--diff"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+    let out = run(&dir, &["--diff", "--unsafe-fixes"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("--- a/src/lib.rs"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("-    futures::executor::block_on(f())\n+    f().await\n"),
+        "{out:?}"
+    );
+    // --diff leaves the file alone; --fix --unsafe-fixes rewrites it and reports the rest.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("src/lib.rs")).unwrap(),
+        source
+    );
+    let (code, doc) = json(&dir, &["--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["summary"]["diagnostics"], 0, "{doc:#}");
+    let fixed = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    assert!(fixed.contains("    f().await\n"), "{fixed}");
+}

@@ -20,6 +20,8 @@ use std::time::Duration;
 /// The text of a file with findings, for snippets.
 pub struct SourceFile {
     pub name: String,
+    /// Where the file is (None for stdin).
+    pub path: Option<PathBuf>,
     pub text: String,
 }
 
