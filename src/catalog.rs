@@ -112,6 +112,8 @@ struct WrappersFile {
     methods: Vec<String>,
     #[serde(default)]
     local_names: Vec<String>,
+    #[serde(default)]
+    runs_inline: Vec<String>,
 }
 
 /// The async runtime a package uses; picks the replacement named in suggestions.
@@ -205,6 +207,8 @@ pub struct Catalog {
     wrapper_methods: HashSet<String>,
     /// Names that make a crate-local function an insulating wrapper.
     wrapper_local_names: HashSet<String>,
+    /// Calls whose closure runs on the executor even when their future is awaited.
+    runs_inline: HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
 }
@@ -275,6 +279,7 @@ impl Catalog {
         }
         catalog.wrapper_methods.extend(wrappers.methods);
         catalog.wrapper_local_names.extend(wrappers.local_names);
+        catalog.runs_inline.extend(wrappers.runs_inline);
         Ok(catalog)
     }
 
@@ -396,6 +401,11 @@ impl Catalog {
 
     pub fn is_wrapper_method(&self, name: &str) -> bool {
         self.wrapper_methods.contains(name)
+    }
+
+    /// Whether a call (by its last path segment or method name) runs its closure inline.
+    pub fn runs_inline(&self, name: &str) -> bool {
+        self.runs_inline.contains(name)
     }
 
     /// Whether any catalog names this path (used to pick among glob imports).

@@ -177,7 +177,7 @@ mod tests {
     fn applies_only_safe_fixes_unless_asked() {
         let text = "let a = block_on(f());\nlet b = x;\n";
         let safe = with_fix(8, 21, "f().await", Applicability::MachineApplicable);
-        let risky = with_fix(30, 31, "y", Applicability::MaybeIncorrect);
+        let risky = with_fix(31, 32, "y", Applicability::MaybeIncorrect);
         let (fixed, applied) = apply(text, &[&safe, &risky], false);
         assert_eq!(fixed, "let a = f().await;\nlet b = x;\n");
         assert_eq!(applied, vec![0]);

@@ -261,6 +261,24 @@ impl Resolver {
         }
         for scope in self.scopes() {
             for glob in &scope.globs {
+                // `use super::*;` (a test module): the enclosing module's own items and
+                // imports, when that module is in this file.
+                if let Some(frame) = self
+                    .frames
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .find(|f| &f.module_path == glob)
+                {
+                    if let Some(module_scope) = frame.scopes.first() {
+                        if let Some(local) = module_scope.items.get(first) {
+                            return join_rest(local, &segments[1..]);
+                        }
+                        if let Some(full) = module_scope.uses.get(first) {
+                            return join_rest(full, &segments[1..]);
+                        }
+                    }
+                }
                 let candidate = join_rest(glob, segments);
                 if knows(&candidate) {
                     return candidate;
@@ -314,6 +332,31 @@ mod tests {
         assert_eq!(resolve(&r, "c::d"), "crate::a::b::d");
         assert_eq!(resolve(&r, "self::x"), "crate::m::x");
         assert_eq!(resolve(&r, "super::x"), "crate::x");
+    }
+
+    #[test]
+    fn glob_of_the_parent_module_sees_its_imports() {
+        let file =
+            syn::parse_file("use std::fs; fn helper() {} mod tests { use super::*; }").unwrap();
+        let mut r = Resolver::default();
+        r.enter_module("crate".into(), Scope::of_items(&file.items, "crate"));
+        let syn::Item::Mod(m) = &file.items[2] else {
+            panic!()
+        };
+        let items = &m.content.as_ref().unwrap().1;
+        r.enter_module(
+            "crate::tests".into(),
+            Scope::of_items(items, "crate::tests"),
+        );
+        let segments = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            r.resolve(&segments("fs::read"), false, &|_| false),
+            "std::fs::read"
+        );
+        assert_eq!(
+            r.resolve(&segments("helper"), false, &|_| false),
+            "crate::helper"
+        );
     }
 
     #[test]

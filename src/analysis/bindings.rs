@@ -46,7 +46,8 @@ impl Bindings {
     }
 }
 
-/// Struct field types by struct name (the file's structs), for `self.field` receivers.
+/// Struct field types by the struct's fully qualified path (the file's structs), for
+/// `self.field` and `value.field` receivers. Tuple-struct fields are named `0`, `1`, ….
 pub type StructFields = HashMap<String, HashMap<String, String>>;
 
 /// Resolves a written type to the fully qualified path of the value's type, looking through
@@ -111,7 +112,7 @@ pub struct TypeEnv<'a> {
     pub bindings: &'a Bindings,
     pub catalog: &'a Catalog,
     pub struct_fields: &'a StructFields,
-    /// Name of the `impl` block's self type, for `self.field`.
+    /// Fully qualified path of the `impl` block's self type, for `self.field` and `Self::`.
     pub self_type: Option<&'a str>,
 }
 
@@ -153,19 +154,17 @@ impl TypeEnv<'_> {
                 self.bindings.lookup(&ident)?.ty.clone().map(TypeShape::One)
             }
             Expr::Field(field) => {
-                let syn::Member::Named(member) = &field.member else {
-                    return None;
+                let member = match &field.member {
+                    syn::Member::Named(name) => name.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
                 };
                 let owner = match &*field.base {
                     Expr::Path(p) if p.path.is_ident("self") => self.self_type?.to_string(),
-                    base => {
-                        let full = self.type_of(base)?;
-                        full.rsplit("::").next()?.to_string()
-                    }
+                    base => self.type_of(base)?,
                 };
                 self.struct_fields
                     .get(&owner)?
-                    .get(&member.to_string())
+                    .get(&member)
                     .cloned()
                     .map(TypeShape::One)
             }
@@ -248,8 +247,20 @@ pub fn bind_pattern(
             }
         }
         Pat::TupleStruct(ts) => {
+            // `Ok(f)` / `Some(f)` over a constructor's result: `f` has the result's type.
+            let passes_through = ts.elems.len() == 1
+                && ts
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
             for elem in &ts.elems {
-                bind_pattern(elem, None, bindings, env_type);
+                bind_pattern(
+                    elem,
+                    if passes_through { shape } else { None },
+                    bindings,
+                    env_type,
+                );
             }
         }
         _ => {}

@@ -80,6 +80,8 @@ pub struct CallSite {
     pub arg_count: usize,
     /// The single argument is a simple expression that `.await` can follow directly.
     pub arg_is_postfix_safe: bool,
+    /// A function named, not called (`map(fs::read)`): no rewrite is suggested.
+    pub is_reference: bool,
 }
 
 pub struct Walker<'a> {
@@ -127,11 +129,31 @@ fn is_postfix_safe(expr: &Expr) -> bool {
     )
 }
 
-/// The closure inside `move || …` possibly wrapped in parentheses.
+/// The non-async closure an argument evaluates to: `move || …`, `(…)`,
+/// `{ let p = p.clone(); move || … }`, `Box::new(move || …)`.
 fn as_sync_closure(expr: &Expr) -> Option<&syn::ExprClosure> {
     match expr {
         Expr::Closure(closure) if closure.asyncness.is_none() => Some(closure),
         Expr::Paren(paren) => as_sync_closure(&paren.expr),
+        Expr::Block(block) => match block.block.stmts.last() {
+            Some(Stmt::Expr(tail, None)) => as_sync_closure(tail),
+            _ => None,
+        },
+        Expr::Call(call) if call.args.len() == 1 => match &*call.func {
+            Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path
+                        .segments
+                        .iter()
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|s| s.ident == "Box")
+                    && p.path.segments.last().is_some_and(|s| s.ident == "new") =>
+            {
+                call.args.first().and_then(as_sync_closure)
+            }
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -178,16 +200,18 @@ impl<'a> Walker<'a> {
                 continue;
             };
             let mut fields = std::collections::HashMap::new();
-            for field in &item_struct.fields {
-                if let Some(ident) = &field.ident {
-                    if let Some(ty) = resolve_type(&field.ty, &self.resolver, self.cx.catalog) {
-                        fields.insert(ident.to_string(), ty);
-                    }
+            for (index, field) in item_struct.fields.iter().enumerate() {
+                let name = match &field.ident {
+                    Some(ident) => ident.to_string(),
+                    None => index.to_string(),
+                };
+                if let Some(ty) = resolve_type(&field.ty, &self.resolver, self.cx.catalog) {
+                    fields.insert(name, ty);
                 }
             }
             if !fields.is_empty() {
-                self.struct_fields
-                    .insert(item_struct.ident.to_string(), fields);
+                let path = format!("{}::{}", self.resolver.module_path(), item_struct.ident);
+                self.struct_fields.insert(path, fields);
             }
         }
     }
@@ -357,6 +381,7 @@ impl<'a> Walker<'a> {
             arg_count: call.args.len(),
             arg_is_postfix_safe: call.args.len() == 1
                 && call.args.first().is_some_and(is_postfix_safe),
+            is_reference: false,
         }
     }
 
@@ -383,6 +408,34 @@ impl<'a> Walker<'a> {
             arg_count: call.args.len(),
             arg_is_postfix_safe: call.args.len() == 1
                 && call.args.first().is_some_and(is_postfix_safe),
+            is_reference: false,
+        }
+    }
+
+    /// A blocking function passed by path as a callback (`iter.map(fs::read_to_string)`)
+    /// runs where the closure would: on the executor, in async context.
+    fn check_function_references<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
+        if !self.in_async() {
+            return;
+        }
+        for arg in args {
+            let Expr::Path(path) = arg else { continue };
+            let Some(callee) = self.resolve_callee(path) else {
+                continue;
+            };
+            if let Some(api) = self.cx.catalog.blocking_function(&callee) {
+                let primary = Location::from_span(path.span());
+                let site = CallSite {
+                    whole: primary.clone(),
+                    primary,
+                    receiver_text: None,
+                    args_text: String::new(),
+                    arg_count: 0,
+                    arg_is_postfix_safe: false,
+                    is_reference: true,
+                };
+                rules::check_blocking_call(self, &site, api);
+            }
         }
     }
 
@@ -485,7 +538,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             item.brace_token.span.close(),
         );
         let self_type = match &*item.self_ty {
-            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            syn::Type::Path(p) if p.qself.is_none() => Some(self.type_env().resolve_path(&p.path)),
             _ => None,
         };
         self.self_types.push(self_type);
@@ -575,9 +628,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             });
         }
         if let Some(init) = &local.init {
-            if let (syn::Pat::Ident(name), Some(closure)) =
-                (&local.pat, as_sync_closure(&init.expr))
-            {
+            let pattern = match &local.pat {
+                syn::Pat::Type(typed) => &*typed.pat,
+                other => other,
+            };
+            if let (syn::Pat::Ident(name), Some(closure)) = (pattern, as_sync_closure(&init.expr)) {
                 let name = name.ident.to_string();
                 if self
                     .insulated_names
@@ -672,8 +727,14 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // A sync closure handed to a call whose future is awaited (`asyncify(|| …).await`,
         // `conn.interact(|c| …).await`) is shipped elsewhere to run, as far as syntax can
         // tell: not reported (precision over recall).
-        let wrapper = awaited || self.is_wrapper_call(callee.as_deref());
+        let last_segment = callee.as_deref().and_then(|c| c.rsplit("::").next());
+        let ships_closures =
+            awaited && !last_segment.is_some_and(|n| self.cx.catalog.runs_inline(n));
+        let wrapper = ships_closures || self.is_wrapper_call(callee.as_deref());
         self.visit_expr(&call.func);
+        if !wrapper {
+            self.check_function_references(call.args.iter());
+        }
         for arg in &call.args {
             if wrapper {
                 if let Some(closure) = as_sync_closure(arg) {
@@ -700,8 +761,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 rules::check_blocking_call(self, &site, api);
             }
         }
-        let wrapper = awaited || self.cx.catalog.is_wrapper_method(&name);
+        let ships_closures = awaited && !self.cx.catalog.runs_inline(&name);
+        let wrapper = ships_closures || self.cx.catalog.is_wrapper_method(&name);
         self.visit_expr(&call.receiver);
+        if !wrapper {
+            self.check_function_references(call.args.iter());
+        }
         for arg in &call.args {
             if wrapper {
                 if let Some(closure) = as_sync_closure(arg) {
@@ -720,19 +785,22 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.bindings.pop();
     }
 
-    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.bindings.push();
-        self.bind(&arm.pat, None);
-        if let Some((_, guard)) = &arm.guard {
-            self.visit_expr(guard);
-        }
-        self.visit_expr(&arm.body);
-        self.bindings.pop();
-    }
-
     fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
         self.visit_expr(&expr.expr);
-        self.bind(&expr.pat, None);
+        self.bind(&expr.pat, Some(&expr.expr));
+    }
+
+    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        self.visit_expr(&expr.expr);
+        for arm in &expr.arms {
+            self.bindings.push();
+            self.bind(&arm.pat, Some(&expr.expr));
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+            self.bindings.pop();
+        }
     }
 
     fn visit_expr_macro(&mut self, expr: &'ast syn::ExprMacro) {
@@ -788,6 +856,12 @@ struct InsulatedNameFinder<'w, 'a> {
 impl InsulatedNameFinder<'_, '_> {
     fn note_args<'e>(&mut self, args: impl Iterator<Item = &'e Expr>) {
         for arg in args {
+            // `job`, `job.clone()`, `&job`
+            let arg = match arg {
+                Expr::MethodCall(m) if m.method == "clone" => &*m.receiver,
+                Expr::Reference(r) => &*r.expr,
+                other => other,
+            };
             if let Expr::Path(path) = arg {
                 if let Some(ident) = path.path.get_ident() {
                     self.names.insert(ident.to_string());

@@ -70,7 +70,7 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
         Some(name) => format!("use `.{name}(..).await` instead"),
         None => "`.await` the future instead".to_string(),
     });
-    if walker.can_await_here() {
+    if walker.can_await_here() && !site.is_reference {
         let replacement = match (awaited_method, &site.receiver_text) {
             (Some(name), Some(receiver)) => {
                 Some(format!("{receiver}.{name}({}).await", site.args_text))

@@ -111,7 +111,7 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
         ),
         None => format!("move the blocking work off the executor: `{pool}(move || ..).await`"),
     });
-    if api.is_function && walker.can_await_here() {
+    if api.is_function && !site.is_reference && walker.can_await_here() {
         if let Some(r) = replacement {
             diagnostic.suggestion = Some(Suggestion {
                 location: site.whole.clone(),
