@@ -27,6 +27,19 @@ fn uri(path: &str) -> String {
     out
 }
 
+/// `blocking_in_async` → `BlockingInAsync` (SARIF wants a name distinct from the id).
+fn camel_case(id: &str) -> String {
+    id.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
 fn region(l: &Location) -> Value {
     json!({
         "startLine": l.line,
@@ -61,7 +74,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         .map(|r| {
             json!({
                 "id": r.name,
-                "name": r.name,
+                "name": camel_case(r.name),
                 "shortDescription": { "text": r.summary },
                 "fullDescription": { "text": r.summary },
                 "help": { "text": r.doc, "markdown": r.doc },
