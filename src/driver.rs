@@ -83,6 +83,7 @@ struct FileJob {
     /// The package and target the file belongs to (for cargo-style JSON).
     target: Arc<CargoTarget>,
     from_stdin: bool,
+    edition: String,
 }
 
 /// What a worker hands back for one file.
@@ -332,6 +333,7 @@ impl Linter<'_> {
             runtime: job.runtime,
             include_tests: job.include_tests,
             report_unused_suppressions: self.report_unused_suppressions,
+            edition: &job.edition,
         };
         let (diagnostics, mod_decls) =
             lint_source_with(&display, &text, &options, self.catalog, self.levels);
@@ -449,6 +451,10 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
                     }
                 }),
                 from_stdin: false,
+                edition: root
+                    .package
+                    .as_ref()
+                    .map_or_else(|| cli.edition.clone(), |p| p.edition.clone()),
             };
             let linter = &linter;
             scope.spawn(move |s| linter.lint_tree(s, job));
@@ -463,6 +469,9 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
             follow_mods: false,
             include_tests: true,
             runtime: runtime_of(package.as_ref()),
+            edition: package
+                .as_ref()
+                .map_or_else(|| cli.edition.clone(), |p| p.edition.clone()),
             target: Arc::new(CargoTarget::for_file(package, name)),
             from_stdin: true,
         };
@@ -542,6 +551,7 @@ pub struct SourceOptions<'a> {
     pub include_tests: bool,
     /// Also report suppression comments that suppress nothing.
     pub report_unused_suppressions: bool,
+    pub edition: &'a str,
 }
 
 /// Lint one file's text: findings after levels and suppressions, sorted; plus the file's
@@ -559,6 +569,7 @@ pub fn lint_source_with(
         runtime: options.runtime,
         catalog,
         include_tests: options.include_tests,
+        edition: options.edition,
     };
     let analysis = analysis::analyze(&cx, options.module_path);
     let comments = suppress::comments(text);

@@ -9,8 +9,8 @@
 //! The carets mark the exact columns of the primary location on the nearest code line
 //! above. Nothing unannotated may fire. `//^^^ todo: rule` marks a known gap: a finding
 //! that should exist but is not produced yet (the test fails if it starts to appear, so the
-//! annotation gets promoted). A first-line comment `// runtime: async-std` picks the
-//! runtime; `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`);
+//! annotation gets promoted). A comment in the first three lines, `// runtime: async-std`, picks the
+//! runtime (`// edition: 2024` the edition); `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`);
 //! `// report-unused-suppressions` turns that report on.
 
 use concurrency_lint::catalog::{Catalog, Runtime};
@@ -102,16 +102,20 @@ fn fixture_files() -> Vec<PathBuf> {
 fn check(file: &Path, catalog: &Catalog, levels: &Levels) -> Result<usize, String> {
     let text = std::fs::read_to_string(file).unwrap();
     let annotations = parse_annotations(&text);
-    let first_line = text.lines().next().unwrap_or("");
-    let runtime = first_line
-        .strip_prefix("// runtime:")
-        .and_then(|r| Runtime::parse(r.trim()))
+    let header = |key: &str| {
+        text.lines()
+            .take(3)
+            .find_map(|l| l.strip_prefix(key).map(str::trim))
+    };
+    let runtime = header("// runtime:")
+        .and_then(Runtime::parse)
         .unwrap_or(Runtime::Tokio);
     let include_tests = !text.lines().take(3).any(|l| l.trim() == "// exclude-tests");
     let options = SourceOptions {
         module_path: "crate",
         runtime,
         include_tests,
+        edition: header("// edition:").unwrap_or("2021"),
         report_unused_suppressions: text
             .lines()
             .take(3)

@@ -3,6 +3,7 @@
 
 pub mod attrs;
 pub mod bindings;
+pub mod checker;
 pub mod walker;
 
 use crate::diagnostic::Diagnostic;
@@ -15,7 +16,13 @@ pub struct FileAnalysis {
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     pub parsed: bool,
+    /// Plain data for the crate-level phase (call graph, lock order).
+    pub facts: FileFacts,
 }
+
+/// What a file contributes to crate-level analysis. Plain data: crosses threads.
+#[derive(Debug, Default)]
+pub struct FileFacts {}
 
 /// Parse and lint one file's text. `module_path` is the file's module (`crate::net::tcp`).
 pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
@@ -31,14 +38,9 @@ pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
                     ..FileAnalysis::default()
                 }
             } else {
-                let mut walker = Walker::new(cx);
+                let mut walker = Walker::new(cx, crate::rules::checkers(cx));
                 walker.walk_file(&file, module_path);
-                FileAnalysis {
-                    diagnostics: walker.diagnostics,
-                    mod_decls: walker.mod_decls,
-                    item_extents: walker.item_extents,
-                    parsed: true,
-                }
+                walker.finish()
             }
         }
     };

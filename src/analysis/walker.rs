@@ -6,6 +6,8 @@ use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
 use super::bindings::{
     bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv,
 };
+use super::checker::{Checker, Event, FunctionInfo};
+use super::FileAnalysis;
 use crate::catalog::{Catalog, Runtime};
 use crate::diagnostic::Diagnostic;
 use crate::resolve::{Resolver, Scope};
@@ -26,6 +28,8 @@ pub struct FileContext<'a> {
     pub runtime: Runtime,
     pub catalog: &'a Catalog,
     pub include_tests: bool,
+    /// The crate's edition (`2015` … `2024`): temporaries' lifetimes depend on it.
+    pub edition: &'a str,
 }
 
 /// Where code runs.
@@ -101,6 +105,7 @@ pub struct Walker<'a> {
     pub diagnostics: Vec<Diagnostic>,
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
+    checkers: Vec<Box<dyn Checker>>,
 }
 
 fn addr<T>(value: &T) -> usize {
@@ -159,7 +164,7 @@ fn as_sync_closure(expr: &Expr) -> Option<&syn::ExprClosure> {
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(cx: &'a FileContext<'a>) -> Walker<'a> {
+    pub fn new(cx: &'a FileContext<'a>, checkers: Vec<Box<dyn Checker>>) -> Walker<'a> {
         Walker {
             cx,
             resolver: Resolver::default(),
@@ -177,7 +182,35 @@ impl<'a> Walker<'a> {
             diagnostics: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
+            checkers,
         }
+    }
+
+    /// The file's results, with every checker's findings and facts.
+    pub fn finish(mut self) -> FileAnalysis {
+        let mut out = FileAnalysis {
+            diagnostics: std::mem::take(&mut self.diagnostics),
+            mod_decls: std::mem::take(&mut self.mod_decls),
+            item_extents: std::mem::take(&mut self.item_extents),
+            parsed: true,
+            facts: Default::default(),
+        };
+        for checker in std::mem::take(&mut self.checkers) {
+            checker.finish(&mut out);
+        }
+        out
+    }
+
+    /// Hand an event to every checker.
+    fn emit(&mut self, event: Event) {
+        if self.checkers.is_empty() {
+            return;
+        }
+        let mut checkers = std::mem::take(&mut self.checkers);
+        for checker in &mut checkers {
+            checker.on(self, &event);
+        }
+        self.checkers = checkers;
     }
 
     pub fn walk_file(&mut self, file: &syn::File, module_path: &str) {
@@ -257,7 +290,8 @@ impl<'a> Walker<'a> {
         self.cx.runtime
     }
 
-    fn type_env(&self) -> TypeEnv<'_> {
+    /// Typing and name resolution at the current point of the walk.
+    pub fn type_env(&self) -> TypeEnv<'_> {
         TypeEnv {
             resolver: &self.resolver,
             bindings: &self.bindings,
@@ -268,7 +302,7 @@ impl<'a> Walker<'a> {
     }
 
     /// The fully qualified path a callee names, or None when it is a local variable.
-    fn resolve_callee(&self, path: &syn::ExprPath) -> Option<String> {
+    pub fn resolve_callee(&self, path: &syn::ExprPath) -> Option<String> {
         if path.qself.is_some() {
             return None;
         }
@@ -303,6 +337,21 @@ impl<'a> Walker<'a> {
         finder.visit_block(body);
         let names = finder.names;
         self.insulated_names.push(names);
+    }
+
+    /// Whether the innermost closure being walked was handed to an insulating wrapper.
+    pub fn in_insulated_closure(&self) -> bool {
+        matches!(self.exec(), Exec::Insulated)
+    }
+
+    /// The module being walked (`crate::net`).
+    pub fn module_path(&self) -> &str {
+        self.resolver.module_path()
+    }
+
+    /// The `impl` block's self type, fully qualified.
+    pub fn self_type(&self) -> Option<&str> {
+        self.self_types.last().and_then(|t| t.as_deref())
     }
 
     fn is_wrapper_call(&self, callee: Option<&str>) -> bool {
@@ -345,7 +394,22 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        let info = FunctionInfo {
+            path: match self.self_type() {
+                Some(self_type) => format!("{self_type}::{}", sig.ident),
+                None => format!("{}::{}", self.module_path(), sig.ident),
+            },
+            sig,
+            block,
+            async_header: match self.exec() {
+                Exec::Async { header, .. } => Some(header.clone()),
+                _ => None,
+            },
+            self_type: self.self_type().map(String::from),
+        };
+        self.emit(Event::FnEnter(&info));
         self.visit_block(block);
+        self.emit(Event::FnExit(&info));
         self.bindings.pop();
         self.pop_exec();
         if is_async {
@@ -468,6 +532,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         if let Item::Macro(_) = item {
             return;
         }
+        self.emit(Event::Item(item));
         visit::visit_item(self, item);
     }
 
@@ -585,9 +650,12 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             self.resolver.enter_block(scope);
         }
         self.bindings.push();
+        self.emit(Event::BlockEnter(block));
         for stmt in &block.stmts {
             self.visit_stmt(stmt);
+            self.emit(Event::StmtExit(stmt));
         }
+        self.emit(Event::BlockExit(block));
         self.bindings.pop();
         if has_items {
             self.resolver.exit_block();
@@ -648,6 +716,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             }
         }
         self.bind(&local.pat, local.init.as_ref().map(|i| &*i.expr));
+        self.emit(Event::LocalBound(local));
+    }
+
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        self.emit(Event::ExprEnter(expr));
+        visit::visit_expr(self, expr);
+        self.emit(Event::ExprExit(expr));
     }
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {

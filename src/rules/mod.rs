@@ -7,7 +7,8 @@ mod planned;
 mod syntax_error;
 mod unused_suppression;
 
-use crate::analysis::walker::{CallSite, Walker};
+use crate::analysis::checker::Checker;
+use crate::analysis::walker::{CallSite, FileContext, Walker};
 use crate::catalog::{BlockingApi, BlockingKind};
 use crate::diagnostic::Level;
 
@@ -78,6 +79,13 @@ pub fn in_group(rule: &RuleInfo, group: &str) -> bool {
 /// Rules that are always on at error level and cannot be configured.
 pub fn is_always_on(name: &str) -> bool {
     name == "syntax_error" || name == "file_error"
+}
+
+/// The checkers (stateful rule families) to run over a file. A family may decline a file
+/// whose text cannot contain what it looks for (a cheap substring test), so it costs
+/// nothing there.
+pub fn checkers(_cx: &FileContext) -> Vec<Box<dyn Checker>> {
+    Vec::new()
 }
 
 /// A call to a catalog API in async context: hand it to the rule that owns the entry.

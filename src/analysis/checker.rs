@@ -1,0 +1,46 @@
+//! The walk's extension point. A `Checker` is a rule family's state machine fed by the one
+//! walk: it sees every node as an event, with the walker's semantic state (scopes,
+//! bindings and their types, async context) available through `&Walker`, and hands its
+//! findings and crate-level facts over at the end of the file. Rules that only need a call
+//! and its context hook in directly (`rules::check_blocking_call`); rules that need state
+//! across statements (guard liveness, loops, call summaries) are checkers.
+
+use super::walker::Walker;
+use super::FileAnalysis;
+use crate::source::Location;
+
+/// A function body about to be walked.
+pub struct FunctionInfo<'ast> {
+    /// Fully qualified path: `crate::net::serve`, `crate::db::Store::save`.
+    pub path: String,
+    pub sig: &'ast syn::Signature,
+    pub block: &'ast syn::Block,
+    /// `async fn`: its header (`async fn name`), for secondary labels.
+    pub async_header: Option<Location>,
+    /// The `impl` block's self type, fully qualified, if any.
+    pub self_type: Option<String>,
+}
+
+/// What the walk reports to checkers, in source order. `*Enter` comes before the node's
+/// children are walked, `*Exit` after.
+pub enum Event<'e, 'ast> {
+    /// A `fn` body (free fn, method, trait default, nested fn item). Parameters are bound.
+    FnEnter(&'e FunctionInfo<'ast>),
+    FnExit(&'e FunctionInfo<'ast>),
+    BlockEnter(&'ast syn::Block),
+    BlockExit(&'ast syn::Block),
+    /// A statement has been walked (temporaries of an expression statement die here).
+    StmtExit(&'ast syn::Stmt),
+    /// A `let` whose initializer has been walked and whose pattern is now bound.
+    LocalBound(&'ast syn::Local),
+    ExprEnter(&'ast syn::Expr),
+    ExprExit(&'ast syn::Expr),
+    /// An item anywhere in the file (also items nested in bodies and inline modules).
+    Item(&'ast syn::Item),
+}
+
+pub trait Checker {
+    fn on(&mut self, walker: &Walker, event: &Event);
+    /// Hand findings and facts over; called once after the file's walk.
+    fn finish(self: Box<Self>, out: &mut FileAnalysis);
+}
