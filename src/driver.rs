@@ -95,6 +95,32 @@ struct FileOutcome {
     /// The text, kept only when there is something to render against it.
     text: Option<String>,
     target: Arc<CargoTarget>,
+    facts: analysis::FileFacts,
+    comments: Vec<suppress::SuppressionComment>,
+    extents: Vec<analysis::walker::ItemExtent>,
+}
+
+impl FileOutcome {
+    fn failed(display: &str, diagnostic: Diagnostic, target: Arc<CargoTarget>) -> FileOutcome {
+        FileOutcome {
+            display: display.to_string(),
+            path: None,
+            diagnostics: vec![diagnostic],
+            text: None,
+            target,
+            facts: Default::default(),
+            comments: Vec::new(),
+            extents: Vec::new(),
+        }
+    }
+
+    /// The crate this file was linted as part of (package and target).
+    fn crate_key(&self) -> String {
+        match &self.target.package {
+            Some(p) => format!("{}#{}", p.id, self.target.name),
+            None => String::new(),
+        }
+    }
 }
 
 /// A file's bytes as UTF-8 text, or the `file_error` outcome saying why not.
@@ -104,13 +130,11 @@ fn decode(display: &str, bytes: Vec<u8>, job: &FileJob) -> Result<String, FileOu
             "not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         );
-        FileOutcome {
-            diagnostics: vec![rules::file_error(display, &error)],
-            path: None,
-            display: display.to_string(),
-            text: None,
-            target: job.target.clone(),
-        }
+        FileOutcome::failed(
+            display,
+            rules::file_error(display, &error),
+            job.target.clone(),
+        )
     })
 }
 
@@ -280,13 +304,11 @@ impl Linter<'_> {
         let bytes = match std::fs::read(&job.path) {
             Ok(bytes) => bytes,
             Err(e) => {
-                self.push(FileOutcome {
-                    diagnostics: vec![rules::file_error(&display, &e.to_string())],
-                    path: None,
-                    display,
-                    text: None,
-                    target: job.target.clone(),
-                });
+                self.push(FileOutcome::failed(
+                    &display,
+                    rules::file_error(&display, &e.to_string()),
+                    job.target.clone(),
+                ));
                 return;
             }
         };
@@ -335,18 +357,20 @@ impl Linter<'_> {
             report_unused_suppressions: self.report_unused_suppressions,
             edition: &job.edition,
         };
-        let (diagnostics, mod_decls) =
-            lint_source_with(&display, &text, &options, self.catalog, self.levels);
-        let keep_text = !diagnostics.is_empty();
+        let linted = lint_source_with(&display, &text, &options, self.catalog, self.levels);
+        let keep_text = !linted.diagnostics.is_empty();
         (
             FileOutcome {
                 display,
                 path: (!job.from_stdin).then(|| job.path.clone()),
-                diagnostics,
+                diagnostics: linted.diagnostics,
                 text: keep_text.then_some(text),
                 target: job.target.clone(),
+                facts: linted.facts,
+                comments: linted.comments,
+                extents: linted.extents,
             },
-            mod_decls,
+            linted.mod_decls,
         )
     }
 
@@ -486,6 +510,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    crate_phase(&mut outcomes, &levels);
     let files = outcomes.len();
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
@@ -545,6 +570,7 @@ fn exit_code(cli: &LintArgs, report: &Report) -> i32 {
 }
 
 /// How to lint one source text.
+#[derive(Clone, Copy)]
 pub struct SourceOptions<'a> {
     pub module_path: &'a str,
     pub runtime: Runtime,
@@ -554,15 +580,41 @@ pub struct SourceOptions<'a> {
     pub edition: &'a str,
 }
 
-/// Lint one file's text: findings after levels and suppressions, sorted; plus the file's
-/// `mod x;` declarations.
+/// One file's results: findings after levels and suppressions, plus what the crate-level
+/// phase needs (facts, and the suppressions to apply to its findings).
+pub struct LintedSource {
+    pub diagnostics: Vec<Diagnostic>,
+    pub mod_decls: Vec<analysis::walker::ModDecl>,
+    pub facts: analysis::FileFacts,
+    pub comments: Vec<suppress::SuppressionComment>,
+    pub extents: Vec<analysis::walker::ItemExtent>,
+}
+
+/// Apply levels and suppressions to a finding; None when it is off or suppressed.
+pub fn admit(
+    mut d: Diagnostic,
+    levels: &Levels,
+    comments: &[suppress::SuppressionComment],
+    extents: &[analysis::walker::ItemExtent],
+) -> Option<Diagnostic> {
+    let level = levels.level(d.rule);
+    if level == Level::Allow
+        || (!rules::is_always_on(d.rule) && suppress::is_suppressed(&d, comments, extents))
+    {
+        return None;
+    }
+    d.level = level;
+    Some(d)
+}
+
+/// Lint one file's text.
 pub fn lint_source_with(
     display: &str,
     text: &str,
     options: &SourceOptions,
     catalog: &Catalog,
     levels: &Levels,
-) -> (Vec<Diagnostic>, Vec<analysis::walker::ModDecl>) {
+) -> LintedSource {
     let cx = FileContext {
         file: display,
         text,
@@ -581,17 +633,7 @@ pub fn lint_source_with(
     let mut diagnostics: Vec<Diagnostic> = analysis
         .diagnostics
         .into_iter()
-        .filter_map(|mut d| {
-            let level = levels.level(d.rule);
-            if level == Level::Allow
-                || (!rules::is_always_on(d.rule)
-                    && suppress::is_suppressed(&d, &comments, &analysis.item_extents))
-            {
-                return None;
-            }
-            d.level = level;
-            Some(d)
-        })
+        .filter_map(|d| admit(d, levels, &comments, &analysis.item_extents))
         .collect();
     if options.report_unused_suppressions && levels.level(rules::UNUSED_SUPPRESSION) != Level::Allow
     {
@@ -609,9 +651,85 @@ pub fn lint_source_with(
         }
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    (diagnostics, analysis.mod_decls)
+    LintedSource {
+        diagnostics,
+        mod_decls: analysis.mod_decls,
+        facts: analysis.facts,
+        comments,
+        extents: analysis.item_extents,
+    }
 }
 
+/// Lint several source texts as the files of one crate (fixtures, tests): each file's
+/// findings plus the crate-level phase. `files` are (display name, module path, text).
+pub fn lint_crate_sources(
+    files: &[(String, String, String)],
+    options: &SourceOptions,
+    catalog: &Catalog,
+    levels: &Levels,
+) -> Vec<Diagnostic> {
+    let mut outcomes: Vec<FileOutcome> = files
+        .iter()
+        .map(|(display, module_path, text)| {
+            let options = SourceOptions {
+                module_path,
+                ..*options
+            };
+            let linted = lint_source_with(display, text, &options, catalog, levels);
+            FileOutcome {
+                display: display.clone(),
+                path: None,
+                diagnostics: linted.diagnostics,
+                text: None,
+                target: Arc::new(CargoTarget::default()),
+                facts: linted.facts,
+                comments: linted.comments,
+                extents: linted.extents,
+            }
+        })
+        .collect();
+    crate_phase(&mut outcomes, levels);
+    outcomes.into_iter().flat_map(|o| o.diagnostics).collect()
+}
+
+/// The crate-level phase: rules that need every file of a crate (call chains, lock order)
+/// run on the files' plain facts; their findings get the file's levels and suppressions.
+fn crate_phase(outcomes: &mut [FileOutcome], levels: &Levels) {
+    let mut crates: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        crates.entry(outcome.crate_key()).or_default().push(index);
+    }
+    for members in crates.values() {
+        let files: Vec<rules::CrateFile> = members
+            .iter()
+            .map(|&i| rules::CrateFile {
+                display: &outcomes[i].display,
+                facts: &outcomes[i].facts,
+            })
+            .collect();
+        let found = rules::crate_findings(&files);
+        for d in found {
+            let Some(&index) = members.iter().find(|&&i| outcomes[i].display == d.file) else {
+                continue;
+            };
+            let outcome = &mut outcomes[index];
+            if let Some(d) = admit(d, levels, &outcome.comments, &outcome.extents) {
+                outcome.diagnostics.push(d);
+                if outcome.text.is_none() {
+                    outcome.text = outcome
+                        .path
+                        .as_ref()
+                        .and_then(|p| std::fs::read_to_string(p).ok());
+                }
+            }
+        }
+        for &index in members {
+            outcomes[index]
+                .diagnostics
+                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+    }
+}
 /// `--fix` / `--diff`. Returns an exit code when the run ends here (`--diff`, or `--fix`
 /// on stdin, which prints the fixed source).
 fn apply_fixes(cli: &LintArgs, report: &mut Report) -> Result<Option<i32>, String> {

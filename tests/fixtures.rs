@@ -12,10 +12,14 @@
 //! annotation gets promoted). A comment in the first three lines, `// runtime: async-std`, picks the
 //! runtime (`// edition: 2024` the edition); `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`);
 //! `// report-unused-suppressions` turns that report on.
+//!
+//! A folder `tests/fixtures/<rule>/<name>/` is one crate of several files (`lib.rs` is the
+//! root, `a.rs` is `crate::a`, `a/b.rs` is `crate::a::b`): linted together, with the
+//! crate-level phase (call chains, lock order). Annotations work the same in each file.
 
 use concurrency_lint::catalog::{Catalog, Runtime};
 use concurrency_lint::diagnostic::Level;
-use concurrency_lint::driver::{lint_source_with, SourceOptions};
+use concurrency_lint::driver::{lint_crate_sources, SourceOptions};
 use concurrency_lint::levels::Levels;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -80,28 +84,89 @@ fn parse_annotations(text: &str) -> Annotations {
     Annotations { expected, todo }
 }
 
-fn fixture_files() -> Vec<PathBuf> {
+/// A fixture: one file, or a folder of files linted as one crate.
+struct Fixture {
+    name: PathBuf,
+    /// (name inside the fixture, module path, path on disk)
+    files: Vec<(String, String, PathBuf)>,
+}
+
+fn rust_files_below(dir: &Path, base: &Path, out: &mut Vec<(String, String, PathBuf)>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files_below(&path, base, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let relative = path
+                .strip_prefix(base)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let stem = relative.trim_end_matches(".rs");
+            let module = match stem {
+                "lib" | "main" => "crate".to_string(),
+                _ => format!(
+                    "crate::{}",
+                    stem.trim_end_matches("/mod").replace('/', "::")
+                ),
+            };
+            out.push((relative, module, path));
+        }
+    }
+}
+
+fn fixtures() -> Vec<Fixture> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut files = Vec::new();
+    let mut fixtures = Vec::new();
     for rule_dir in std::fs::read_dir(&root).expect("tests/fixtures exists") {
         let rule_dir = rule_dir.unwrap().path();
         if !rule_dir.is_dir() {
             continue;
         }
-        for file in std::fs::read_dir(&rule_dir).unwrap() {
-            let file = file.unwrap().path();
-            if file.extension().is_some_and(|e| e == "rs") {
-                files.push(file);
+        for entry in std::fs::read_dir(&rule_dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                let mut files = Vec::new();
+                rust_files_below(&path, &path, &mut files);
+                fixtures.push(Fixture { name: path, files });
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                fixtures.push(Fixture {
+                    name: path.clone(),
+                    files: vec![("fixture.rs".into(), "crate".into(), path)],
+                });
             }
         }
     }
-    files.sort();
-    files
+    fixtures.sort_by(|a, b| a.name.cmp(&b.name));
+    fixtures
 }
 
-fn check(file: &Path, catalog: &Catalog, levels: &Levels) -> Result<usize, String> {
-    let text = std::fs::read_to_string(file).unwrap();
-    let annotations = parse_annotations(&text);
+fn check(fixture: &Fixture, catalog: &Catalog, levels: &Levels) -> Result<usize, String> {
+    let texts: Vec<(String, String, String)> = fixture
+        .files
+        .iter()
+        .map(|(name, module, path)| {
+            (
+                name.clone(),
+                module.clone(),
+                std::fs::read_to_string(path).unwrap(),
+            )
+        })
+        .collect();
+    let mut expected = BTreeSet::new();
+    let mut todo = BTreeSet::new();
+    for (name, _, text) in &texts {
+        let annotations = parse_annotations(text);
+        let tag = |e: Expected| (name.clone(), e);
+        expected.extend(annotations.expected.into_iter().map(tag));
+        todo.extend(annotations.todo.into_iter().map(tag));
+    }
+    // Options come from the header of the first file (the crate root, or the one file).
+    let text = &texts[0].2;
     let header = |key: &str| {
         text.lines()
             .take(3)
@@ -121,34 +186,44 @@ fn check(file: &Path, catalog: &Catalog, levels: &Levels) -> Result<usize, Strin
             .take(3)
             .any(|l| l.trim() == "// report-unused-suppressions"),
     };
-    let (diagnostics, _) = lint_source_with("fixture.rs", &text, &options, catalog, levels);
-    let actual: BTreeSet<Expected> = diagnostics
+    let diagnostics = lint_crate_sources(&texts, &options, catalog, levels);
+    let actual: BTreeSet<(String, Expected)> = diagnostics
         .iter()
-        .map(|d| Expected {
-            line: d.primary.line,
-            column: d.primary.column,
-            end_column: if d.primary.end_line == d.primary.line {
-                d.primary.end_column
-            } else {
-                d.primary.column + 1
-            },
-            rule: d.rule.to_string(),
+        .map(|d| {
+            (
+                d.file.clone(),
+                Expected {
+                    line: d.primary.line,
+                    column: d.primary.column,
+                    end_column: if d.primary.end_line == d.primary.line {
+                        d.primary.end_column
+                    } else {
+                        d.primary.column + 1
+                    },
+                    rule: d.rule.to_string(),
+                },
+            )
         })
         .collect();
-    let false_positives: Vec<_> = actual.difference(&annotations.expected).collect();
-    let false_negatives: Vec<_> = annotations.expected.difference(&actual).collect();
-    let fixed_todos: Vec<_> = annotations.todo.intersection(&actual).collect();
+    let false_positives: Vec<_> = actual.difference(&expected).collect();
+    let false_negatives: Vec<_> = expected.difference(&actual).collect();
+    let fixed_todos: Vec<_> = todo.intersection(&actual).collect();
     if false_positives.is_empty() && false_negatives.is_empty() && fixed_todos.is_empty() {
-        return Ok(annotations.expected.len());
+        return Ok(expected.len());
     }
-    let show = |items: &[&Expected]| {
+    let show = |items: &[&(String, Expected)]| {
         items
             .iter()
-            .map(|e| format!("    {}:{}-{} {}", e.line, e.column, e.end_column, e.rule))
+            .map(|(file, e)| {
+                format!(
+                    "    {file}:{}:{}-{} {}",
+                    e.line, e.column, e.end_column, e.rule
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let mut message = format!("{}:\n", file.display());
+    let mut message = format!("{}:\n", fixture.name.display());
     if !false_positives.is_empty() {
         message.push_str(&format!("  false positives:\n{}\n", show(&false_positives)));
     }
@@ -169,12 +244,12 @@ fn fixtures_match_their_annotations() {
     let catalog = Catalog::builtin().unwrap();
     let mut levels = Levels::default();
     levels.set("all", Level::Warn);
-    let files = fixture_files();
-    assert!(!files.is_empty(), "no fixtures found");
+    let fixtures = fixtures();
+    assert!(!fixtures.is_empty(), "no fixtures found");
     let mut failures = Vec::new();
     let mut positives = 0;
-    for file in &files {
-        match check(file, &catalog, &levels) {
+    for fixture in &fixtures {
+        match check(fixture, &catalog, &levels) {
             Ok(count) => positives += count,
             Err(message) => failures.push(message),
         }

@@ -9,6 +9,7 @@ mod unused_suppression;
 
 use crate::analysis::checker::Checker;
 use crate::analysis::walker::{CallSite, FileContext, Walker};
+use crate::analysis::FileFacts;
 use crate::catalog::{BlockingApi, BlockingKind};
 use crate::diagnostic::Level;
 
@@ -85,6 +86,17 @@ pub fn is_always_on(name: &str) -> bool {
 /// whose text cannot contain what it looks for (a cheap substring test), so it costs
 /// nothing there.
 pub fn checkers(_cx: &FileContext) -> Vec<Box<dyn Checker>> {
+    Vec::new()
+}
+
+/// One file of a crate, as the crate-level phase sees it.
+pub struct CrateFile<'a> {
+    pub display: &'a str,
+    pub facts: &'a FileFacts,
+}
+
+/// Findings that need the whole crate (call chains, the lock-order graph).
+pub fn crate_findings(_files: &[CrateFile]) -> Vec<crate::diagnostic::Diagnostic> {
     Vec::new()
 }
 
