@@ -124,7 +124,7 @@ impl FileOutcome {
 }
 
 /// A file's bytes as UTF-8 text, or the `file_error` outcome saying why not.
-fn decode(display: &str, bytes: Vec<u8>, job: &FileJob) -> Result<String, FileOutcome> {
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let error = format!(
             "not valid UTF-8 (invalid byte at offset {})",
@@ -312,10 +312,10 @@ impl Linter<'_> {
                 return;
             }
         };
-        let text = match decode(&display, bytes, &job) {
+        let text = match decode(&display, bytes) {
             Ok(text) => text,
-            Err(outcome) => {
-                self.push(outcome);
+            Err(error) => {
+                self.push(FileOutcome::failed(&display, error, job.target.clone()));
                 return;
             }
         };
@@ -500,12 +500,12 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
             from_stdin: true,
         };
         let display = display_path(name, &plan.base);
-        match decode(&display, bytes.clone(), &job) {
+        match decode(&display, bytes.clone()) {
             Ok(text) => {
                 let (outcome, _) = linter.lint_text(display, text, &job);
                 linter.push(outcome);
             }
-            Err(outcome) => linter.push(outcome),
+            Err(error) => linter.push(FileOutcome::failed(&display, error, job.target.clone())),
         }
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
