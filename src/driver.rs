@@ -123,18 +123,14 @@ impl FileOutcome {
     }
 }
 
-/// A file's bytes as UTF-8 text, or the `file_error` outcome saying why not.
+/// A file's bytes as UTF-8 text, or the `file_error` saying why not.
 fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     String::from_utf8(bytes).map_err(|e| {
         let error = format!(
             "not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         );
-        FileOutcome::failed(
-            display,
-            rules::file_error(display, &error),
-            job.target.clone(),
-        )
+        rules::file_error(display, &error)
     })
 }
 
