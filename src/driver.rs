@@ -124,13 +124,13 @@ impl FileOutcome {
 }
 
 /// A file's bytes as UTF-8 text, or the `file_error` saying why not.
-fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     String::from_utf8(bytes).map_err(|e| {
         let error = format!(
             "not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         );
-        rules::file_error(display, &error)
+        Box::new(rules::file_error(display, &error))
     })
 }
 
@@ -311,7 +311,7 @@ impl Linter<'_> {
         let text = match decode(&display, bytes) {
             Ok(text) => text,
             Err(error) => {
-                self.push(FileOutcome::failed(&display, error, job.target.clone()));
+                self.push(FileOutcome::failed(&display, *error, job.target.clone()));
                 return;
             }
         };
@@ -501,7 +501,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
                 let (outcome, _) = linter.lint_text(display, text, &job);
                 linter.push(outcome);
             }
-            Err(error) => linter.push(FileOutcome::failed(&display, error, job.target.clone())),
+            Err(error) => linter.push(FileOutcome::failed(&display, *error, job.target.clone())),
         }
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
