@@ -209,6 +209,8 @@ pub struct Catalog {
     wrapper_local_names: HashSet<String>,
     /// Calls whose closure runs on the executor even when their future is awaited.
     runs_inline: HashSet<String>,
+    /// Crate functions that config says never block (stops the call-graph propagation).
+    not_blocking: HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
 }
@@ -340,6 +342,14 @@ impl Catalog {
             self.known_paths.insert(methods.receiver);
         }
         Ok(())
+    }
+
+    pub fn add_not_blocking(&mut self, path: String) {
+        self.not_blocking.insert(path);
+    }
+
+    pub fn not_blocking(&self) -> &HashSet<String> {
+        &self.not_blocking
     }
 
     pub fn add_wrapper(&mut self, path: String) {

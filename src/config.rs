@@ -34,6 +34,8 @@ struct RawBlocking {
     #[serde(default)]
     wrappers: Vec<String>,
     #[serde(default)]
+    not_blocking: Vec<String>,
+    #[serde(default)]
     runtime: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
@@ -87,6 +89,8 @@ pub struct Config {
     pub levels: Vec<(String, Level)>,
     pub extra_blocking: Vec<BlockingFunction>,
     pub extra_wrappers: Vec<String>,
+    /// Crate functions never treated as blocking by the call graph.
+    pub not_blocking: Vec<String>,
     pub runtime: Option<Runtime>,
     /// Glob patterns, relative to the config file's directory.
     pub exclude: Vec<String>,
@@ -179,6 +183,7 @@ fn validate(raw: RawConfig, file: &Path, text: &str) -> Result<Config, ConfigErr
     }
     config.extra_blocking = raw.blocking.extra;
     config.extra_wrappers = raw.blocking.wrappers;
+    config.not_blocking = raw.blocking.not_blocking;
     Ok(config)
 }
 

@@ -393,6 +393,9 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     for wrapper in &plan.config.extra_wrappers {
         catalog.add_wrapper(wrapper.clone());
     }
+    for path in &plan.config.not_blocking {
+        catalog.add_not_blocking(path.clone());
+    }
     let mut levels = Levels::default();
     for (selector, level) in &plan.config.levels {
         levels.set(selector, *level);
@@ -506,7 +509,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
-    crate_phase(&mut outcomes, &levels);
+    crate_phase(&mut outcomes, &levels, &catalog, runtime_override);
     let files = outcomes.len();
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
@@ -684,13 +687,18 @@ pub fn lint_crate_sources(
             }
         })
         .collect();
-    crate_phase(&mut outcomes, levels);
+    crate_phase(&mut outcomes, levels, catalog, Some(options.runtime));
     outcomes.into_iter().flat_map(|o| o.diagnostics).collect()
 }
 
 /// The crate-level phase: rules that need every file of a crate (call chains, lock order)
 /// run on the files' plain facts; their findings get the file's levels and suppressions.
-fn crate_phase(outcomes: &mut [FileOutcome], levels: &Levels) {
+fn crate_phase(
+    outcomes: &mut [FileOutcome],
+    levels: &Levels,
+    catalog: &Catalog,
+    runtime: Option<Runtime>,
+) {
     let mut crates: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     for (index, outcome) in outcomes.iter().enumerate() {
         crates.entry(outcome.crate_key()).or_default().push(index);
@@ -703,7 +711,15 @@ fn crate_phase(outcomes: &mut [FileOutcome], levels: &Levels) {
                 facts: &outcomes[i].facts,
             })
             .collect();
-        let found = rules::crate_findings(&files);
+        let runtime = runtime
+            .or_else(|| {
+                members
+                    .first()
+                    .and_then(|&i| outcomes[i].target.package.as_ref())
+                    .map(|p| p.runtime)
+            })
+            .unwrap_or(Runtime::Tokio);
+        let found = rules::crate_findings(&files, catalog, runtime);
         for d in found {
             let Some(&index) = members.iter().find(|&&i| outcomes[i].display == d.file) else {
                 continue;

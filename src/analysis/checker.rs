@@ -7,6 +7,7 @@
 
 use super::walker::Walker;
 use super::FileAnalysis;
+use crate::catalog::BlockingApi;
 use crate::source::Location;
 
 /// A function body about to be walked.
@@ -35,6 +36,23 @@ pub enum Event<'e, 'ast> {
     LocalBound(&'ast syn::Local),
     ExprEnter(&'ast syn::Expr),
     ExprExit(&'ast syn::Expr),
+    /// A call `f(..)`, before its arguments are walked: the callee resolved (None for a
+    /// local variable or a non-path callee), whether its result is `.await`ed directly,
+    /// and the blocking API it is, if the catalog knows it.
+    Call {
+        call: &'ast syn::ExprCall,
+        callee: Option<&'e str>,
+        awaited: bool,
+        blocking: Option<&'e BlockingApi>,
+    },
+    /// A method call `x.m(..)`, before its receiver and arguments are walked: the
+    /// receiver's type where syntax shows it, awaited, and the blocking API it is, if any.
+    MethodCall {
+        call: &'ast syn::ExprMethodCall,
+        receiver_type: Option<&'e str>,
+        awaited: bool,
+        blocking: Option<&'e BlockingApi>,
+    },
     /// An item anywhere in the file (also items nested in bodies and inline modules).
     Item(&'ast syn::Item),
 }

@@ -3,6 +3,8 @@
 
 pub mod attrs;
 pub mod bindings;
+pub mod callgraph;
+pub mod calls;
 pub mod checker;
 pub mod walker;
 
@@ -22,7 +24,10 @@ pub struct FileAnalysis {
 
 /// What a file contributes to crate-level analysis. Plain data: crosses threads.
 #[derive(Debug, Default)]
-pub struct FileFacts {}
+pub struct FileFacts {
+    /// Every function of the file, with its calls and direct blocking calls.
+    pub functions: Vec<calls::FunctionSummary>,
+}
 
 /// Parse and lint one file's text. `module_path` is the file's module (`crate::net::tcp`).
 pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {

@@ -507,11 +507,6 @@ impl<'a> Walker<'a> {
     /// (`println!`, `assert!`, `join!`, `vec![a, b]`) or as `select!` arms
     /// (`pat = future => handler,`); other macro bodies are opaque.
     fn visit_macro_arguments(&mut self, mac: &syn::Macro) {
-        // Only async code has rules that look inside macros yet; parsing every macro body
-        // of a crate would cost ~5% of the run.
-        if !self.in_async() {
-            return;
-        }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         if let Ok(args) = mac.parse_body_with(parser) {
             for arg in &args {
@@ -791,14 +786,21 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             Expr::Path(path) => self.resolve_callee(path),
             _ => None,
         };
-        if let Some(callee) = &callee {
+        let blocking = callee
+            .as_deref()
+            .and_then(|c| self.cx.catalog.blocking_function(c));
+        if let Some(api) = blocking {
             if self.in_async() && !awaited {
-                if let Some(api) = self.cx.catalog.blocking_function(callee) {
-                    let site = self.call_site_for_call(call);
-                    rules::check_blocking_call(self, &site, api);
-                }
+                let site = self.call_site_for_call(call);
+                rules::check_blocking_call(self, &site, api);
             }
         }
+        self.emit(Event::Call {
+            call,
+            callee: callee.as_deref(),
+            awaited,
+            blocking,
+        });
         // A sync closure handed to a call whose future is awaited (`asyncify(|| …).await`,
         // `conn.interact(|c| …).await`) is shipped elsewhere to run, as far as syntax can
         // tell: not reported (precision over recall).
@@ -823,19 +825,26 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = self.awaited_call == addr(call);
         let name = call.method.to_string();
-        if self.in_async() && !awaited {
-            let env = self.type_env();
-            let receiver = env.type_of(&call.receiver);
-            let resolver = &self.resolver;
-            if let Some(api) = self
-                .cx
-                .catalog
-                .blocking_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
-            {
+        let receiver_type = self.type_env().type_of(&call.receiver);
+        let resolver = &self.resolver;
+        let blocking = self
+            .cx
+            .catalog
+            .blocking_method(receiver_type.as_deref(), &name, &|t| {
+                resolver.is_imported(t)
+            });
+        if let Some(api) = blocking {
+            if self.in_async() && !awaited {
                 let site = self.call_site_for_method(call);
                 rules::check_blocking_call(self, &site, api);
             }
         }
+        self.emit(Event::MethodCall {
+            call,
+            receiver_type: receiver_type.as_deref(),
+            awaited,
+            blocking,
+        });
         let ships_closures = awaited && !self.cx.catalog.runs_inline(&name);
         let wrapper = ships_closures || self.cx.catalog.is_wrapper_method(&name);
         self.visit_expr(&call.receiver);

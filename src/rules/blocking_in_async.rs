@@ -1,9 +1,12 @@
 //! `blocking_in_async`: a call to a known blocking API on the async executor.
 
 use super::RuleInfo;
+use crate::analysis::callgraph::CallGraph;
+use crate::analysis::calls::CallContext;
 use crate::analysis::walker::{CallSite, Exec, Walker};
-use crate::catalog::BlockingApi;
+use crate::catalog::{BlockingApi, Catalog, Runtime};
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
+use crate::rules::CrateFile;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "blocking_in_async",
@@ -66,9 +69,19 @@ I/O waits belong on async tasks (`async-io`); blocking libraries belong on the b
 pool or a thread (`blocking-pool`); channel and synchronization waits have async
 counterparts (`message-passing`, `sync-primitive`).
 
+## Through calls
+A blocking call is rarely written inside the async fn itself: the handler calls
+`load_config()`, which calls `read_settings()`, which calls `std::fs::read_to_string`.
+Calls to the crate's own synchronous functions (free functions, `Self::f`, `self.f()`,
+`Type::f`, `crate::`/`super::` paths across files) are followed; an async fn calling a
+sync function that may block is reported at the call, with the chain down to the blocking
+API in the notes. Calls made inside insulating wrappers do not count, on either end.
+
 ## Configuration
 `[blocking] extra = [{ path = "mycrate::db::query_sync", replacement = "mycrate::db::query" }]`
-adds blocking APIs; `wrappers = ["mycrate::offload"]` adds insulating wrappers.
+adds blocking APIs (write the crate's own functions as `crate::db::query_sync`);
+`wrappers = ["mycrate::offload"]` adds insulating wrappers; `not_blocking =
+["crate::cache::warm"]` marks crate functions that must not be treated as blocking.
 "#;
 
 const WHY: &str =
@@ -126,5 +139,95 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
         file: None,
         location: None,
     });
+    diagnostic
+}
+
+/// The last two segments of a path, for messages: `Store::save`, `config::load`.
+fn short(path: &str) -> String {
+    let mut parts: Vec<&str> = path.rsplit("::").take(2).collect();
+    parts.reverse();
+    parts.join("::")
+}
+
+/// Async code calling crate functions that may block (SPEC §2, "through calls").
+pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -> Vec<Diagnostic> {
+    let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
+    let graph = CallGraph::build(summaries, catalog.not_blocking());
+    let mut found = Vec::new();
+    for file in files {
+        for caller in &file.facts.functions {
+            for edge in &caller.calls {
+                if edge.context != CallContext::Async || !graph.may_block(&edge.callee) {
+                    continue;
+                }
+                found.push(chain_finding(&graph, caller, edge, runtime));
+            }
+        }
+    }
+    found
+}
+
+fn chain_finding(
+    graph: &CallGraph,
+    caller: &crate::analysis::calls::FunctionSummary,
+    edge: &crate::analysis::calls::CallEdge,
+    runtime: Runtime,
+) -> Diagnostic {
+    let chain = graph.chain(&edge.callee);
+    let api = chain
+        .last()
+        .and_then(|f| f.blocks.as_ref())
+        .map(|b| b.api.clone())
+        .unwrap_or_default();
+    let names: Vec<String> = chain
+        .iter()
+        .map(|f| format!("`{}`", short(&f.path)))
+        .collect();
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        &caller.file,
+        edge.location.clone(),
+        format!(
+            "call to {} blocks the async executor: it reaches `{api}`",
+            names.first().cloned().unwrap_or_default()
+        ),
+    );
+    diagnostic.primary_label = format!("blocks: {} → `{api}`", names.join(" → "));
+    if let Some((header, what)) = &edge.async_header {
+        diagnostic.labels.push(Label {
+            location: header.clone(),
+            message: format!("this {what} runs on the async executor"),
+        });
+    }
+    for (index, function) in chain.iter().enumerate() {
+        let (message, location) = match graph.step_call(&function.path) {
+            Some(step) => (
+                format!(
+                    "`{}` calls {}",
+                    short(&function.path),
+                    names.get(index + 1).cloned().unwrap_or_default()
+                ),
+                step.location.clone(),
+            ),
+            None => match &function.blocks {
+                Some(blocks) => (
+                    format!("`{}` calls `{}`", short(&function.path), blocks.api),
+                    blocks.location.clone(),
+                ),
+                None => continue,
+            },
+        };
+        diagnostic.notes.push(Note {
+            message,
+            file: Some(function.file.clone()),
+            location: Some(location),
+        });
+    }
+    let callee = names.first().cloned().unwrap_or_default();
+    diagnostic.help = Some(format!(
+        "run it on the blocking pool: `{}(move || ..).await`, or make {callee} async",
+        runtime.blocking_pool()
+    ));
+    diagnostic.model = Some(Model::BlockingPool);
     diagnostic
 }

@@ -86,7 +86,9 @@ pub fn is_always_on(name: &str) -> bool {
 /// whose text cannot contain what it looks for (a cheap substring test), so it costs
 /// nothing there.
 pub fn checkers(_cx: &FileContext) -> Vec<Box<dyn Checker>> {
-    Vec::new()
+    let mut checkers: Vec<Box<dyn Checker>> = Vec::new();
+    checkers.push(Box::new(crate::analysis::calls::CallRecorder::default()));
+    checkers
 }
 
 /// One file of a crate, as the crate-level phase sees it.
@@ -96,8 +98,14 @@ pub struct CrateFile<'a> {
 }
 
 /// Findings that need the whole crate (call chains, the lock-order graph).
-pub fn crate_findings(_files: &[CrateFile]) -> Vec<crate::diagnostic::Diagnostic> {
-    Vec::new()
+pub fn crate_findings(
+    files: &[CrateFile],
+    catalog: &crate::catalog::Catalog,
+    runtime: crate::catalog::Runtime,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let mut found = Vec::new();
+    found.extend(blocking_in_async::through_calls(files, catalog, runtime));
+    found
 }
 
 /// A call to a catalog API in async context: hand it to the rule that owns the entry.

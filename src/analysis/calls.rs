@@ -1,0 +1,174 @@
+//! Per-function call summaries, recorded during the walk for the crate-level call graph:
+//! which crate functions each function calls (resolved as far as syntax allows) and which
+//! blocking APIs it calls directly. Plain data; the fixed point runs in `callgraph`.
+
+use super::checker::{Checker, Event, FunctionInfo};
+use super::walker::{Exec, Walker};
+use super::FileAnalysis;
+use crate::source::Location;
+use syn::spanned::Spanned;
+
+/// How a call site runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallContext {
+    /// On the async executor (an async body, or a sync closure inside one).
+    Async,
+    /// Plain synchronous code: it blocks whoever calls the enclosing function.
+    Sync,
+    /// Inside a closure handed to an insulating wrapper: runs elsewhere.
+    Insulated,
+}
+
+/// A call from one function to a (possibly) crate-local function.
+#[derive(Debug, Clone)]
+pub struct CallEdge {
+    /// Fully qualified callee path (`crate::config::load`, `crate::db::Store::save`).
+    pub callee: String,
+    /// The callee path of a call, or the method name of a method call.
+    pub location: Location,
+    pub context: CallContext,
+    /// The enclosing async fn/block header when `context` is `Async`.
+    pub async_header: Option<(Location, &'static str)>,
+}
+
+/// A blocking API called directly, in synchronous code.
+#[derive(Debug, Clone)]
+pub struct DirectBlocking {
+    pub api: String,
+    pub location: Location,
+}
+
+/// One function of the crate.
+#[derive(Debug, Clone)]
+pub struct FunctionSummary {
+    /// Fully qualified path, `Type::method` for methods of inherent and trait impls.
+    pub path: String,
+    /// The file (display path) and the function's name.
+    pub file: String,
+    pub name_location: Location,
+    pub is_async: bool,
+    pub calls: Vec<CallEdge>,
+    /// The first blocking API called in its own synchronous code (not insulated).
+    pub blocks: Option<DirectBlocking>,
+}
+
+/// Records `FunctionSummary`s for every function of a file.
+#[derive(Default)]
+pub struct CallRecorder {
+    open: Vec<FunctionSummary>,
+    done: Vec<FunctionSummary>,
+}
+
+impl CallRecorder {
+    fn context(walker: &Walker) -> (CallContext, Option<(Location, &'static str)>) {
+        match walker.exec() {
+            Exec::Async { header, what } => (CallContext::Async, Some((header.clone(), *what))),
+            Exec::Insulated => (CallContext::Insulated, None),
+            Exec::Sync => (CallContext::Sync, None),
+        }
+    }
+
+    fn record(
+        &mut self,
+        walker: &Walker,
+        callee: Option<String>,
+        location: Location,
+        blocking: Option<&str>,
+    ) {
+        let Some(current) = self.open.last_mut() else {
+            return;
+        };
+        let (context, async_header) = Self::context(walker);
+        if let Some(api) = blocking {
+            if context == CallContext::Sync && current.blocks.is_none() {
+                current.blocks = Some(DirectBlocking {
+                    api: api.to_string(),
+                    location: location.clone(),
+                });
+            }
+            return;
+        }
+        if let Some(callee) = callee.filter(|c| c.starts_with("crate::")) {
+            current.calls.push(CallEdge {
+                callee,
+                location,
+                context,
+                async_header,
+            });
+        }
+    }
+
+    fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
+        self.open.push(FunctionSummary {
+            path: info.path.clone(),
+            file: walker.cx.file.to_string(),
+            name_location: Location::from_span(info.sig.ident.span()),
+            is_async: info.sig.asyncness.is_some(),
+            calls: Vec::new(),
+            blocks: None,
+        });
+    }
+}
+
+impl Checker for CallRecorder {
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        match event {
+            Event::FnEnter(info) => self.enter(walker, info),
+            Event::FnExit(_) => {
+                if let Some(done) = self.open.pop() {
+                    self.done.push(done);
+                }
+            }
+            Event::Call {
+                call,
+                callee,
+                awaited,
+                blocking,
+            } => {
+                if *awaited {
+                    return;
+                }
+                let blocking = blocking
+                    .filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
+                    .map(|api| api.display.as_str());
+                if callee.is_none() && blocking.is_none() {
+                    return;
+                }
+                let location = Location::from_span(call.func.span());
+                self.record(walker, callee.map(String::from), location, blocking);
+            }
+            Event::MethodCall {
+                call,
+                receiver_type,
+                awaited,
+                blocking,
+            } => {
+                if *awaited {
+                    return;
+                }
+                let blocking = blocking
+                    .filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
+                    .map(|api| api.display.as_str());
+                // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`
+                // → `crate::…::Store::save`.
+                let owner = match &*call.receiver {
+                    syn::Expr::Path(p) if p.path.is_ident("self") => {
+                        walker.self_type().map(String::from)
+                    }
+                    _ => receiver_type.map(String::from),
+                };
+                let callee = owner.map(|owner| format!("{owner}::{}", call.method));
+                if callee.is_none() && blocking.is_none() {
+                    return;
+                }
+                let location = Location::from_span(call.method.span());
+                self.record(walker, callee, location, blocking);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.facts.functions = self.done;
+    }
+}
