@@ -86,8 +86,8 @@ pub fn is_always_on(name: &str) -> bool {
 /// whose text cannot contain what it looks for (a cheap substring test), so it costs
 /// nothing there.
 pub fn checkers(_cx: &FileContext) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> = Vec::new();
-    checkers.push(Box::new(crate::analysis::calls::CallRecorder::default()));
+    let checkers: Vec<Box<dyn Checker>> =
+        vec![Box::new(crate::analysis::calls::CallRecorder::default())];
     checkers
 }
 
