@@ -68,11 +68,13 @@ impl CallRecorder {
         }
     }
 
+    /// Record a call: a blocking API (the first one, in synchronous code) or a
+    /// crate-local callee. `location` is computed only when something is recorded.
     fn record(
         &mut self,
         walker: &Walker,
         callee: Option<String>,
-        location: Location,
+        location: impl Fn() -> Location,
         blocking: Option<&str>,
     ) {
         let Some(current) = self.open.last_mut() else {
@@ -83,15 +85,15 @@ impl CallRecorder {
             if context == CallContext::Sync && current.blocks.is_none() {
                 current.blocks = Some(DirectBlocking {
                     api: api.to_string(),
-                    location: location.clone(),
+                    location: location(),
                 });
             }
             return;
         }
-        if let Some(callee) = callee.filter(|c| c.starts_with("crate::")) {
+        if let Some(callee) = callee {
             current.calls.push(CallEdge {
                 callee,
-                location,
+                location: location(),
                 context,
                 async_header,
             });
@@ -131,10 +133,11 @@ impl Checker for CallRecorder {
                 let blocking = blocking
                     .filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
                     .map(|api| api.display.as_str());
+                let callee = callee.filter(|c| c.starts_with("crate::"));
                 if callee.is_none() && blocking.is_none() {
                     return;
                 }
-                let location = Location::from_span(call.func.span());
+                let location = || Location::from_span(call.func.span());
                 self.record(walker, callee.map(String::from), location, blocking);
             }
             Event::MethodCall {
@@ -152,16 +155,15 @@ impl Checker for CallRecorder {
                 // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`
                 // → `crate::…::Store::save`.
                 let owner = match &*call.receiver {
-                    syn::Expr::Path(p) if p.path.is_ident("self") => {
-                        walker.self_type().map(String::from)
-                    }
-                    _ => receiver_type.map(String::from),
+                    syn::Expr::Path(p) if p.path.is_ident("self") => walker.self_type(),
+                    _ => *receiver_type,
                 };
-                let callee = owner.map(|owner| format!("{owner}::{}", call.method));
-                if callee.is_none() && blocking.is_none() {
+                let owner = owner.filter(|o| o.starts_with("crate::"));
+                if owner.is_none() && blocking.is_none() {
                     return;
                 }
-                let location = Location::from_span(call.method.span());
+                let callee = owner.map(|owner| format!("{owner}::{}", call.method));
+                let location = || Location::from_span(call.method.span());
                 self.record(walker, callee, location, blocking);
             }
             _ => {}

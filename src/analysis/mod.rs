@@ -6,6 +6,8 @@ pub mod bindings;
 pub mod callgraph;
 pub mod calls;
 pub mod checker;
+pub mod guards;
+pub mod structure;
 pub mod walker;
 
 use crate::diagnostic::Diagnostic;
@@ -27,6 +29,12 @@ pub struct FileAnalysis {
 pub struct FileFacts {
     /// Every function of the file, with its calls and direct blocking calls.
     pub functions: Vec<calls::FunctionSummary>,
+    /// Functions whose own body is CPU-heavy (a CPU-heavy API call or a CPU loop), for
+    /// reporting async callers of CPU-heavy sync helpers through the call graph.
+    pub cpu_heavy: Vec<structure::CpuHeavyFn>,
+    /// Per function: the locks it acquires (with the locks held at each acquisition) and
+    /// the crate calls it makes while holding a guard (`guards::facts`).
+    pub locks: Vec<guards::facts::FunctionLocks>,
 }
 
 /// Parse and lint one file's text. `module_path` is the file's module (`crate::net::tcp`).

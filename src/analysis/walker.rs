@@ -507,15 +507,33 @@ impl<'a> Walker<'a> {
     /// (`println!`, `assert!`, `join!`, `vec![a, b]`) or as `select!` arms
     /// (`pat = future => handler,`); other macro bodies are opaque.
     fn visit_macro_arguments(&mut self, mac: &syn::Macro) {
+        let is_select = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident.to_string().starts_with("select"));
+        // `name! { … }` bodies are items or DSLs (`cfg_x! {}`, `thread_local! {}`), except
+        // `select!`; most other bodies (log lines, format strings) call nothing: a token
+        // scan is far cheaper than a parse.
+        if matches!(mac.delimiter, syn::MacroDelimiter::Brace(_)) && !is_select {
+            return;
+        }
+        if !has_call(mac.tokens.clone()) {
+            return;
+        }
+        if is_select {
+            if let Ok(arms) = mac.parse_body_with(parse_select_arms) {
+                for (future, handler) in &arms {
+                    self.visit_expr(future);
+                    self.visit_expr(handler);
+                }
+            }
+            return;
+        }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         if let Ok(args) = mac.parse_body_with(parser) {
             for arg in &args {
                 self.visit_expr(arg);
-            }
-        } else if let Ok(arms) = mac.parse_body_with(parse_select_arms) {
-            for (future, handler) in &arms {
-                self.visit_expr(future);
-                self.visit_expr(handler);
             }
         }
     }
@@ -890,6 +908,30 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_macro(&mut self, expr: &'ast syn::ExprMacro) {
         self.visit_macro_arguments(&expr.mac);
     }
+}
+
+/// Whether a token stream contains `name(…)` or `name!(…)`: something a rule could see.
+fn has_call(tokens: proc_macro2::TokenStream) -> bool {
+    let mut previous_is_name = false;
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(_) => previous_is_name = true,
+            proc_macro2::TokenTree::Punct(p) => {
+                previous_is_name = previous_is_name && p.as_char() == '!'
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                if previous_is_name && group.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                    return true;
+                }
+                if has_call(group.stream()) {
+                    return true;
+                }
+                previous_is_name = false;
+            }
+            proc_macro2::TokenTree::Literal(_) => previous_is_name = false,
+        }
+    }
+    false
 }
 
 /// `tokio::select!` / `futures::select!` arms: `[biased;] pat = future [, if cond] => handler,`

@@ -1,10 +1,23 @@
 //! The rules: one file each, holding its documentation (what `explain` prints) and its
 //! logic. This module is the registry and the dispatch from the walk to the rules.
 
+pub(crate) mod atomic_check_then_act;
 mod block_on_in_async;
 mod blocking_in_async;
-mod planned;
+pub(crate) mod busy_wait;
+pub(crate) mod cpu_heavy_in_async;
+pub(crate) mod detached_spawn;
+pub(crate) mod double_lock;
+pub(crate) mod guard_across_await;
+pub(crate) mod io_in_rayon;
+mod lock_order_inversion;
+pub(crate) mod sequential_await_in_loop;
+pub(crate) mod split_lock_update;
+pub(crate) mod static_mut;
 mod syntax_error;
+pub(crate) mod unbounded_channel;
+pub(crate) mod unbounded_spawn;
+pub(crate) mod unsafe_impl_sync;
 mod unused_suppression;
 
 use crate::analysis::checker::Checker;
@@ -39,20 +52,20 @@ pub fn all() -> &'static [RuleInfo] {
 static RULES: &[RuleInfo] = &[
     blocking_in_async::INFO,
     block_on_in_async::INFO,
-    planned::CPU_HEAVY_IN_ASYNC,
-    planned::IO_IN_RAYON,
-    planned::GUARD_ACROSS_AWAIT,
-    planned::DOUBLE_LOCK,
-    planned::LOCK_ORDER_INVERSION,
-    planned::SPLIT_LOCK_UPDATE,
-    planned::ATOMIC_CHECK_THEN_ACT,
-    planned::STATIC_MUT,
-    planned::UNSAFE_IMPL_SYNC,
-    planned::SEQUENTIAL_AWAIT_IN_LOOP,
-    planned::UNBOUNDED_SPAWN,
-    planned::DETACHED_SPAWN,
-    planned::BUSY_WAIT,
-    planned::UNBOUNDED_CHANNEL,
+    cpu_heavy_in_async::INFO,
+    io_in_rayon::INFO,
+    guard_across_await::INFO,
+    double_lock::INFO,
+    lock_order_inversion::INFO,
+    split_lock_update::INFO,
+    atomic_check_then_act::INFO,
+    static_mut::INFO,
+    unsafe_impl_sync::INFO,
+    sequential_await_in_loop::INFO,
+    unbounded_spawn::INFO,
+    detached_spawn::INFO,
+    busy_wait::INFO,
+    unbounded_channel::INFO,
     syntax_error::SYNTAX_ERROR,
     syntax_error::FILE_ERROR,
     unused_suppression::INFO,
@@ -85,9 +98,14 @@ pub fn is_always_on(name: &str) -> bool {
 /// The checkers (stateful rule families) to run over a file. A family may decline a file
 /// whose text cannot contain what it looks for (a cheap substring test), so it costs
 /// nothing there.
-pub fn checkers(_cx: &FileContext) -> Vec<Box<dyn Checker>> {
-    let checkers: Vec<Box<dyn Checker>> =
-        vec![Box::new(crate::analysis::calls::CallRecorder::default())];
+pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
+    let mut checkers: Vec<Box<dyn Checker>> = vec![
+        Box::new(crate::analysis::calls::CallRecorder::default()),
+        Box::new(crate::analysis::structure::checker::StructureChecker::new(
+            cx,
+        )),
+    ];
+    checkers.extend(crate::analysis::guards::checker(cx));
     checkers
 }
 
@@ -105,6 +123,7 @@ pub fn crate_findings(
 ) -> Vec<crate::diagnostic::Diagnostic> {
     let mut found = Vec::new();
     found.extend(blocking_in_async::through_calls(files, catalog, runtime));
+    found.extend(lock_order_inversion::crate_findings(files));
     found
 }
 

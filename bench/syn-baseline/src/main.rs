@@ -10,6 +10,10 @@
 //! `files=… lines=… bytes=… parse_errors=… read_errors=… spans=on|off`.
 //! With `-v`, prints each file that fails to parse on stderr.
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,279 @@
+//! Guards coming and going: recognizing a synchronous acquisition (and the `double_lock`
+//! check at that moment), the lock facts it adds, `let` bindings taking guards over, and
+//! moves (`drop(g)`, `cvar.wait(g)`) releasing them.
+
+use super::catalog::LockMode;
+use super::facts::{CallUnderGuard, HeldLock, LockAcquisition};
+use super::liveness::{Guard, Lifetime};
+use super::lock_expr::{self, addr, GuardSource};
+use super::{Body, GuardChecker};
+use crate::analysis::walker::Walker;
+use crate::rules;
+use crate::source::Location;
+use syn::Expr;
+
+impl GuardChecker {
+    pub(super) fn held_locks(body: &Body) -> Vec<HeldLock> {
+        body.guards
+            .guards
+            .iter()
+            .filter(|g| !g.mode.is_refcell())
+            .filter_map(|g| {
+                Some(HeldLock {
+                    lock: g.global.clone()?,
+                    mode: g.mode,
+                    acquired: g.acquired.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a method call acquires a synchronous guard: (mode, blocks, reentrant).
+    pub(super) fn acquisition(
+        &self,
+        call: &syn::ExprMethodCall,
+        receiver_type: Option<&str>,
+        awaited: bool,
+    ) -> Option<(LockMode, bool, bool)> {
+        let method = self.catalog.acquire_method(&call.method.to_string())?;
+        if awaited || call.args.len() > method.max_args {
+            return None;
+        }
+        if self.passed_as_argument.contains(&addr(call)) {
+            return None;
+        }
+        if !method.receiver_types.is_empty() {
+            return receiver_type
+                .filter(|t| method.receiver_types.iter().any(|r| r == t))
+                .map(|_| (method.mode, method.blocks, false));
+        }
+        if let Some(ty) = receiver_type {
+            if self.catalog.is_async_lock(ty) || self.catalog.is_not_lock(ty) {
+                return None;
+            }
+        }
+        if self.interests.async_locks
+            && receiver_type.is_none_or(|t| !self.catalog.is_sync_lock(t))
+            && self.unwrapped != addr(call)
+            && method.mode == LockMode::Exclusive
+        {
+            return None;
+        }
+        if method.known_types_only {
+            let known = receiver_type.is_some_and(|t| self.catalog.is_sync_lock(t));
+            if !known && self.unwrapped != addr(call) {
+                return None;
+            }
+        }
+        let reentrant = receiver_type.is_some_and(|t| self.catalog.is_reentrant(t));
+        Some((method.mode, method.blocks, reentrant))
+    }
+
+    pub(super) fn acquire(
+        &mut self,
+        walker: &Walker,
+        call: &syn::ExprMethodCall,
+        receiver_type: Option<&str>,
+        awaited: bool,
+    ) {
+        if self.bodies.is_empty() {
+            return;
+        }
+        let Some((mode, blocks, reentrant)) = self.acquisition(call, receiver_type, awaited) else {
+            return;
+        };
+        let key = lock_expr::receiver_key(&call.receiver);
+        let global = key.as_deref().and_then(|key| {
+            lock_expr::global_lock_id(
+                key,
+                walker.self_type(),
+                &|name| walker.type_env().bindings.is_local(name),
+                &|| {
+                    let root = key.split('.').next()?;
+                    let path: syn::Path = syn::parse_str(root).ok()?;
+                    Some(walker.type_env().resolve_path(&path))
+                },
+            )
+        });
+        let acquired = Location::from_span(call.method.span());
+        let cfg_gated = self
+            .cfg_gated
+            .iter()
+            .any(|(start, end)| (*start..*end).contains(&acquired.byte_start));
+        let names = match self.scrutinee_names.take() {
+            Some((scrutinee, names)) if scrutinee == addr(call) => names,
+            other => {
+                self.scrutinee_names = other;
+                Vec::new()
+            }
+        };
+        let file = self.file.clone();
+        let Some(body) = self.bodies.last_mut() else {
+            return;
+        };
+        // double_lock: the same receiver while a guard from it is alive.
+        if blocks && !reentrant && !mode.is_refcell() {
+            if let Some(key) = &key {
+                if let Some(first) = body.guards.guards.iter().find(|g| {
+                    g.key.as_ref() == Some(key)
+                        && !g.reentrant
+                        && g.blocks
+                        && !g.mode.is_refcell()
+                        && !(g.cfg_gated && cfg_gated)
+                }) {
+                    self.diagnostics.push(rules::double_lock::diagnostic(
+                        &file, key, first, &acquired, mode,
+                    ));
+                }
+            }
+        }
+        if let Some(lock) = &global {
+            if !mode.is_refcell() {
+                let held = Self::held_locks(body);
+                if let Some(function) = self.open_functions.last_mut() {
+                    function.acquisitions.push(LockAcquisition {
+                        lock: lock.clone(),
+                        mode,
+                        blocks,
+                        location: acquired.clone(),
+                        held,
+                    });
+                }
+            }
+        }
+        let lifetime = body.guards.temporary();
+        body.guards.add(Guard {
+            key,
+            global,
+            mode,
+            reentrant,
+            blocks,
+            cfg_gated,
+            acquired,
+            call: addr(call),
+            names,
+            lifetime,
+            awaits: Vec::new(),
+        });
+    }
+
+    /// A crate function called while guards are alive (facts for the call graph).
+    pub(super) fn call_under_guard(
+        &mut self,
+        callee: Option<String>,
+        location: impl FnOnce() -> Location,
+    ) {
+        let Some(callee) = callee.filter(|c| c.starts_with("crate::")) else {
+            return;
+        };
+        let Some(body) = self.bodies.last() else {
+            return;
+        };
+        let held = Self::held_locks(body);
+        if held.is_empty() {
+            return;
+        }
+        if let Some(function) = self.open_functions.last_mut() {
+            function.calls_under_guard.push(CallUnderGuard {
+                callee,
+                held,
+                location: location(),
+            });
+        }
+    }
+
+    /// Arguments that move a guard (`drop(g)`, `cvar.wait(g)`) release it; lock calls passed
+    /// as arguments are futures.
+    pub(super) fn arguments<'a>(&mut self, args: impl Iterator<Item = &'a Expr>) {
+        for arg in args {
+            match arg {
+                Expr::Path(path) => {
+                    let Some(ident) = path.path.get_ident() else {
+                        continue;
+                    };
+                    if let Some(body) = self.bodies.last_mut() {
+                        if let Some(index) = body.guards.named(ident) {
+                            self.dead.push(body.guards.guards.remove(index));
+                        }
+                    }
+                }
+                Expr::MethodCall(call)
+                    if self
+                        .catalog
+                        .acquire_method(&call.method.to_string())
+                        .is_some() =>
+                {
+                    self.passed_as_argument.push(addr(call));
+                }
+                _ => {}
+            }
+        }
+        self.bury();
+    }
+
+    pub(super) fn local_bound(&mut self, local: &syn::Local) {
+        let catalog = self.catalog;
+        let Some(body) = self.bodies.last_mut() else {
+            return;
+        };
+        let mut names = Vec::new();
+        lock_expr::pattern_names(&local.pat, &mut names);
+        let Some(init) = &local.init else {
+            names.iter().for_each(|n| body.guards.shadow(n));
+            return;
+        };
+        // Which guards the pattern takes over.
+        let mut taken: Vec<(usize, Vec<String>)> = Vec::new();
+        if !body.guards.is_empty() && !matches!(local.pat, syn::Pat::Wild(_)) {
+            let guards = &body.guards.guards;
+            let is_acquire = |call: &syn::ExprMethodCall| {
+                guards.iter().any(|g| {
+                    g.call == addr(call) && matches!(g.lifetime, Lifetime::Temporary { .. })
+                })
+            };
+            let is_passthrough = |name: &str| catalog.is_passthrough(name);
+            let mut sources = Vec::new();
+            lock_expr::guard_sources(&init.expr, None, &is_acquire, &is_passthrough, &mut sources);
+            for (element, source) in sources {
+                let index = match source {
+                    GuardSource::LockCall(call) => guards.iter().position(|g| g.call == call),
+                    GuardSource::Moved(ident) => body.guards.named(ident),
+                };
+                let Some(index) = index else { continue };
+                let mut holders = Vec::new();
+                match element.and_then(|e| lock_expr::tuple_element(&local.pat, e)) {
+                    Some(sub) => lock_expr::pattern_names(sub, &mut holders),
+                    None => holders.clone_from(&names),
+                }
+                if matches!(
+                    local.pat,
+                    syn::Pat::Ident(_)
+                        | syn::Pat::Type(_)
+                        | syn::Pat::Tuple(_)
+                        | syn::Pat::Struct(_)
+                        | syn::Pat::TupleStruct(_)
+                ) && !(holders.is_empty() && element.is_some())
+                {
+                    taken.push((index, holders));
+                }
+            }
+        }
+        body.shared.local_bound(
+            &body.guards,
+            &names,
+            &init.expr,
+            &taken,
+            self.interests.atomics,
+        );
+        for name in &names {
+            body.guards.shadow(name);
+        }
+        let depth = body.guards.block_depth;
+        for (index, holders) in taken {
+            if let Some(guard) = body.guards.guards.get_mut(index) {
+                guard.names = holders;
+                guard.lifetime = Lifetime::Bound { block_depth: depth };
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `rules/guards.toml`: which method calls acquire guards, which lock types are synchronous,
+//! asynchronous or re-entrant, and which field types make a type (un)synchronized.
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+const GUARDS_TOML: &str = include_str!("../../../rules/guards.toml");
+
+/// What holding a guard means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    Exclusive,
+    Shared,
+    /// `RefCell::borrow`
+    Borrow,
+    /// `RefCell::borrow_mut`
+    BorrowMut,
+}
+
+impl LockMode {
+    pub fn is_refcell(self) -> bool {
+        matches!(self, LockMode::Borrow | LockMode::BorrowMut)
+    }
+}
+
+/// One `[[acquire]]` entry, resolved.
+#[derive(Debug, Clone)]
+pub struct AcquireMethod {
+    pub mode: LockMode,
+    pub max_args: usize,
+    pub blocks: bool,
+    pub known_types_only: bool,
+    pub receiver_types: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcquireEntry {
+    names: Vec<String>,
+    mode: String,
+    #[serde(default)]
+    max_args: usize,
+    #[serde(default = "yes")]
+    blocks: bool,
+    #[serde(default)]
+    known_types_only: bool,
+    #[serde(default)]
+    receiver_types: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GuardsFile {
+    acquire: Vec<AcquireEntry>,
+    guard_passthrough: Vec<String>,
+    sync_lock_types: Vec<String>,
+    async_lock_types: Vec<String>,
+    reentrant_types: Vec<String>,
+    not_lock_types: Vec<String>,
+    sync_field_types: Vec<String>,
+    unsync_field_types: Vec<String>,
+}
+
+/// The guard catalog as lookup tables.
+#[derive(Debug, Default)]
+pub struct GuardCatalog {
+    acquire: Vec<(String, AcquireMethod)>,
+    passthrough: HashSet<String>,
+    sync_lock_types: HashSet<String>,
+    async_lock_types: HashSet<String>,
+    reentrant_types: HashSet<String>,
+    not_lock_types: HashSet<String>,
+    sync_field_types: HashSet<String>,
+    unsync_field_types: HashSet<String>,
+}
+
+impl GuardCatalog {
+    pub fn parse(text: &str) -> Result<GuardCatalog, String> {
+        let file: GuardsFile =
+            toml::from_str(text).map_err(|e| format!("rules/guards.toml: {e}"))?;
+        let mut catalog = GuardCatalog::default();
+        for entry in file.acquire {
+            let mode = match entry.mode.as_str() {
+                "exclusive" => LockMode::Exclusive,
+                "shared" => LockMode::Shared,
+                "borrow" => LockMode::Borrow,
+                "borrow_mut" => LockMode::BorrowMut,
+                other => return Err(format!("rules/guards.toml: unknown mode `{other}`")),
+            };
+            for name in entry.names {
+                let method = AcquireMethod {
+                    mode,
+                    max_args: entry.max_args,
+                    blocks: entry.blocks,
+                    known_types_only: entry.known_types_only,
+                    receiver_types: entry.receiver_types.clone(),
+                };
+                catalog.acquire.push((name, method));
+            }
+        }
+        let set = |v: Vec<String>| v.into_iter().collect::<HashSet<_>>();
+        catalog.passthrough = set(file.guard_passthrough);
+        catalog.sync_lock_types = set(file.sync_lock_types);
+        catalog.async_lock_types = set(file.async_lock_types);
+        catalog.reentrant_types = set(file.reentrant_types);
+        catalog.not_lock_types = set(file.not_lock_types);
+        catalog.sync_field_types = set(file.sync_field_types);
+        catalog.unsync_field_types = set(file.unsync_field_types);
+        Ok(catalog)
+    }
+
+    /// The embedded catalog (checked by a unit test, so it always parses).
+    pub fn builtin() -> &'static GuardCatalog {
+        static CATALOG: OnceLock<GuardCatalog> = OnceLock::new();
+        CATALOG.get_or_init(|| GuardCatalog::parse(GUARDS_TOML).unwrap_or_default())
+    }
+
+    pub fn acquire_method(&self, name: &str) -> Option<&AcquireMethod> {
+        self.acquire
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, method)| method)
+    }
+
+    pub fn is_passthrough(&self, name: &str) -> bool {
+        self.passthrough.contains(name)
+    }
+
+    pub fn is_sync_lock(&self, ty: &str) -> bool {
+        self.sync_lock_types.contains(ty)
+    }
+
+    pub fn is_async_lock(&self, ty: &str) -> bool {
+        self.async_lock_types.contains(ty)
+    }
+
+    pub fn is_reentrant(&self, ty: &str) -> bool {
+        self.reentrant_types.contains(ty)
+    }
+
+    pub fn is_not_lock(&self, ty: &str) -> bool {
+        self.not_lock_types.contains(ty)
+    }
+
+    /// By the type's last path segment (`Mutex`, `AtomicUsize`).
+    pub fn is_sync_field(&self, name: &str) -> bool {
+        self.sync_field_types.contains(name)
+    }
+
+    pub fn is_unsync_field(&self, name: &str) -> bool {
+        self.unsync_field_types.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_guard_catalog_parses() {
+        let catalog = GuardCatalog::parse(GUARDS_TOML).unwrap();
+        assert!(catalog.acquire_method("lock").is_some());
+        assert!(catalog.is_async_lock("tokio::sync::Mutex"));
+        assert!(catalog.is_sync_lock("std::sync::Mutex"));
+    }
+}

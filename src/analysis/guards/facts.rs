@@ -1,0 +1,59 @@
+//! What a file tells the crate-level phase about locks: per function, the locks it acquires
+//! (with the locks already held at that point) and the crate-local calls it makes while
+//! holding a guard. Plain data (crosses threads). The lock-order graph of
+//! `lock_order_inversion` is built from `acquisitions`; the through-calls findings
+//! (`double_lock` and `lock_order_inversion` across functions) from `calls_under_guard`.
+//!
+//! Lock identity is crate-wide: `self.accounts` inside `impl crate::bank::Bank` is
+//! `crate::bank::Bank.accounts` (the self type, a dot, the field path); a static is its
+//! resolved path (`crate::STATE`, `crate::db::POOL.inner`). Locks reached through local
+//! variables or parameters have no crate-wide identity and are not recorded.
+
+use super::catalog::LockMode;
+use crate::source::Location;
+
+/// A lock held at some point of a function.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldLock {
+    /// Crate-wide lock identity (see the module docs).
+    pub lock: String,
+    pub mode: LockMode,
+    /// Where its guard was acquired (the lock method name).
+    pub acquired: Location,
+}
+
+/// One acquisition of a lock with a crate-wide identity.
+#[derive(Debug, Clone)]
+pub struct LockAcquisition {
+    pub lock: String,
+    pub mode: LockMode,
+    /// False for `try_lock` and friends (they never wait, so never deadlock).
+    pub blocks: bool,
+    /// The lock method name (`lock` in `self.a.lock()`).
+    pub location: Location,
+    /// Locks whose guards are alive at this acquisition (outermost first).
+    pub held: Vec<HeldLock>,
+}
+
+/// A call to a crate function made while at least one guard is alive.
+#[derive(Debug, Clone)]
+pub struct CallUnderGuard {
+    /// As `Walker::resolve_callee` resolves it (`crate::db::flush`); `self.bump()` and
+    /// `Self::bump()` → `SelfType::bump`. Only `crate::` paths are recorded.
+    pub callee: String,
+    pub held: Vec<HeldLock>,
+    /// The callee path of a call, or the method name of a method call.
+    pub location: Location,
+}
+
+/// One function's lock facts. Closures and async blocks count as part of the function
+/// they are written in (their own guards only: a closure does not see the caller's).
+#[derive(Debug, Clone, Default)]
+pub struct FunctionLocks {
+    /// Fully qualified path, as in `FunctionSummary::path`.
+    pub function: String,
+    /// The file's display path.
+    pub file: String,
+    pub acquisitions: Vec<LockAcquisition>,
+    pub calls_under_guard: Vec<CallUnderGuard>,
+}

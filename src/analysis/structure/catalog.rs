@@ -1,0 +1,416 @@
+//! The catalogs of the compute and structure rules: `rules/compute.toml` (CPU-heavy APIs,
+//! rayon), `rules/spawn.toml` (spawners, limits, structured owners) and
+//! `rules/channels.toml` (channel constructors). Embedded, parsed once per process.
+
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const COMPUTE_TOML: &str = include_str!("../../../rules/compute.toml");
+const SPAWN_TOML: &str = include_str!("../../../rules/spawn.toml");
+const CHANNELS_TOML: &str = include_str!("../../../rules/channels.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComputeFunction {
+    path: String,
+    category: String,
+    #[serde(default)]
+    what: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComputeMethods {
+    receiver: String,
+    #[serde(default, rename = "trait")]
+    required_trait: Option<String>,
+    names: Vec<String>,
+    category: String,
+    #[serde(default)]
+    what: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RayonTable {
+    #[serde(default)]
+    sources: Vec<String>,
+    #[serde(default)]
+    consumers: Vec<String>,
+    #[serde(default)]
+    blocking_methods: Vec<String>,
+    #[serde(default)]
+    closure_functions: Vec<String>,
+    #[serde(default)]
+    closure_methods: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ComputeFile {
+    #[serde(default)]
+    function: Vec<ComputeFunction>,
+    #[serde(default)]
+    method: Vec<ComputeMethods>,
+    #[serde(default)]
+    rayon: RayonTable,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spawner {
+    path: String,
+    kind: SpawnKind,
+    handle: String,
+    detach: DropBehavior,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpawnerMethods {
+    receiver: String,
+    names: Vec<String>,
+    kind: SpawnKind,
+    handle: String,
+    detach: DropBehavior,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsTable {
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    names: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StructuredTable {
+    #[serde(default)]
+    receivers: Vec<String>,
+    #[serde(default)]
+    detach_methods: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpawnFile {
+    #[serde(default)]
+    spawner: Vec<Spawner>,
+    #[serde(default)]
+    spawner_method: Vec<SpawnerMethods>,
+    #[serde(default)]
+    limits: LimitsTable,
+    #[serde(default)]
+    structured: StructuredTable,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Channel {
+    path: String,
+    bounded: bool,
+    #[serde(default)]
+    instead: Option<String>,
+    #[serde(default)]
+    send: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelsFile {
+    #[serde(default)]
+    channel: Vec<Channel>,
+}
+
+/// A CPU-heavy API from `compute.toml`.
+#[derive(Debug, Clone)]
+pub struct ComputeApi {
+    /// `bcrypt::hash`, or the method name for methods.
+    pub display: String,
+    pub category: String,
+    /// How messages name the work ("bcrypt password hashing").
+    pub what: String,
+}
+
+/// What a spawner starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpawnKind {
+    Task,
+    LocalTask,
+    Blocking,
+    Thread,
+}
+
+/// What dropping a spawner's handle does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DropBehavior {
+    Drop,
+    Cancel,
+}
+
+#[derive(Debug, Clone)]
+pub struct SpawnApi {
+    /// `tokio::spawn` or `tokio::runtime::Handle::spawn`.
+    pub display: String,
+    pub kind: SpawnKind,
+    pub handle: String,
+    pub detach: DropBehavior,
+}
+
+/// An unbounded channel constructor and its bounded equivalent.
+#[derive(Debug, Clone)]
+pub struct UnboundedChannel {
+    pub path: String,
+    pub instead: String,
+    pub send: String,
+}
+
+/// The three catalogs as lookup tables.
+#[derive(Debug, Default)]
+pub struct StructureCatalog {
+    compute_functions: HashMap<String, ComputeApi>,
+    compute_methods: HashMap<(String, String), ComputeApi>,
+    /// name → (required trait, api)
+    compute_trait_methods: HashMap<String, Vec<(String, ComputeApi)>>,
+    pub rayon_sources: HashSet<String>,
+    pub rayon_consumers: HashSet<String>,
+    pub rayon_blocking_methods: HashSet<String>,
+    pub rayon_closure_functions: HashSet<String>,
+    pub rayon_closure_methods: HashSet<String>,
+    spawners: HashMap<String, SpawnApi>,
+    spawner_methods: HashMap<(String, String), SpawnApi>,
+    pub limit_methods: HashSet<String>,
+    pub limit_names: HashSet<String>,
+    pub structured_receivers: HashSet<String>,
+    pub detach_methods: HashSet<String>,
+    unbounded_channels: HashMap<String, UnboundedChannel>,
+    bounded_channels: HashSet<String>,
+    /// Last path segments of every function path above, to skip resolving most calls.
+    pub function_names: HashSet<String>,
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+impl StructureCatalog {
+    /// The embedded catalogs (checked by the unit test below).
+    pub fn get() -> &'static StructureCatalog {
+        static CATALOG: OnceLock<StructureCatalog> = OnceLock::new();
+        CATALOG.get_or_init(|| {
+            StructureCatalog::parse(COMPUTE_TOML, SPAWN_TOML, CHANNELS_TOML).unwrap_or_else(|e| {
+                eprintln!("concurrency-lint: internal catalog error: {e}");
+                StructureCatalog::default()
+            })
+        })
+    }
+
+    fn parse(compute: &str, spawn: &str, channels: &str) -> Result<StructureCatalog, String> {
+        let compute: ComputeFile =
+            toml::from_str(compute).map_err(|e| format!("rules/compute.toml: {e}"))?;
+        let spawn: SpawnFile =
+            toml::from_str(spawn).map_err(|e| format!("rules/spawn.toml: {e}"))?;
+        let channels: ChannelsFile =
+            toml::from_str(channels).map_err(|e| format!("rules/channels.toml: {e}"))?;
+        let mut catalog = StructureCatalog::default();
+        for function in compute.function {
+            let api = ComputeApi {
+                what: function
+                    .what
+                    .unwrap_or_else(|| format!("`{}`", function.path)),
+                display: function.path.clone(),
+                category: function.category,
+            };
+            catalog
+                .function_names
+                .insert(last_segment(&function.path).to_string());
+            catalog.compute_functions.insert(function.path, api);
+        }
+        for methods in compute.method {
+            for name in methods.names {
+                let api = ComputeApi {
+                    display: name.clone(),
+                    category: methods.category.clone(),
+                    what: methods.what.clone().unwrap_or_else(|| format!("`{name}`")),
+                };
+                match (&methods.required_trait, methods.receiver.as_str()) {
+                    (Some(required), "*") => catalog
+                        .compute_trait_methods
+                        .entry(name)
+                        .or_default()
+                        .push((required.clone(), api)),
+                    (None, "*") => {
+                        return Err(format!(
+                            "rules/compute.toml: methods `{name}` on any receiver need a `trait`"
+                        ))
+                    }
+                    (_, receiver) => {
+                        catalog
+                            .compute_methods
+                            .insert((receiver.to_string(), name), api);
+                    }
+                }
+            }
+        }
+        let rayon = compute.rayon;
+        catalog.rayon_sources.extend(rayon.sources);
+        catalog.rayon_consumers.extend(rayon.consumers);
+        catalog
+            .rayon_blocking_methods
+            .extend(rayon.blocking_methods);
+        for path in &rayon.closure_functions {
+            catalog
+                .function_names
+                .insert(last_segment(path).to_string());
+        }
+        catalog
+            .rayon_closure_functions
+            .extend(rayon.closure_functions);
+        catalog.rayon_closure_methods.extend(rayon.closure_methods);
+        for spawner in spawn.spawner {
+            catalog
+                .function_names
+                .insert(last_segment(&spawner.path).to_string());
+            catalog.spawners.insert(
+                spawner.path.clone(),
+                SpawnApi {
+                    display: spawner.path,
+                    kind: spawner.kind,
+                    handle: spawner.handle,
+                    detach: spawner.detach,
+                },
+            );
+        }
+        for methods in spawn.spawner_method {
+            for name in methods.names {
+                catalog.spawner_methods.insert(
+                    (methods.receiver.clone(), name.clone()),
+                    SpawnApi {
+                        display: format!("{}::{name}", methods.receiver),
+                        kind: methods.kind,
+                        handle: methods.handle.clone(),
+                        detach: methods.detach,
+                    },
+                );
+            }
+        }
+        catalog.limit_methods.extend(spawn.limits.methods);
+        catalog.limit_names.extend(spawn.limits.names);
+        catalog
+            .structured_receivers
+            .extend(spawn.structured.receivers);
+        catalog
+            .detach_methods
+            .extend(spawn.structured.detach_methods);
+        for channel in channels.channel {
+            catalog
+                .function_names
+                .insert(last_segment(&channel.path).to_string());
+            if channel.bounded {
+                catalog.bounded_channels.insert(channel.path);
+                continue;
+            }
+            let (Some(instead), Some(send)) = (channel.instead, channel.send) else {
+                return Err(format!(
+                    "rules/channels.toml: unbounded `{}` needs `instead` and `send`",
+                    channel.path
+                ));
+            };
+            catalog.unbounded_channels.insert(
+                channel.path.clone(),
+                UnboundedChannel {
+                    path: channel.path,
+                    instead,
+                    send,
+                },
+            );
+        }
+        Ok(catalog)
+    }
+
+    pub fn compute_function(&self, path: &str) -> Option<&ComputeApi> {
+        self.compute_functions.get(path)
+    }
+
+    /// A CPU-heavy method by receiver type, or by name when its trait is imported.
+    pub fn compute_method(
+        &self,
+        receiver: Option<&str>,
+        name: &str,
+        trait_in_scope: &dyn Fn(&str) -> bool,
+    ) -> Option<&ComputeApi> {
+        if let Some(receiver) = receiver {
+            if let Some(api) = self
+                .compute_methods
+                .get(&(receiver.to_string(), name.to_string()))
+            {
+                return Some(api);
+            }
+            // The crate's own type with a method of that name: not the trait's.
+            if receiver.starts_with("crate::") {
+                return None;
+            }
+        }
+        self.compute_trait_methods.get(name).and_then(|entries| {
+            entries
+                .iter()
+                .find(|(required, _)| trait_in_scope(required))
+                .map(|(_, api)| api)
+        })
+    }
+
+    /// Whether any method of that name is in the compute catalog (cheap pre-check).
+    pub fn has_compute_method_name(&self, name: &str) -> bool {
+        self.compute_trait_methods.contains_key(name)
+            || self.compute_methods.keys().any(|(_, n)| n == name)
+    }
+
+    pub fn spawner(&self, path: &str) -> Option<&SpawnApi> {
+        self.spawners.get(path)
+    }
+
+    pub fn spawner_method(&self, receiver: &str, name: &str) -> Option<&SpawnApi> {
+        self.spawner_methods
+            .get(&(receiver.to_string(), name.to_string()))
+    }
+
+    pub fn unbounded_channel(&self, path: &str) -> Option<&UnboundedChannel> {
+        self.unbounded_channels.get(path)
+    }
+
+    pub fn is_bounded_channel(&self, path: &str) -> bool {
+        self.bounded_channels.contains(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_catalogs_parse() {
+        let catalog = StructureCatalog::parse(COMPUTE_TOML, SPAWN_TOML, CHANNELS_TOML).unwrap();
+        assert!(catalog.compute_function("bcrypt::hash").is_some());
+        assert!(catalog.rayon_sources.contains("par_iter"));
+        assert!(catalog.spawner("tokio::spawn").is_some());
+        assert!(catalog.limit_methods.contains("acquire_owned"));
+        assert!(catalog
+            .unbounded_channel("tokio::sync::mpsc::unbounded_channel")
+            .is_some());
+        assert!(catalog.is_bounded_channel("std::sync::mpsc::sync_channel"));
+        assert!(catalog
+            .unbounded_channel("std::sync::mpsc::sync_channel")
+            .is_none());
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let bad = "[[function]]\npath = \"a::b\"\ncategory = \"x\"\ncolour = 1\n";
+        assert!(StructureCatalog::parse(bad, SPAWN_TOML, CHANNELS_TOML).is_err());
+    }
+}

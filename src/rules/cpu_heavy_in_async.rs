@@ -1,0 +1,162 @@
+//! `cpu_heavy_in_async`: CPU-bound work (a CPU-heavy API, a rayon parallel iterator driven
+//! to completion, a loop whose work grows with the input) on the async executor.
+
+use super::RuleInfo;
+use crate::analysis::structure::catalog::ComputeApi;
+use crate::analysis::walker::{Exec, Walker};
+use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::source::Location;
+
+pub const INFO: RuleInfo = RuleInfo {
+    name: "cpu_heavy_in_async",
+    group: "compute",
+    default_level: Level::Warn,
+    summary: "CPU-bound work (hashing, compression, growing loops) on the async executor",
+    doc: DOC,
+    implemented: true,
+};
+
+const DOC: &str = r#"# cpu_heavy_in_async
+
+## What it does
+Finds CPU-bound work in async context (an `async fn`, `async` block or `async` closure,
+and non-async closures that run inline there, such as `.map(|x| …)`):
+- calls to CPU-heavy APIs from `rules/compute.toml`: password hashing (`bcrypt`, `argon2`,
+  `scrypt`, `pbkdf2`, the `PasswordHasher`/`PasswordVerifier` traits), compression of whole
+  buffers (`zstd`, `lz4`, `brotli`, `miniz_oxide`, `flate2` encoders), image decoding and
+  resampling (`image`), RSA key generation, `rayon::join`/`rayon::scope`;
+- a rayon parallel iterator driven to completion (`v.par_iter().map(f).collect()`,
+  `par_sort`): the calling thread waits until the pool is done;
+- a CPU loop: a loop with no `.await` and no `yield` whose work grows with its input —
+  nested loops over the input doing arithmetic, a range with a run-time bound whose body
+  computes (several arithmetic operations or indexings), or a constant range of at least
+  10 000 iterations. A loop over a small constant array or range is not, and neither is a
+  loop that only moves data (pushes, clones, formatting).
+
+Closures handed to `spawn_blocking`, `thread::spawn` or rayon, and test code, are not
+looked at.
+
+## Why is this bad?
+An async executor multiplexes many tasks on a few threads, switching only at `.await`.
+Code that computes for milliseconds without awaiting holds its thread for all that time:
+every other task on the thread waits — latency spikes for unrelated requests, timers fire
+late, and on a current-thread runtime everything stops. A bcrypt hash at cost 12 takes
+~250 ms; resizing an image or compressing a megabyte takes tens of milliseconds.
+
+## Example
+```rust
+async fn register(form: Form) -> Result<User> {
+    let hash = bcrypt::hash(&form.password, 12)?; // ~250 ms on the executor thread
+    db.insert(&form.name, &hash).await
+}
+```
+
+## Use instead
+Run the computation on the blocking pool and await its result:
+```rust
+async fn register(form: Form) -> Result<User> {
+    let password = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || bcrypt::hash(password, 12)).await??;
+    db.insert(&form.name, &hash).await
+}
+```
+or on rayon, with a oneshot channel to get the result back without blocking:
+```rust
+let (tx, rx) = tokio::sync::oneshot::channel();
+rayon::spawn(move || { let _ = tx.send(checksum(&data)); });
+let sum = rx.await?;
+```
+For a function that both awaits I/O and computes, split the compute stage into a sync fn
+and call that through `spawn_blocking`.
+
+## Model
+Computation belongs on a pool: `blocking-pool` (`spawn_blocking`) for a single call,
+`data-parallel` (rayon, reached through a oneshot channel) for loops over data.
+"#;
+
+fn header_label(walker: &Walker, diagnostic: &mut Diagnostic) {
+    if let Exec::Async { header, what } = walker.exec() {
+        diagnostic.labels.push(Label {
+            location: header.clone(),
+            message: format!("this {what} runs on the async executor"),
+        });
+    }
+}
+
+fn note(message: &str) -> Note {
+    Note {
+        message: message.to_string(),
+        file: None,
+        location: None,
+    }
+}
+
+/// A call to a CPU-heavy API of `rules/compute.toml`.
+pub(crate) fn api_diagnostic(walker: &Walker, primary: Location, api: &ComputeApi) -> Diagnostic {
+    let pool = walker.runtime().blocking_pool();
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        walker.cx.file,
+        primary,
+        format!("CPU-heavy {} in async context", api.what),
+    );
+    diagnostic.primary_label = "computes on the executor thread".into();
+    header_label(walker, &mut diagnostic);
+    diagnostic.help = Some(format!(
+        "run it on the blocking pool and await the result: `{pool}(move || {}(..)).await`",
+        api.display
+    ));
+    diagnostic.model = Some(Model::BlockingPool);
+    diagnostic.notes.push(note(
+        "the executor switches tasks only at `.await`: while this computes, every other task on \
+         the thread waits",
+    ));
+    diagnostic
+}
+
+/// A rayon parallel iterator driven to completion (or `par_sort`) in async context.
+pub(crate) fn rayon_diagnostic(walker: &Walker, primary: Location, method: &str) -> Diagnostic {
+    let pool = walker.runtime().blocking_pool();
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        walker.cx.file,
+        primary,
+        format!("rayon parallel work driven to completion by `{method}` in async context"),
+    );
+    diagnostic.primary_label = "blocks the executor thread until the rayon pool is done".into();
+    header_label(walker, &mut diagnostic);
+    diagnostic.help = Some(format!(
+        "run the parallel stage off the executor: `{pool}(move || items.par_iter()..).await`, \
+         or `rayon::spawn` it and send the result back through a `tokio::sync::oneshot` channel"
+    ));
+    diagnostic.model = Some(Model::DataParallel);
+    diagnostic.notes.push(note(
+        "the calling thread waits (and helps) until every rayon job has finished: the executor \
+         thread is blocked for the whole parallel computation",
+    ));
+    diagnostic
+}
+
+/// A CPU loop (no `.await`, work growing with the input) in async context.
+pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) -> Diagnostic {
+    let pool = walker.runtime().blocking_pool();
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        walker.cx.file,
+        primary,
+        format!("CPU-bound loop in async context: {reason}, with no `.await`"),
+    );
+    diagnostic.primary_label = "computes on the executor thread without yielding".into();
+    header_label(walker, &mut diagnostic);
+    diagnostic.help = Some(format!(
+        "move the loop into a sync fn and run it off the executor: `{pool}(move || compute(data)).await` \
+         (or `rayon` with a `tokio::sync::oneshot` channel for the result; a `par_iter` inside \
+         it for large inputs); if this function also awaits I/O, split the compute stage out"
+    ));
+    diagnostic.model = Some(Model::DataParallel);
+    diagnostic.notes.push(note(
+        "the loop never reaches an `.await`, so the executor cannot run other tasks on this \
+         thread until it ends; its run time grows with the input",
+    ));
+    diagnostic
+}

@@ -1,0 +1,105 @@
+//! `double_lock`: the same lock acquired again while a guard from it is alive.
+
+use super::RuleInfo;
+use crate::analysis::guards::catalog::LockMode;
+use crate::analysis::guards::Guard;
+use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::source::Location;
+
+pub const INFO: RuleInfo = RuleInfo {
+    name: "double_lock",
+    group: "guards",
+    default_level: Level::Deny,
+    summary: "the same lock acquired again while its guard is alive (deadlock)",
+    doc: DOC,
+    implemented: true,
+};
+
+const DOC: &str = r#"# double_lock
+
+## What it does
+Finds a lock acquired again — the same receiver expression (`self.state`, `STATE`,
+`inner.queue`) — while a guard from an earlier acquisition in the same body is still
+alive: a guard bound by `let` that has not been dropped, a statement temporary, or the
+scrutinee temporary of a `match`/`if let`/`while let`
+(`match m.lock().unwrap().get(k) { None => { m.lock().unwrap().insert(..) } .. }`).
+A read lock taken again while a read guard lives counts too (use `read_recursive` when
+that is intended); re-entrant locks (`parking_lot::ReentrantMutex`) and `try_lock` do not.
+Liveness is `guard_across_await`'s model (drops, moves, scopes, edition-dependent
+temporaries).
+
+## Why is this bad?
+`std::sync::Mutex`, `parking_lot::Mutex` and `spin::Mutex` are not re-entrant: the second
+`lock()` waits for the first guard, which the same thread holds. The thread deadlocks (or
+`std` panics). With `RwLock`, a second `read()` deadlocks as soon as a writer queues up
+between the two reads. This is the most common blocking bug in real Rust programs, and it
+mostly comes from misjudging how long a guard — especially a temporary — lives.
+
+## Example
+```rust
+fn add(cache: &Mutex<HashMap<String, u32>>, key: &str) {
+    match cache.lock().unwrap().get(key) {   // the guard lives through the whole match
+        Some(_) => {}
+        None => {
+            cache.lock().unwrap().insert(key.to_string(), 1); // deadlock
+        }
+    }
+}
+```
+
+## Use instead
+One guard for the whole operation:
+```rust
+fn add(cache: &Mutex<HashMap<String, u32>>, key: &str) {
+    let mut cache = cache.lock().unwrap();
+    cache.entry(key.to_string()).or_insert(1);
+}
+```
+
+## Model
+`lock-scope`: one critical section per operation, with one guard.
+"#;
+
+pub fn diagnostic(
+    file: &str,
+    key: &str,
+    first: &Guard,
+    second: &Location,
+    mode: LockMode,
+) -> Diagnostic {
+    let read_again = mode == LockMode::Shared && first.mode == LockMode::Shared;
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        file,
+        second.clone(),
+        if read_again {
+            format!("`{key}` is read-locked again while a read guard from it is alive")
+        } else {
+            format!("`{key}` is locked again while a guard from it is alive: deadlock")
+        },
+    );
+    diagnostic.primary_label = "second acquisition".into();
+    diagnostic.labels.push(Label {
+        location: first.acquired.clone(),
+        message: match first.lifetime {
+            crate::analysis::guards::Lifetime::Temporary { .. } => {
+                "first acquired here; this temporary guard is still alive".into()
+            }
+            _ => "first acquired here; its guard is still alive".into(),
+        },
+    });
+    diagnostic.help = Some(if read_again {
+        "reuse the first read guard, drop it before reading again, or use `read_recursive`".into()
+    } else {
+        "reuse the first guard, or end its scope (`drop(guard)`, a block) before locking again"
+            .into()
+    });
+    diagnostic.model = Some(Model::LockScope);
+    diagnostic.notes.push(Note {
+        message: "these locks are not re-entrant: the thread waits for a guard it holds itself"
+            .into(),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}

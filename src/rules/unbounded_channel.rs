@@ -1,0 +1,77 @@
+//! `unbounded_channel`: a channel with no capacity limit (no backpressure).
+
+use super::RuleInfo;
+use crate::analysis::structure::catalog::UnboundedChannel;
+use crate::analysis::walker::Walker;
+use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::source::Location;
+
+pub const INFO: RuleInfo = RuleInfo {
+    name: "unbounded_channel",
+    group: "structure",
+    default_level: Level::Allow,
+    summary: "an unbounded channel (no backpressure)",
+    doc: DOC,
+    implemented: true,
+};
+
+const DOC: &str = r#"# unbounded_channel
+
+## What it does
+Finds calls to unbounded channel constructors (`rules/channels.toml`):
+`tokio::sync::mpsc::unbounded_channel`, `std::sync::mpsc::channel`,
+`crossbeam_channel::unbounded`, `flume::unbounded`, `async_channel::unbounded`,
+`futures::channel::mpsc::unbounded`, `async_std`/`smol` `channel::unbounded`, `kanal`.
+Bounded constructors (`mpsc::channel(n)`, `sync_channel(n)`, `bounded(n)`) are fine. Off by
+default (group `pedantic`): an unbounded channel is right when the producer is bounded by
+construction (one message per request it already waits on, a shutdown signal). Test code is
+not looked at.
+
+## Why is this bad?
+A queue without a limit never pushes back: when the consumer is slower than the producer,
+the queue grows until memory runs out, and latency grows with it — the overload shows up
+late and far from its cause.
+
+## Example
+```rust
+let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+```
+
+## Use instead
+```rust
+let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+tx.send(event).await?; // waits while the queue is full: the producer slows down
+```
+
+## Model
+`message-passing` with backpressure: a bounded channel.
+"#;
+
+pub(crate) fn diagnostic(
+    walker: &Walker,
+    primary: Location,
+    channel: &UnboundedChannel,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        walker.cx.file,
+        primary,
+        format!(
+            "unbounded channel `{}`: no backpressure on the sender",
+            channel.path
+        ),
+    );
+    diagnostic.primary_label = "this queue can grow without limit".into();
+    diagnostic.help = Some(format!(
+        "use a bounded channel, `{}`: {}, so a fast producer slows down instead of growing the queue",
+        channel.instead, channel.send
+    ));
+    diagnostic.model = Some(Model::MessagePassing);
+    diagnostic.notes.push(Note {
+        message: "when the receiver falls behind, an unbounded queue grows until memory runs out"
+            .into(),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}
