@@ -1,14 +1,23 @@
-//! The crate-level call graph over `FunctionSummary`s: which synchronous functions may
-//! block, directly or through other crate functions, and by which shortest chain.
+//! The crate-level call graph over `FunctionSummary`s: which synchronous functions have a
+//! property (may block; are CPU-heavy) directly or through other crate functions, and by
+//! which shortest chain.
 
 use super::calls::{CallContext, FunctionSummary};
 use std::collections::{HashMap, HashSet};
 
-/// Why a function may block: its first step towards a blocking API.
+/// The place a function has the property itself: the blocking API it calls, or the
+/// CPU-heavy call or loop.
+#[derive(Debug, Clone)]
+pub struct DirectCause {
+    pub what: String,
+    pub location: crate::source::Location,
+}
+
+/// Why a function has the property: its first step towards the direct cause.
 #[derive(Debug, Clone)]
 pub enum BlockingStep {
-    /// It calls the blocking API itself (index into `FunctionSummary::blocks`).
-    Direct,
+    /// It has the property itself.
+    Direct(DirectCause),
     /// It calls another function that may block: (callee path, index of the call edge).
     Through(String, usize),
 }
@@ -21,11 +30,13 @@ pub struct CallGraph<'a> {
 }
 
 impl<'a> CallGraph<'a> {
-    /// Build the graph and run the fixed point. Functions in `not_blocking` (config) never
-    /// block; calls made inside insulating wrappers do not count. Recursion terminates:
+    /// Build the graph and run the fixed point. `direct` says which synchronous functions
+    /// have the property themselves; functions in `excluded` (config `not_blocking`) never
+    /// have it; calls made inside insulating wrappers do not count. Recursion terminates:
     /// chain lengths only shrink.
     pub fn build(
         summaries: impl Iterator<Item = &'a FunctionSummary>,
+        direct: impl Fn(&FunctionSummary) -> Option<DirectCause>,
         not_blocking: &HashSet<String>,
     ) -> CallGraph<'a> {
         let mut functions: HashMap<&str, &FunctionSummary> = HashMap::new();
@@ -35,8 +46,11 @@ impl<'a> CallGraph<'a> {
         }
         let mut blocking: HashMap<&str, (usize, BlockingStep)> = HashMap::new();
         for (path, summary) in &functions {
-            if !summary.is_async && summary.blocks.is_some() && !not_blocking.contains(*path) {
-                blocking.insert(path, (1, BlockingStep::Direct));
+            if summary.is_async || not_blocking.contains(*path) {
+                continue;
+            }
+            if let Some(cause) = direct(summary) {
+                blocking.insert(path, (1, BlockingStep::Direct(cause)));
             }
         }
         loop {
@@ -78,7 +92,17 @@ impl<'a> CallGraph<'a> {
         self.functions.get(path).copied()
     }
 
-    /// Whether a synchronous crate function may block.
+    /// The direct cause at the end of `path`'s chain.
+    pub fn cause(&self, path: &str) -> Option<&DirectCause> {
+        let chain = self.chain(path);
+        let last = chain.last()?;
+        match self.blocking.get(last.path.as_str()) {
+            Some((_, BlockingStep::Direct(cause))) => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// Whether a synchronous crate function has the property.
     pub fn may_block(&self, path: &str) -> bool {
         self.blocking.contains_key(path)
     }

@@ -1,7 +1,7 @@
 //! `blocking_in_async`: a call to a known blocking API on the async executor.
 
 use super::RuleInfo;
-use crate::analysis::callgraph::CallGraph;
+use crate::analysis::callgraph::{CallGraph, DirectCause};
 use crate::analysis::calls::CallContext;
 use crate::analysis::walker::{CallSite, Exec, Walker};
 use crate::catalog::{BlockingApi, Catalog, Runtime};
@@ -143,7 +143,7 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
 }
 
 /// The last two segments of a path, for messages: `Store::save`, `config::load`.
-fn short(path: &str) -> String {
+pub fn short(path: &str) -> String {
     let mut parts: Vec<&str> = path.rsplit("::").take(2).collect();
     parts.reverse();
     parts.join("::")
@@ -152,7 +152,13 @@ fn short(path: &str) -> String {
 /// Async code calling crate functions that may block (SPEC §2, "through calls").
 pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -> Vec<Diagnostic> {
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
-    let graph = CallGraph::build(summaries, catalog.not_blocking());
+    let direct = |f: &crate::analysis::calls::FunctionSummary| {
+        f.blocks.as_ref().map(|b| DirectCause {
+            what: format!("`{}`", b.api),
+            location: b.location.clone(),
+        })
+    };
+    let graph = CallGraph::build(summaries, direct, catalog.not_blocking());
     let mut found = Vec::new();
     for file in files {
         for caller in &file.facts.functions {
@@ -160,39 +166,56 @@ pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -
                 if edge.context != CallContext::Async || !graph.may_block(&edge.callee) {
                     continue;
                 }
-                found.push(chain_finding(&graph, caller, edge, runtime));
+                found.push(chain_finding(
+                    &graph,
+                    caller,
+                    edge,
+                    ChainRule::Blocking(runtime),
+                ));
             }
         }
     }
     found
 }
 
-fn chain_finding(
+/// Which rule a chain finding is for.
+pub enum ChainRule {
+    Blocking(Runtime),
+    CpuHeavy,
+}
+
+/// A finding at an async call of a crate function whose chain ends in a blocking API or a
+/// CPU-heavy place; the notes walk the chain.
+pub fn chain_finding(
     graph: &CallGraph,
     caller: &crate::analysis::calls::FunctionSummary,
     edge: &crate::analysis::calls::CallEdge,
-    runtime: Runtime,
+    rule: ChainRule,
 ) -> Diagnostic {
     let chain = graph.chain(&edge.callee);
-    let api = chain
-        .last()
-        .and_then(|f| f.blocks.as_ref())
-        .map(|b| b.api.clone())
-        .unwrap_or_default();
+    let cause = graph.cause(&edge.callee);
+    let what = cause.map(|c| c.what.clone()).unwrap_or_default();
     let names: Vec<String> = chain
         .iter()
         .map(|f| format!("`{}`", short(&f.path)))
         .collect();
-    let mut diagnostic = Diagnostic::new(
-        INFO.name,
-        &caller.file,
-        edge.location.clone(),
-        format!(
-            "call to {} blocks the async executor: it reaches `{api}`",
-            names.first().cloned().unwrap_or_default()
+    let callee = names.first().cloned().unwrap_or_default();
+    let verb = match rule {
+        ChainRule::Blocking(_) => "calls",
+        ChainRule::CpuHeavy => "runs",
+    };
+    let (rule_name, message) = match rule {
+        ChainRule::Blocking(_) => (
+            INFO.name,
+            format!("call to {callee} blocks the async executor: it reaches {what}"),
         ),
-    );
-    diagnostic.primary_label = format!("blocks: {} → `{api}`", names.join(" → "));
+        ChainRule::CpuHeavy => (
+            "cpu_heavy_in_async",
+            format!("call to {callee} runs CPU-bound work on the async executor: {what}"),
+        ),
+    };
+    let mut diagnostic = Diagnostic::new(rule_name, &caller.file, edge.location.clone(), message);
+    diagnostic.primary_label = format!("{} → {what}", names.join(" → "));
     if let Some((header, what)) = &edge.async_header {
         diagnostic.labels.push(Label {
             location: header.clone(),
@@ -209,10 +232,10 @@ fn chain_finding(
                 ),
                 step.location.clone(),
             ),
-            None => match &function.blocks {
-                Some(blocks) => (
-                    format!("`{}` calls `{}`", short(&function.path), blocks.api),
-                    blocks.location.clone(),
+            None => match cause {
+                Some(cause) => (
+                    format!("`{}` {verb} {}", short(&function.path), cause.what),
+                    cause.location.clone(),
                 ),
                 None => continue,
             },
@@ -223,11 +246,20 @@ fn chain_finding(
             location: Some(location),
         });
     }
-    let callee = names.first().cloned().unwrap_or_default();
-    diagnostic.help = Some(format!(
-        "run it on the blocking pool: `{}(move || ..).await`, or make {callee} async",
-        runtime.blocking_pool()
-    ));
-    diagnostic.model = Some(Model::BlockingPool);
+    match rule {
+        ChainRule::Blocking(runtime) => {
+            diagnostic.help = Some(format!(
+                "run it on the blocking pool: `{}(move || ..).await`, or make {callee} async",
+                runtime.blocking_pool()
+            ));
+            diagnostic.model = Some(Model::BlockingPool);
+        }
+        ChainRule::CpuHeavy => {
+            diagnostic.help = Some(format!(
+                "move the computation off the executor: `tokio::task::spawn_blocking(move || ..).await`, or rayon with a oneshot channel for the result (call {callee} there)"
+            ));
+            diagnostic.model = Some(Model::DataParallel);
+        }
+    }
     diagnostic
 }

@@ -160,3 +160,44 @@ pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) 
     ));
     diagnostic
 }
+
+/// Async code calling a crate function that is CPU-heavy, directly or through other crate
+/// functions (the call graph of `blocking_in_async`, with CPU-heavy places as sources).
+pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
+    use crate::analysis::callgraph::{CallGraph, DirectCause};
+    use crate::analysis::calls::{CallContext, FunctionSummary};
+    use std::collections::{HashMap, HashSet};
+    let heavy: HashMap<&str, &crate::analysis::structure::CpuHeavyFn> = files
+        .iter()
+        .flat_map(|f| f.facts.cpu_heavy.iter())
+        .filter(|c| !c.is_async)
+        .map(|c| (c.function.as_str(), c))
+        .collect();
+    if heavy.is_empty() {
+        return Vec::new();
+    }
+    let direct = |f: &FunctionSummary| {
+        heavy.get(f.path.as_str()).map(|c| DirectCause {
+            what: c.what.clone(),
+            location: c.location.clone(),
+        })
+    };
+    let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
+    let graph = CallGraph::build(summaries, direct, &HashSet::new());
+    let mut found = Vec::new();
+    for file in files {
+        for caller in &file.facts.functions {
+            for edge in &caller.calls {
+                if edge.context == CallContext::Async && graph.may_block(&edge.callee) {
+                    found.push(super::blocking_in_async::chain_finding(
+                        &graph,
+                        caller,
+                        edge,
+                        super::blocking_in_async::ChainRule::CpuHeavy,
+                    ));
+                }
+            }
+        }
+    }
+    found
+}

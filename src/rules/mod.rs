@@ -123,6 +123,7 @@ pub fn crate_findings(
 ) -> Vec<crate::diagnostic::Diagnostic> {
     let mut found = Vec::new();
     found.extend(blocking_in_async::through_calls(files, catalog, runtime));
+    found.extend(cpu_heavy_in_async::through_calls(files));
     found.extend(lock_order_inversion::crate_findings(files));
     found
 }
