@@ -1,8 +1,8 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
 use crate::diagnostic::Model;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 const BLOCKING_TOML: &str = include_str!("../rules/blocking.toml");
 const TYPES_TOML: &str = include_str!("../rules/types.toml");
@@ -210,7 +210,7 @@ pub struct Catalog {
     /// Calls whose closure runs on the executor even when their future is awaited.
     runs_inline: HashSet<String>,
     /// Crate functions that config says never block (stops the call-graph propagation).
-    not_blocking: HashSet<String>,
+    not_blocking: std::collections::HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
 }
@@ -348,7 +348,7 @@ impl Catalog {
         self.not_blocking.insert(path);
     }
 
-    pub fn not_blocking(&self) -> &HashSet<String> {
+    pub fn not_blocking(&self) -> &std::collections::HashSet<String> {
         &self.not_blocking
     }
 

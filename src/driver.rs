@@ -286,7 +286,13 @@ impl Linter<'_> {
     }
 
     fn lint_tree<'s>(&'s self, scope: &rayon::Scope<'s>, job: FileJob) {
-        let key = std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone());
+        // Module trees can reach one file twice (`#[path]`, lib + bin): dedupe by its real
+        // path. PATH mode lists each file once already; a cheap lexical key does.
+        let key = if job.follow_mods {
+            std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone())
+        } else {
+            normalized(&job.path)
+        };
         if !self.seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
             return;
         }

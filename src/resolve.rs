@@ -2,7 +2,7 @@
 //! an expression path (`fs::read`, `sleep`, `File::open`) into a fully qualified path
 //! (`std::fs::read`, `std::thread::sleep`, `std::fs::File::open`). Every rule asks this.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::{Item, UseTree};
 
 /// The names one module or block brings into scope.

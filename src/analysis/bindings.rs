@@ -13,32 +13,44 @@ pub struct Binding {
     pub ty: Option<String>,
 }
 
-/// Block-structured local names. A name bound here shadows imports and items.
+/// Block-structured local names. A name bound here shadows imports and items. A function
+/// has few locals, so a flat list searched from the end beats hashing.
 #[derive(Debug, Default)]
 pub struct Bindings {
-    scopes: Vec<HashMap<String, Binding>>,
+    names: Vec<(String, Binding)>,
+    /// Where each open scope starts in `names`.
+    scope_starts: Vec<usize>,
 }
 
 impl Bindings {
     pub fn push(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scope_starts.push(self.names.len());
     }
 
     pub fn pop(&mut self) {
-        self.scopes.pop();
+        let start = self.scope_starts.pop().unwrap_or(0);
+        self.names.truncate(start);
     }
 
     pub fn bind(&mut self, name: String, ty: Option<String>) {
-        if self.scopes.is_empty() {
-            self.scopes.push(HashMap::new());
-        }
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(name, Binding { ty });
-        }
+        self.names.push((name, Binding { ty }));
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().find_map(|scope| scope.get(name))
+        self.names
+            .iter()
+            .rev()
+            .find(|(bound, _)| bound == name)
+            .map(|(_, binding)| binding)
+    }
+
+    /// `lookup` without turning the identifier into a `String`.
+    pub fn lookup_ident(&self, ident: &proc_macro2::Ident) -> Option<&Binding> {
+        self.names
+            .iter()
+            .rev()
+            .find(|(bound, _)| ident == bound)
+            .map(|(_, binding)| binding)
     }
 
     pub fn is_local(&self, name: &str) -> bool {
@@ -150,8 +162,12 @@ impl TypeEnv<'_> {
     pub fn shape_of(&self, expr: &Expr) -> Option<TypeShape> {
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
-                let ident = path.path.get_ident()?.to_string();
-                self.bindings.lookup(&ident)?.ty.clone().map(TypeShape::One)
+                let ident = path.path.get_ident()?;
+                self.bindings
+                    .lookup_ident(ident)?
+                    .ty
+                    .clone()
+                    .map(TypeShape::One)
             }
             Expr::Field(field) => {
                 let member = match &field.member {

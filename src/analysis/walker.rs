@@ -307,7 +307,7 @@ impl<'a> Walker<'a> {
             return None;
         }
         if let Some(ident) = path.path.get_ident() {
-            if self.bindings.is_local(&ident.to_string()) {
+            if self.bindings.lookup_ident(ident).is_some() {
                 return None;
             }
         }

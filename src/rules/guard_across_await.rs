@@ -96,7 +96,11 @@ pub fn diagnostic(file: &str, guard: &Guard) -> Diagnostic {
     });
     diagnostic.model = Some(Model::LockScope);
     diagnostic.notes.push(Note {
-        message: "while the task is suspended, the lock stays held: other tasks block on it, and the future is not `Send`".into(),
+        message: if guard.mode.is_refcell() {
+            "while the task is suspended, the borrow stays active: any other borrow of the cell panics".into()
+        } else {
+            "while the task is suspended, the lock stays held: other tasks block on it, and the future is not `Send`".into()
+        },
         file: None,
         location: None,
     });

@@ -29,6 +29,7 @@ impl GuardChecker {
     }
 
     /// Whether a method call acquires a synchronous guard: (mode, blocks, reentrant).
+    /// See `uncertain` for calls that may be async-lock futures.
     pub(super) fn acquisition(
         &self,
         call: &syn::ExprMethodCall,
@@ -52,13 +53,6 @@ impl GuardChecker {
                 return None;
             }
         }
-        if self.interests.async_locks
-            && receiver_type.is_none_or(|t| !self.catalog.is_sync_lock(t))
-            && self.unwrapped != addr(call)
-            && method.mode == LockMode::Exclusive
-        {
-            return None;
-        }
         if method.known_types_only {
             let known = receiver_type.is_some_and(|t| self.catalog.is_sync_lock(t));
             if !known && self.unwrapped != addr(call) {
@@ -67,6 +61,15 @@ impl GuardChecker {
         }
         let reentrant = receiver_type.is_some_and(|t| self.catalog.is_reentrant(t));
         Some((method.mode, method.blocks, reentrant))
+    }
+
+    /// A bare `.lock()` on a value not known to be a sync lock in a file that names an async lock crate
+    /// may be that lock's future (`let fut = fork.lock(); select! { .. }`): kept only as
+    /// evidence that a lock is held (it silences `atomic_check_then_act`), never reported.
+    fn uncertain(&self, call: &syn::ExprMethodCall, receiver_type: Option<&str>) -> bool {
+        self.interests.async_locks
+            && receiver_type.is_none_or(|t| !self.catalog.is_sync_lock(t))
+            && self.unwrapped != addr(call)
     }
 
     pub(super) fn acquire(
@@ -82,8 +85,9 @@ impl GuardChecker {
         let Some((mode, blocks, reentrant)) = self.acquisition(call, receiver_type, awaited) else {
             return;
         };
+        let uncertain = self.uncertain(call, receiver_type);
         let key = lock_expr::receiver_key(&call.receiver);
-        let global = key.as_deref().and_then(|key| {
+        let global = key.as_deref().filter(|_| !uncertain).and_then(|key| {
             lock_expr::global_lock_id(
                 key,
                 walker.self_type(),
@@ -112,14 +116,15 @@ impl GuardChecker {
             return;
         };
         // double_lock: the same receiver while a guard from it is alive.
-        if blocks && !reentrant && !mode.is_refcell() {
+        if blocks && !reentrant && !mode.is_refcell() && !uncertain {
             if let Some(key) = &key {
                 if let Some(first) = body.guards.guards.iter().find(|g| {
                     g.key.as_ref() == Some(key)
                         && !g.reentrant
                         && g.blocks
+                        && !g.uncertain
                         && !g.mode.is_refcell()
-                        && !(g.cfg_gated && cfg_gated)
+                        && (!g.cfg_gated || !cfg_gated)
                 }) {
                     self.diagnostics.push(rules::double_lock::diagnostic(
                         &file, key, first, &acquired, mode,
@@ -148,6 +153,7 @@ impl GuardChecker {
             mode,
             reentrant,
             blocks,
+            uncertain,
             cfg_gated,
             acquired,
             call: addr(call),

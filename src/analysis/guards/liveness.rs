@@ -30,6 +30,8 @@ pub struct Guard {
     pub reentrant: bool,
     /// False for `try_lock` and friends (in a `match`, the failing arm holds nothing).
     pub blocks: bool,
+    /// Maybe an async lock's future rather than a guard: never reported.
+    pub uncertain: bool,
     /// Acquired in a `#[cfg(..)]`-gated statement (its alternatives are not both compiled).
     pub cfg_gated: bool,
     /// The lock method name.

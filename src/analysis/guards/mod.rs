@@ -195,7 +195,7 @@ impl GuardChecker {
     /// Guards that died: those that crossed an `.await` are findings.
     fn bury(&mut self) {
         for guard in self.dead.drain(..) {
-            if !guard.awaits.is_empty() {
+            if !guard.awaits.is_empty() && !guard.uncertain {
                 self.diagnostics
                     .push(rules::guard_across_await::diagnostic(&self.file, &guard));
             }
