@@ -7,6 +7,7 @@ pub mod callgraph;
 pub mod calls;
 pub mod checker;
 pub mod guards;
+pub mod lockgraph;
 pub mod structure;
 pub mod walker;
 

@@ -103,3 +103,86 @@ pub fn diagnostic(
     });
     diagnostic
 }
+
+/// The short name of a lock: `crate::bank::Bank.accounts` → `Bank.accounts`.
+fn short_lock(lock: &str) -> &str {
+    let (path, _) = lock.split_once('.').unwrap_or((lock, ""));
+    match path.rfind("::") {
+        Some(at) => &lock[at + 2..],
+        None => lock,
+    }
+}
+
+/// A call made while a guard of `L` is alive into a crate function that (transitively)
+/// acquires `L` again: the deadlock happens inside the callee, reported at the call.
+pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
+    use crate::analysis::lockgraph::ReachableLocks;
+    if files.iter().all(|f| f.facts.locks.is_empty()) {
+        return Vec::new();
+    }
+    let reachable = ReachableLocks::build(
+        files.iter().flat_map(|f| f.facts.locks.iter()),
+        files.iter().flat_map(|f| f.facts.functions.iter()),
+    );
+    let mut found = Vec::new();
+    for file in files {
+        for function in &file.facts.locks {
+            for call in &function.calls_under_guard {
+                for held in &call.held {
+                    if held.mode.is_refcell() {
+                        continue;
+                    }
+                    let Some((lock, reach)) = reachable
+                        .locks_of(&call.callee)
+                        .find(|(lock, _)| *lock == held.lock)
+                    else {
+                        continue;
+                    };
+                    let name = short_lock(lock);
+                    let read_again =
+                        held.mode == LockMode::Shared && reach.mode == LockMode::Shared;
+                    let mut diagnostic = Diagnostic::new(
+                        INFO.name,
+                        file.display,
+                        call.location.clone(),
+                        if read_again {
+                            format!("this call read-locks `{name}` again while a read guard from it is alive")
+                        } else {
+                            format!("this call locks `{name}` again while a guard from it is alive: deadlock")
+                        },
+                    );
+                    diagnostic.primary_label = format!("acquires `{name}` again");
+                    diagnostic.labels.push(Label {
+                        location: held.acquired.clone(),
+                        message: format!("`{name}` locked here, guard still alive at the call"),
+                    });
+                    let chain = reachable.chain(&call.callee, lock);
+                    for (step, (callee, callee_file, location)) in chain.iter().enumerate() {
+                        let message = match chain.get(step + 1) {
+                            Some((next, _, _)) => format!(
+                                "`{}` calls `{}`",
+                                super::blocking_in_async::short(callee),
+                                super::blocking_in_async::short(next)
+                            ),
+                            None => format!(
+                                "`{}` locks `{name}`",
+                                super::blocking_in_async::short(callee)
+                            ),
+                        };
+                        diagnostic.notes.push(Note {
+                            message,
+                            file: Some(callee_file.clone()),
+                            location: Some(location.clone()),
+                        });
+                    }
+                    diagnostic.help = Some(format!(
+                        "drop the guard before the call, or pass the locked data (`&mut *guard`) to a helper that does not lock `{name}` itself"
+                    ));
+                    diagnostic.model = Some(Model::LockScope);
+                    found.push(diagnostic);
+                }
+            }
+        }
+    }
+    found
+}

@@ -2,6 +2,7 @@
 
 use super::{CrateFile, RuleInfo};
 use crate::analysis::guards::catalog::LockMode;
+use crate::analysis::lockgraph::ReachableLocks;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::source::Location;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -65,8 +66,10 @@ struct Edge<'a> {
     to: &'a str,
     file: &'a str,
     function: &'a str,
-    location: &'a Location,
+    location: Location,
     held_at: &'a Location,
+    /// For an acquisition reached through calls: each step (function, file, location).
+    through: Vec<(String, String, Location)>,
 }
 
 pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
@@ -88,9 +91,40 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
                         to: &acquisition.lock,
                         file: file.display,
                         function: &function.function,
-                        location: &acquisition.location,
+                        location: acquisition.location.clone(),
                         held_at: &held.acquired,
+                        through: Vec::new(),
                     });
+                }
+            }
+        }
+    }
+    // Through calls: a call made while `held` is alive into a function that (transitively)
+    // acquires another lock adds the edge held → that lock, at the call.
+    let reachable = ReachableLocks::build(
+        files.iter().flat_map(|f| f.facts.locks.iter()),
+        files.iter().flat_map(|f| f.facts.functions.iter()),
+    );
+    for file in files {
+        for function in &file.facts.locks {
+            for call in &function.calls_under_guard {
+                for (lock, reach) in reachable.locks_of(&call.callee) {
+                    for held in &call.held {
+                        if held.lock == lock
+                            || (held.mode == LockMode::Shared && reach.mode == LockMode::Shared)
+                        {
+                            continue;
+                        }
+                        edges.push(Edge {
+                            from: &held.lock,
+                            to: lock,
+                            file: file.display,
+                            function: &function.function,
+                            location: call.location.clone(),
+                            held_at: &held.acquired,
+                            through: reachable.chain(&call.callee, lock),
+                        });
+                    }
                 }
             }
         }
@@ -121,7 +155,7 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for edge in &edges {
         // On a cycle: the acquired lock leads back to the held one.
-        if !reaches(edge.to, edge.from) || !reported.insert((edge.file, edge.location)) {
+        if !reaches(edge.to, edge.from) || !reported.insert((edge.file, &edge.location)) {
             continue;
         }
         let opposite = edges
@@ -142,7 +176,31 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
                 short(edge.from)
             ),
         );
-        diagnostic.primary_label = format!("`{}` acquired second", short(edge.to));
+        diagnostic.primary_label = if edge.through.is_empty() {
+            format!("`{}` acquired second", short(edge.to))
+        } else {
+            format!("this call acquires `{}`", short(edge.to))
+        };
+        for (step, (function, file, location)) in edge.through.iter().enumerate() {
+            let last = step + 1 == edge.through.len();
+            diagnostic.notes.push(Note {
+                message: if last {
+                    format!(
+                        "`{}` acquires `{}`",
+                        super::blocking_in_async::short(function),
+                        short(edge.to)
+                    )
+                } else {
+                    format!(
+                        "`{}` calls `{}`",
+                        super::blocking_in_async::short(function),
+                        super::blocking_in_async::short(&edge.through[step + 1].0)
+                    )
+                },
+                file: Some(file.clone()),
+                location: Some(location.clone()),
+            });
+        }
         diagnostic.labels.push(Label {
             location: edge.held_at.clone(),
             message: format!("`{}` acquired first", short(edge.from)),

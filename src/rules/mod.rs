@@ -124,6 +124,7 @@ pub fn crate_findings(
     let mut found = Vec::new();
     found.extend(blocking_in_async::through_calls(files, catalog, runtime));
     found.extend(cpu_heavy_in_async::through_calls(files));
+    found.extend(double_lock::through_calls(files));
     found.extend(lock_order_inversion::crate_findings(files));
     found
 }
