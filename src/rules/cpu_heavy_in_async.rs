@@ -162,7 +162,9 @@ pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) 
 }
 
 /// Async code calling a crate function that is CPU-heavy, directly or through other crate
-/// functions (the call graph of `blocking_in_async`, with CPU-heavy places as sources).
+/// functions (the call graph of `blocking_in_async`, with CPU-heavy API calls as sources).
+/// Loops in sync helpers are not propagated: on real code (sqlx's 20-byte `xor_eq`, redis'
+/// slot-table parse) they are almost always over small data, and precision comes first.
 pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     use crate::analysis::callgraph::{CallGraph, DirectCause};
     use crate::analysis::calls::{CallContext, FunctionSummary};
@@ -170,7 +172,7 @@ pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     let heavy: HashMap<&str, &crate::analysis::structure::CpuHeavyFn> = files
         .iter()
         .flat_map(|f| f.facts.cpu_heavy.iter())
-        .filter(|c| !c.is_async)
+        .filter(|c| !c.is_async && !c.from_loop)
         .map(|c| (c.function.as_str(), c))
         .collect();
     if heavy.is_empty() {

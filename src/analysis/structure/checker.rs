@@ -164,16 +164,34 @@ impl StructureChecker {
         })
     }
 
-    fn record_fact(&mut self, location: &Location, what: String) {
-        if let Some(function) = self.functions.last_mut() {
-            function.recorded = true;
-            self.cpu_heavy.push(CpuHeavyFn {
-                function: function.path.clone(),
-                is_async: function.is_async,
-                location: location.clone(),
-                what,
-            });
+    /// Record the function's CPU-heavy fact. A loop is recorded only when nothing else is;
+    /// a CPU-heavy API call replaces an earlier loop fact (the stronger evidence).
+    fn record_fact(&mut self, location: &Location, what: String, from_loop: bool) {
+        let Some(function) = self.functions.last_mut() else {
+            return;
+        };
+        let fact = CpuHeavyFn {
+            function: function.path.clone(),
+            is_async: function.is_async,
+            location: location.clone(),
+            what,
+            from_loop,
+        };
+        if function.recorded {
+            if let Some(previous) = self
+                .cpu_heavy
+                .iter_mut()
+                .rev()
+                .find(|f| f.function == fact.function)
+            {
+                if previous.from_loop && !from_loop {
+                    *previous = fact;
+                }
+            }
+            return;
         }
+        function.recorded = true;
+        self.cpu_heavy.push(fact);
     }
 
     fn fn_enter(&mut self, info: &FunctionInfo) {
@@ -285,7 +303,7 @@ impl StructureChecker {
                     ));
                 }
                 if want_fact {
-                    self.record_fact(&location, reason);
+                    self.record_fact(&location, reason, true);
                 }
             }
         }
@@ -383,7 +401,7 @@ impl StructureChecker {
                     ));
                 }
                 if self.wants_fact(walker) {
-                    self.record_fact(&primary(), api.what.clone());
+                    self.record_fact(&primary(), api.what.clone(), false);
                 }
             }
         }
@@ -439,7 +457,7 @@ impl StructureChecker {
                     ));
                 }
                 if self.wants_fact(walker) {
-                    self.record_fact(&primary(), api.what.clone());
+                    self.record_fact(&primary(), api.what.clone(), false);
                 }
             }
         }
@@ -477,7 +495,7 @@ impl StructureChecker {
                 ));
             }
             if self.wants_fact(walker) {
-                self.record_fact(&primary, what);
+                self.record_fact(&primary, what, false);
             }
         }
         if self.in_rayon() && !self.in_test() {

@@ -38,4 +38,7 @@ pub struct CpuHeavyFn {
     /// Short description: "bcrypt password hashing", "nested loops whose work grows with
     /// the input", "a rayon parallel iterator driven to completion by `collect`".
     pub what: String,
+    /// The evidence is a loop (weaker than a CPU-heavy API: most helpers loop over small
+    /// data, so the call graph does not propagate loop facts).
+    pub from_loop: bool,
 }
