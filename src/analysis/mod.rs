@@ -8,6 +8,7 @@ pub mod calls;
 pub mod checker;
 pub mod guards;
 pub mod lockgraph;
+pub mod mentions;
 pub mod structure;
 pub mod walker;
 

@@ -44,27 +44,13 @@ struct Interests {
 
 impl Interests {
     fn of(text: &str) -> Interests {
+        let m = NEEDLES.scan(text);
         Interests {
-            guards: text.contains(".lock()")
-                || text.contains(".read()")
-                || text.contains(".write()")
-                || text.contains(".borrow")
-                || text.contains("try_lock")
-                || text.contains("upgradable_read"),
-            atomics: text.contains(".load(") && text.contains(".store("),
-            statics: text.contains("static mut "),
-            impls: text.contains("unsafe impl"),
-            async_locks: [
-                "tokio::sync",
-                "futures_intrusive",
-                "async_lock",
-                "futures::lock",
-                "futures_util::lock",
-                "async_std::sync",
-                "smol::lock",
-            ]
-            .iter()
-            .any(|krate| text.contains(krate)),
+            guards: m.any_of(&[0, 1, 2, 3, 4, 5]),
+            atomics: m.has(6) && m.has(7),
+            statics: m.has(8),
+            impls: m.has(9),
+            async_locks: m.any_of(&[10, 11, 12, 13, 14, 15, 16]),
         }
     }
 
@@ -72,6 +58,27 @@ impl Interests {
         self.guards || self.atomics || self.statics || self.impls
     }
 }
+
+/// What a file's text must mention for each interest (indices used by `Interests::of`).
+static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::Needles::new(&[
+    ".lock()",
+    ".read()",
+    ".write()",
+    ".borrow",
+    "try_lock",
+    "upgradable_read",
+    ".load(",
+    ".store(",
+    "static mut ",
+    "unsafe impl",
+    "tokio::sync",
+    "futures_intrusive",
+    "async_lock",
+    "futures::lock",
+    "futures_util::lock",
+    "async_std::sync",
+    "smol::lock",
+]);
 
 /// The checker for this file, or None when its text cannot contain anything it looks for.
 pub fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {

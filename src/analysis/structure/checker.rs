@@ -96,15 +96,18 @@ pub struct StructureChecker {
 
 impl StructureChecker {
     pub fn new(cx: &FileContext) -> StructureChecker {
-        let text = cx.text;
+        static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::Needles::new(&[
+            "par_", "rayon", "spawn", "channel", "unbounded", "sleep", "Timer",
+        ]);
+        let mentions = NEEDLES.scan(cx.text);
         let file = cx.file.replace('\\', "/");
         StructureChecker {
             catalog: StructureCatalog::get(),
             interest: FileInterest {
-                rayon: text.contains("par_") || text.contains("rayon"),
-                spawn: text.contains("spawn"),
-                channel: text.contains("channel") || text.contains("unbounded"),
-                sleep: text.contains("sleep") || text.contains("Timer"),
+                rayon: mentions.any_of(&[0, 1]),
+                spawn: mentions.has(2),
+                channel: mentions.any_of(&[3, 4]),
+                sleep: mentions.any_of(&[5, 6]),
                 test_file: ["tests/", "benches/"]
                     .iter()
                     .any(|dir| file.starts_with(dir) || file.contains(&format!("/{dir}"))),
