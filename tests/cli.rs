@@ -1608,3 +1608,43 @@ fn diff_and_fix_apply_suggestions_by_safety() {
     let fixed = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
     assert!(fixed.contains("    f().await\n"), "{fixed}");
 }
+
+/// The demo workspace marks every intended finding with `// MISTAKE(rule[, rule])`; the
+/// linter must report exactly those (file, line, rule), nothing more, nothing less.
+#[test]
+fn demo_findings_match_its_mistake_comments() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let manifest = demo.join("Cargo.toml");
+    let (_, doc) = json(&demo, &["--manifest-path", manifest.to_str().unwrap()]);
+    let mut actual: Vec<(String, u64, String)> = findings(&doc);
+    actual.sort();
+    let mut expected = Vec::new();
+    let mut stack = vec![demo.join("crates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let file = path
+                .strip_prefix(&demo)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            for (index, line) in text.lines().enumerate() {
+                let Some(at) = line.find("MISTAKE(") else {
+                    continue;
+                };
+                let rules = &line[at + "MISTAKE(".len()..];
+                let rules = &rules[..rules.find(')').unwrap()];
+                for rule in rules.split(',') {
+                    expected.push((file.clone(), index as u64 + 1, rule.trim().to_string()));
+                }
+            }
+        }
+    }
+    expected.sort();
+    assert_eq!(actual, expected);
+}

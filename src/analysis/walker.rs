@@ -523,9 +523,11 @@ impl<'a> Walker<'a> {
         // and format macros there cost ~5% of a run for next to nothing.
         if !self.in_async()
             && !is_select
-            && !mac.path.segments.last().is_some_and(|s| {
-                s.ident == "vec" || s.ident == "join" || s.ident == "try_join"
-            })
+            && !mac
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "vec" || s.ident == "join" || s.ident == "try_join")
         {
             return;
         }

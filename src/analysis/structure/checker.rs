@@ -96,9 +96,16 @@ pub struct StructureChecker {
 
 impl StructureChecker {
     pub fn new(cx: &FileContext) -> StructureChecker {
-        static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::Needles::new(&[
-            "par_", "rayon", "spawn", "channel", "unbounded", "sleep", "Timer",
-        ]);
+        static NEEDLES: crate::analysis::mentions::Needles =
+            crate::analysis::mentions::Needles::new(&[
+                "par_",
+                "rayon",
+                "spawn",
+                "channel",
+                "unbounded",
+                "sleep",
+                "Timer",
+            ]);
         let mentions = NEEDLES.scan(cx.text);
         let file = cx.file.replace('\\', "/");
         StructureChecker {
