@@ -96,7 +96,15 @@ fn message(d: &Diagnostic, text: Option<&str>) -> Value {
         children.push(child(help.clone(), "help", suggestion_spans));
     }
     for note in &d.notes {
-        children.push(child(note.message.clone(), "note", Vec::new()));
+        // A located note (a step of a call chain) gets its span, possibly in another file.
+        let spans = match (&note.location, note.file.as_deref().unwrap_or(&d.file)) {
+            (Some(location), file) => {
+                let text = if file == d.file { text } else { None };
+                vec![span(file, location, text, false, None, None)]
+            }
+            (None, _) => Vec::new(),
+        };
+        children.push(child(note.message.clone(), "note", spans));
     }
     json!({
         "$message_type": "diagnostic",

@@ -104,17 +104,24 @@ pub fn render(report: &Report) -> Vec<u8> {
                 }],
                 "partialFingerprints": { "primaryLocationLineHash": fingerprint(d, text) },
             });
+            // Secondary labels, then the located notes (each step of a call chain).
+            let located_notes = d.notes.iter().filter_map(|n| {
+                let location = n.location.as_ref()?;
+                Some((n.file.as_deref().unwrap_or(&d.file), location, &n.message))
+            });
             let related: Vec<Value> = d
                 .labels
                 .iter()
+                .map(|l| (d.file.as_str(), &l.location, &l.message))
+                .chain(located_notes)
                 .enumerate()
-                .map(|(i, l)| {
+                .map(|(i, (file, location, message))| {
                     json!({
                         "id": i + 1,
-                        "message": { "text": l.message },
+                        "message": { "text": message },
                         "physicalLocation": {
-                            "artifactLocation": artifact(&d.file),
-                            "region": region(&l.location),
+                            "artifactLocation": artifact(file),
+                            "region": region(location),
                         }
                     })
                 })
