@@ -64,6 +64,16 @@ if [[ -z "${BENCH_SKIP_NOSPANS:-}" ]]; then
     fi
 fi
 
+baseline_mimalloc=""
+log "building syn baseline (span-locations, mimalloc: the linter's allocator)"
+if cargo build --release --quiet --features mimalloc \
+    --manifest-path "$bench/syn-baseline/Cargo.toml" \
+    --target-dir "$bench/syn-baseline/target/mimalloc"; then
+    baseline_mimalloc="$bench/syn-baseline/target/mimalloc/release/syn-baseline"
+else
+    log "mimalloc baseline build failed (skipped)"
+fi
+
 log "building the linter (cargo build --release in $root)"
 linter="${BENCH_LINTER:-$root/target/release/cargo-concurrency-lint}"
 linter_ok=1
@@ -131,6 +141,9 @@ run_tool() { # NAME OKCODES CMD...
 }
 
 run_tool baseline "0" "$baseline" -j "$jobs" "${dirs[@]}"
+if [[ -n "$baseline_mimalloc" ]]; then
+    run_tool baseline-mimalloc "0" "$baseline_mimalloc" -j "$jobs" "${dirs[@]}"
+fi
 if [[ -n "$baseline_nospans" ]]; then
     run_tool baseline-nospans "0" "$baseline_nospans" -j "$jobs" "${dirs[@]}"
 fi
@@ -169,7 +182,7 @@ echo
 echo "== cargo-concurrency-lint benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, jobs=$jobs, median of $runs runs)"
 echo "corpus ($corpus_mode, ${#dirs[@]} crates under bench/vendor): $corpus_line"
 printf '%-18s %10s %10s  %s\n' tool "median s" "peak MB" status
-for t in baseline baseline-nospans linter ast-grep; do
+for t in baseline baseline-mimalloc baseline-nospans linter ast-grep; do
     [[ -z "${status[$t]:-}" ]] && continue
     if [[ ${status[$t]} == ok ]]; then
         printf '%-18s %10s %10s  %s\n' "$t" "${secs[$t]}" "${mb[$t]}" ok
@@ -181,6 +194,9 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); pri
 if [[ ${status[linter]} == ok ]]; then
     echo
     echo "linter / baseline (spans on):  $(ratio "${secs[linter]}" "${secs[baseline]}")   target <= 1.25x"
+    if [[ "${status[baseline-mimalloc]:-}" == ok ]]; then
+        echo "linter / baseline (mimalloc):  $(ratio "${secs[linter]}" "${secs[baseline-mimalloc]}")   (same allocator as the linter)"
+    fi
     if [[ "${status[baseline-nospans]:-}" == ok ]]; then
         echo "linter / baseline (spans off): $(ratio "${secs[linter]}" "${secs[baseline-nospans]}")"
     fi
@@ -208,5 +224,16 @@ EOF
 fi
 if [[ "${status[ast-grep]:-}" == ok ]]; then
     echo "ast-grep matches (blocking-sleep-in-async): $(grep -c . "$out/ast-grep.out")"
+fi
+# Wall time on a shared 2-core machine is noisy; instruction counts are not.
+if [[ -n "${BENCH_INSTRUCTIONS:-}" && ${status[linter]} == ok && -n "$baseline_mimalloc" ]]; then
+    if ! command -v valgrind >/dev/null; then
+        (apt-get install -y -qq valgrind) >/dev/null 2>&1 || log "cannot install valgrind"
+    fi
+    log "counting instructions with callgrind (-j1; several minutes)"
+    count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null | awk '/Collected/ {print $NF}'; }
+    li=$(count "$linter" -j1 --format json --no-config --quiet "${dirs[@]}")
+    bi=$(count "$baseline_mimalloc" -j 1 "${dirs[@]}")
+    echo "instructions: linter $li, baseline (mimalloc) $bi, ratio $(ratio "$li" "$bi")"
 fi
 echo "raw outputs: $out"
