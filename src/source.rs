@@ -42,6 +42,25 @@ impl Location {
         }
     }
 
+    /// A callee's location: from its first token to the end of its last segment (with a
+    /// turbofish, its `>`), as `Spanned::span` gives it but without re-tokenizing.
+    pub fn of_expr(expr: &syn::Expr) -> Location {
+        if let syn::Expr::Path(path) = expr {
+            if let Some(last) = path.path.segments.last() {
+                let first = match &path.path.leading_colon {
+                    Some(colon) => colon.spans[0],
+                    None => path.path.segments[0].ident.span(),
+                };
+                let end = match &last.arguments {
+                    syn::PathArguments::AngleBracketed(args) => args.gt_token.span,
+                    _ => last.ident.span(),
+                };
+                return Location::covering(first, end);
+            }
+        }
+        Location::from_span(syn::spanned::Spanned::span(expr))
+    }
+
     /// The whole first line of a file (for file-level errors).
     pub fn file_start() -> Location {
         Location {

@@ -6,7 +6,6 @@ use super::checker::{Checker, Event, FunctionInfo};
 use super::walker::{Exec, Walker};
 use super::FileAnalysis;
 use crate::source::Location;
-use syn::spanned::Spanned;
 
 /// How a call site runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +112,10 @@ impl CallRecorder {
 }
 
 impl Checker for CallRecorder {
+    fn interests(&self) -> u16 {
+        super::checker::interest::FUNCTIONS | super::checker::interest::CALLS
+    }
+
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
             Event::FnEnter(info) => self.enter(walker, info),
@@ -137,7 +140,7 @@ impl Checker for CallRecorder {
                 if callee.is_none() && blocking.is_none() {
                     return;
                 }
-                let location = || Location::from_span(call.func.span());
+                let location = || Location::of_expr(&call.func);
                 self.record(walker, callee.map(String::from), location, blocking);
             }
             Event::MethodCall {

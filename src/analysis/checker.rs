@@ -57,7 +57,39 @@ pub enum Event<'e, 'ast> {
     Item(&'ast syn::Item),
 }
 
+/// Which events a checker wants (bits of `Event::kind`); the walk skips the others.
+pub mod interest {
+    pub const FUNCTIONS: u16 = 1;
+    pub const BLOCKS: u16 = 1 << 1;
+    pub const STATEMENTS: u16 = 1 << 2;
+    pub const LOCALS: u16 = 1 << 3;
+    pub const EXPRESSIONS: u16 = 1 << 4;
+    pub const CALLS: u16 = 1 << 5;
+    pub const ITEMS: u16 = 1 << 6;
+    pub const ALL: u16 = u16::MAX;
+}
+
+impl Event<'_, '_> {
+    /// The `interest` bit of this event.
+    pub fn kind(&self) -> u16 {
+        match self {
+            Event::FnEnter(_) | Event::FnExit(_) => interest::FUNCTIONS,
+            Event::BlockEnter(_) | Event::BlockExit(_) => interest::BLOCKS,
+            Event::StmtExit(_) => interest::STATEMENTS,
+            Event::LocalBound(_) => interest::LOCALS,
+            Event::ExprEnter(_) | Event::ExprExit(_) => interest::EXPRESSIONS,
+            Event::Call { .. } | Event::MethodCall { .. } => interest::CALLS,
+            Event::Item(_) => interest::ITEMS,
+        }
+    }
+}
+
 pub trait Checker {
+    /// The events this checker wants (`interest::*` bits); all by default.
+    fn interests(&self) -> u16 {
+        interest::ALL
+    }
+
     fn on(&mut self, walker: &Walker, event: &Event);
     /// Hand findings and facts over; called once after the file's walk.
     fn finish(self: Box<Self>, out: &mut FileAnalysis);

@@ -1,14 +1,15 @@
-//! Which of a fixed list of needles a file's text mentions, in one pass (Aho-Corasick),
-//! so that rule families can decline files that cannot matter without scanning the text
-//! once per needle.
+//! Which of a fixed list of needles a file's text mentions, so that rule families can
+//! decline files that cannot matter. Each needle is a precompiled SIMD substring search
+//! (`memchr::memmem`): measured cheaper than a multi-pattern automaton here, because the
+//! needles (`.lock()`, `spawn`) are frequent and an automaton stops at every match.
 
-use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
 use std::sync::OnceLock;
 
 /// A set of needles, compiled once per process.
 pub struct Needles {
     needles: &'static [&'static str],
-    automaton: OnceLock<Option<AhoCorasick>>,
+    finders: OnceLock<Vec<Finder<'static>>>,
 }
 
 /// Which needles a text mentions (by index into the list; at most 64 needles).
@@ -29,34 +30,21 @@ impl Needles {
     pub const fn new(needles: &'static [&'static str]) -> Needles {
         Needles {
             needles,
-            automaton: OnceLock::new(),
+            finders: OnceLock::new(),
         }
     }
 
     pub fn scan(&self, text: &str) -> Mentions {
-        let automaton = self
-            .automaton
-            .get_or_init(|| AhoCorasick::new(self.needles).ok());
-        let Some(automaton) = automaton else {
-            // Cannot happen for literal needles; fall back to one search per needle.
-            let mut found = 0;
-            for (index, needle) in self.needles.iter().enumerate() {
-                if text.contains(needle) {
-                    found |= 1 << index;
-                }
-            }
-            return Mentions(found);
-        };
-        let all = if self.needles.len() >= 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.needles.len()) - 1
-        };
+        let finders = self.finders.get_or_init(|| {
+            self.needles
+                .iter()
+                .map(|n| Finder::new(n.as_bytes()))
+                .collect()
+        });
         let mut found = 0u64;
-        for matched in automaton.find_overlapping_iter(text) {
-            found |= 1 << matched.pattern().as_usize();
-            if found == all {
-                break;
+        for (index, finder) in finders.iter().enumerate().take(64) {
+            if finder.find(text.as_bytes()).is_some() {
+                found |= 1 << index;
             }
         }
         Mentions(found)
@@ -70,7 +58,7 @@ mod tests {
     static NEEDLES: Needles = Needles::new(&[".lock()", "static mut ", "spawn"]);
 
     #[test]
-    fn finds_each_needle_once() {
+    fn finds_each_needle() {
         let m = NEEDLES.scan("let g = m.lock(); tokio::spawn(f); tokio::spawn(g);");
         assert!(m.has(0) && !m.has(1) && m.has(2));
         assert!(m.any_of(&[1, 2]));

@@ -106,6 +106,8 @@ pub struct Walker<'a> {
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     checkers: Vec<Box<dyn Checker>>,
+    /// The union of the checkers' interests.
+    checker_interests: u16,
 }
 
 fn addr<T>(value: &T) -> usize {
@@ -182,6 +184,7 @@ impl<'a> Walker<'a> {
             diagnostics: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
+            checker_interests: checkers.iter().fold(0, |all, c| all | c.interests()),
             checkers,
         }
     }
@@ -206,9 +209,15 @@ impl<'a> Walker<'a> {
         if self.checkers.is_empty() {
             return;
         }
+        let kind = event.kind();
+        if self.checker_interests & kind == 0 {
+            return;
+        }
         let mut checkers = std::mem::take(&mut self.checkers);
         for checker in &mut checkers {
-            checker.on(self, &event);
+            if checker.interests() & kind != 0 {
+                checker.on(self, &event);
+            }
         }
         self.checkers = checkers;
     }
@@ -438,7 +447,7 @@ impl<'a> Walker<'a> {
             .unwrap_or("")
             .to_string();
         CallSite {
-            primary: Location::from_span(call.func.span()),
+            primary: Location::of_expr(&call.func),
             whole: Location::covering(call.func.span(), close),
             receiver_text: None,
             args_text,

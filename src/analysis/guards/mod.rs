@@ -558,7 +558,7 @@ impl Checker for GuardChecker {
             Event::Call { call, callee, .. } => {
                 if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
                     self.call_under_guard(callee.map(String::from), || {
-                        Location::from_span(call.func.span())
+                        Location::of_expr(&call.func)
                     });
                 }
                 self.arguments(call.args.iter());

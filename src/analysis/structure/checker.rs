@@ -18,7 +18,6 @@ use crate::rules::{
 use crate::source::Location;
 use proc_macro2::Span;
 use std::collections::HashSet;
-use syn::spanned::Spanned;
 use syn::{Expr, Item, Stmt};
 
 fn addr<T>(value: &T) -> usize {
@@ -400,7 +399,7 @@ impl StructureChecker {
             return;
         };
         let awaited = self.awaited == addr(expr);
-        let primary = || Location::from_span(func.span());
+        let primary = || Location::of_expr(&call.func);
         if let Some(api) = self.catalog.compute_function(&callee) {
             if !awaited {
                 if self.on_executor(walker) {
