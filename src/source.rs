@@ -15,18 +15,70 @@ pub struct Location {
     pub byte_end: usize,
 }
 
+/// The file being analysed on this thread: its text and line starts, so that byte
+/// offsets come from (line, column) directly instead of `Span::byte_range`, whose
+/// char-to-byte lookup is the costliest part of a span conversion.
+struct CurrentFile {
+    text: *const str,
+    line_starts: Vec<usize>,
+}
+
+thread_local! {
+    static CURRENT_FILE: std::cell::RefCell<Option<CurrentFile>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Run `f` with `text` as this thread's current file (for `Location::from_span`).
+pub fn with_current_file<R>(text: &str, f: impl FnOnce() -> R) -> R {
+    CURRENT_FILE.with(|current| {
+        *current.borrow_mut() = Some(CurrentFile {
+            text: text as *const str,
+            line_starts: line_starts(text),
+        })
+    });
+    let result = f();
+    CURRENT_FILE.with(|current| *current.borrow_mut() = None);
+    result
+}
+
+/// Byte offset of a 1-based line and 0-based char column in the current file.
+fn byte_offset(line: usize, column: usize) -> Option<usize> {
+    CURRENT_FILE.with(|current| {
+        let current = current.borrow();
+        let current = current.as_ref()?;
+        // SAFETY: `text` outlives the closure run by `with_current_file`, which is the
+        // only place `CURRENT_FILE` is set, and it is cleared before that returns.
+        let text: &str = unsafe { &*current.text };
+        let start = *current.line_starts.get(line.checked_sub(1)?)?;
+        let rest = text.get(start..)?;
+        let within = match rest.char_indices().nth(column) {
+            Some((at, _)) => at,
+            None => rest.len(),
+        };
+        Some(start + within)
+    })
+}
+
 impl Location {
     pub fn from_span(span: Span) -> Location {
         let start = span.start();
         let end = span.end();
-        let bytes = span.byte_range();
+        let (byte_start, byte_end) = match (
+            byte_offset(start.line, start.column),
+            byte_offset(end.line, end.column),
+        ) {
+            (Some(a), Some(b)) => (a, b),
+            _ => {
+                let bytes = span.byte_range();
+                (bytes.start, bytes.end)
+            }
+        };
         Location {
             line: start.line,
             column: start.column + 1,
             end_line: end.line,
             end_column: end.column + 1,
-            byte_start: bytes.start,
-            byte_end: bytes.end,
+            byte_start,
+            byte_end,
         }
     }
 

@@ -56,6 +56,23 @@ pub struct FunctionSummary {
 pub struct CallRecorder {
     open: Vec<FunctionSummary>,
     done: Vec<FunctionSummary>,
+    /// Closures handed to calls that run them on the spot (`map`, `for_each`, …), by
+    /// address.
+    inline_closures: Vec<usize>,
+    /// Open closures: (function depth, runs later or elsewhere). Calls inside a closure
+    /// that is returned, stored or handed to an unknown call (a panic hook, a callback)
+    /// do not run when the function runs: they are not the function's calls.
+    closures: Vec<(usize, bool)>,
+}
+
+/// The closure an argument evaluates to (`|x| …`, `move || …`, `Box::new(|| …)`).
+fn closure_address(expr: &syn::Expr) -> Option<usize> {
+    match expr {
+        syn::Expr::Closure(c) if c.asyncness.is_none() => Some(c as *const _ as usize),
+        syn::Expr::Paren(p) => closure_address(&p.expr),
+        syn::Expr::Reference(r) => closure_address(&r.expr),
+        _ => None,
+    }
 }
 
 impl CallRecorder {
@@ -76,6 +93,14 @@ impl CallRecorder {
         location: impl Fn() -> Location,
         blocking: Option<&str>,
     ) {
+        let depth = self.open.len();
+        if self
+            .closures
+            .iter()
+            .any(|(at, deferred)| *at == depth && *deferred)
+        {
+            return;
+        }
         let Some(current) = self.open.last_mut() else {
             return;
         };
@@ -113,15 +138,28 @@ impl CallRecorder {
 
 impl Checker for CallRecorder {
     fn interests(&self) -> u16 {
-        super::checker::interest::FUNCTIONS | super::checker::interest::CALLS
+        use super::checker::interest;
+        interest::FUNCTIONS | interest::CALLS | interest::EXPRESSIONS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
+            Event::ExprEnter(syn::Expr::Closure(closure)) => {
+                let at = closure as *const syn::ExprClosure as usize;
+                let inline = self.inline_closures.contains(&at);
+                self.closures.push((self.open.len(), !inline));
+            }
+            Event::ExprExit(syn::Expr::Closure(_)) => {
+                self.closures.pop();
+            }
+            Event::ExprEnter(_) | Event::ExprExit(_) => {}
             Event::FnEnter(info) => self.enter(walker, info),
             Event::FnExit(_) => {
                 if let Some(done) = self.open.pop() {
                     self.done.push(done);
+                }
+                if self.open.is_empty() {
+                    self.inline_closures.clear();
                 }
             }
             Event::Call {
@@ -130,6 +168,11 @@ impl Checker for CallRecorder {
                 awaited,
                 blocking,
             } => {
+                let name = callee.and_then(|c| c.rsplit("::").next());
+                if name.is_some_and(|n| walker.cx.catalog.runs_inline(n)) {
+                    self.inline_closures
+                        .extend(call.args.iter().filter_map(closure_address));
+                }
                 if *awaited {
                     return;
                 }
@@ -149,6 +192,10 @@ impl Checker for CallRecorder {
                 awaited,
                 blocking,
             } => {
+                if walker.cx.catalog.runs_inline(&call.method.to_string()) {
+                    self.inline_closures
+                        .extend(call.args.iter().filter_map(closure_address));
+                }
                 if *awaited {
                     return;
                 }

@@ -41,6 +41,10 @@ pub struct FileFacts {
 
 /// Parse and lint one file's text. `module_path` is the file's module (`crate::net::tcp`).
 pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
+    crate::source::with_current_file(cx.text, || analyze_text(cx, module_path))
+}
+
+fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
     let result = match syn::parse_file(cx.text) {
         Err(error) => FileAnalysis {
             diagnostics: vec![crate::rules::syntax_error(cx.file, &error, cx.text)],

@@ -234,6 +234,12 @@ impl<'ast> Visit<'ast> for PollScan<'_, '_> {
         }
         visit::visit_expr_method_call(self, call);
     }
+
+    fn visit_macro(&mut self, _: &'ast syn::Macro) {
+        // A log line or a print is what such a loop is for (a progress or stats
+        // reporter), not a wait for a condition.
+        self.other_work = true;
+    }
 }
 
 impl PollScan<'_, '_> {

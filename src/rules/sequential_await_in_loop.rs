@@ -78,6 +78,13 @@ should run as tasks, a `tokio::task::JoinSet` (with a `Semaphore` for a limit).
 /// Awaited operations that are ordered, exclusive or deliberate pacing: a loop awaiting one
 /// of these is sequential by design.
 const ORDERED_METHODS: &[&str] = &[
+    // Database writes: statements and migrations usually must apply in order.
+    "execute",
+    "execute_many",
+    "batch_execute",
+    "run",
+    "apply",
+    "migrate",
     "send",
     "send_all",
     "feed",

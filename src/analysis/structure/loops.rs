@@ -124,6 +124,16 @@ pub fn for_source(expr: &Expr) -> LoopSource {
         Expr::Macro(m) if m.mac.path.is_ident("vec") => LoopSource::SmallConstant,
         Expr::MethodCall(call) => {
             let name = call.method.to_string();
+            // `.take(10)` anywhere in the chain caps the iterations.
+            if name == "take" {
+                if let Some(n) = call.args.first().and_then(int_literal) {
+                    return if n >= LARGE_CONSTANT_ITERATIONS {
+                        LoopSource::LargeConstant(n)
+                    } else {
+                        LoopSource::SmallConstant
+                    };
+                }
+            }
             match name.as_str() {
                 "rev" | "step_by" | "iter" | "into_iter" | "iter_mut" | "copied" | "cloned"
                 | "enumerate" | "skip" => match for_source(&call.receiver) {
