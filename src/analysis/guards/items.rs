@@ -11,10 +11,13 @@ use syn::spanned::Spanned;
 pub struct StaticMuts {
     /// Names found by a text scan (so path expressions can be matched without allocating).
     pub names: Vec<String>,
-    /// The item's name, by index of `names`, once its item was seen.
-    pub declared: Vec<Option<Location>>,
-    /// (index of `names`, location) of each read or write.
-    pub accesses: Vec<(usize, Location)>,
+    /// The item's name and fully qualified path, by index of `names`, once its item was
+    /// seen.
+    pub declared: Vec<Option<(Location, String)>>,
+    /// (index of `names`, location, the path it resolves to) of each use of the name: a
+    /// read or write when it resolves to the declared static (not a local variable or a
+    /// same-named item of another module).
+    pub accesses: Vec<(usize, Location, String)>,
 }
 
 impl StaticMuts {
@@ -38,16 +41,17 @@ impl StaticMuts {
         }
     }
 
-    pub fn item(&mut self, item: &syn::ItemStatic) {
+    pub fn item(&mut self, walker: &crate::analysis::walker::Walker, item: &syn::ItemStatic) {
         if !matches!(item.mutability, syn::StaticMutability::Mut(_)) {
             return;
         }
         if let Some(index) = self.names.iter().position(|n| item.ident == n) {
-            self.declared[index] = Some(Location::from_span(item.ident.span()));
+            let full_path = format!("{}::{}", walker.module_path(), item.ident);
+            self.declared[index] = Some((Location::from_span(item.ident.span()), full_path));
         }
     }
 
-    pub fn path(&mut self, path: &syn::ExprPath) {
+    pub fn path(&mut self, walker: &crate::analysis::walker::Walker, path: &syn::ExprPath) {
         let Some(last) = path.path.segments.last() else {
             return;
         };
@@ -61,8 +65,11 @@ impl StaticMuts {
             return;
         }
         if let Some(index) = self.names.iter().position(|n| last.ident == n) {
+            let Some(resolved) = walker.resolve_callee(path) else {
+                return; // a local variable of the same name
+            };
             self.accesses
-                .push((index, Location::from_span(path.path.span())));
+                .push((index, Location::from_span(path.path.span()), resolved));
         }
     }
 }

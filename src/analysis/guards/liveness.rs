@@ -175,10 +175,19 @@ impl GuardSet {
             .rposition(|g| g.names.iter().any(|n| name == n))
     }
 
-    /// `let name = ..` shadows `name`: a guard held by it stays alive but unnamed.
+    /// `let name = ..` shadows `name`: a guard held by it stays alive but unnamed, and a
+    /// guard whose lock was reached through the old `name` (`name`, `name.field`) no
+    /// longer matches a lock reached through the new one.
     pub fn shadow(&mut self, name: &str) {
         for guard in &mut self.guards {
             guard.names.retain(|n| n != name);
+            let rooted_here = guard.key.as_deref().is_some_and(|key| {
+                key.strip_prefix(name)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[', '(']))
+            });
+            if rooted_here {
+                guard.key = None;
+            }
         }
     }
 

@@ -209,11 +209,11 @@ impl GuardChecker {
         }
     }
 
-    fn expr_enter(&mut self, expr: &Expr) {
+    fn expr_enter(&mut self, walker: &Walker, expr: &Expr) {
         let edition_2024 = self.edition_2024;
         let Some(body) = self.bodies.last_mut() else {
             if let (Expr::Path(path), true) = (expr, self.interests.statics) {
-                self.statics.path(path);
+                self.statics.path(walker, path);
             }
             return;
         };
@@ -304,7 +304,7 @@ impl GuardChecker {
                 self.bodies.push(Body::new(BodyKind::Nested(here), false));
             }
             Expr::Async(_) => self.bodies.push(Body::new(BodyKind::Nested(here), false)),
-            Expr::Path(path) if self.interests.statics => self.statics.path(path),
+            Expr::Path(path) if self.interests.statics => self.statics.path(walker, path),
             _ => {}
         }
     }
@@ -478,7 +478,7 @@ impl GuardChecker {
 
     fn item(&mut self, walker: &Walker, item: &syn::Item) {
         match item {
-            syn::Item::Static(s) if self.interests.statics => self.statics.item(s),
+            syn::Item::Static(s) if self.interests.statics => self.statics.item(walker, s),
             syn::Item::Impl(i) if self.interests.impls => {
                 if let Some(found) = items::unsafe_impl(i) {
                     if !items::has_safety_comment(walker.cx.text, found.impl_start) {
@@ -553,7 +553,7 @@ impl Checker for GuardChecker {
                 }
             }
             Event::LocalBound(local) => self.local_bound(local),
-            Event::ExprEnter(expr) => self.expr_enter(expr),
+            Event::ExprEnter(expr) => self.expr_enter(walker, expr),
             Event::ExprExit(expr) => self.expr_exit(walker, expr),
             Event::Call { call, callee, .. } => {
                 if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
@@ -614,15 +614,15 @@ impl Checker for GuardChecker {
         }
         out.diagnostics.append(&mut self.diagnostics);
         for (index, name) in self.statics.names.iter().enumerate() {
-            let Some(declared) = &self.statics.declared[index] else {
+            let Some((declared, full_path)) = &self.statics.declared[index] else {
                 continue;
             };
             let accesses: Vec<&Location> = self
                 .statics
                 .accesses
                 .iter()
-                .filter(|(i, l)| *i == index && l != declared)
-                .map(|(_, l)| l)
+                .filter(|(i, l, resolved)| *i == index && l != declared && resolved == full_path)
+                .map(|(_, l, _)| l)
                 .collect();
             if !accesses.is_empty() {
                 out.diagnostics.push(rules::static_mut::diagnostic(
