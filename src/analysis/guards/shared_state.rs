@@ -123,7 +123,9 @@ impl SharedState {
                 Lifetime::Temporary { scope: s } => s == scope,
                 Lifetime::Bound { .. } => lock_expr::mentions_any(init, &guard.names),
             };
-            if reads {
+            // Moving the value out (`.take()`, `.pop()`, `mem::replace`) checks it out of
+            // the lock: writing it back later loses nothing.
+            if reads && !checks_out(init) {
                 self.lock_reads.push(LockRead {
                     key: key.clone(),
                     names: names.to_vec(),
@@ -323,6 +325,51 @@ impl SharedState {
 }
 
 /// A read's names after `let names = init;`.
+/// Whether an initializer moves the value out of the locked place (a check-out).
+fn checks_out(init: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let name = call.method.to_string();
+            if matches!(
+                name.as_str(),
+                "take"
+                    | "replace"
+                    | "pop"
+                    | "pop_front"
+                    | "pop_back"
+                    | "remove"
+                    | "swap_remove"
+                    | "drain"
+                    | "split_off"
+            ) {
+                self.0 = true;
+            }
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*call.func {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                if segments.len() >= 2
+                    && segments[segments.len() - 2] == "mem"
+                    && matches!(segments[segments.len() - 1].as_str(), "take" | "replace")
+                {
+                    self.0 = true;
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, init);
+    finder.0
+}
+
 fn carry(read_names: &mut Vec<String>, names: &[String], init: &Expr) {
     if lock_expr::mentions_any(init, read_names) {
         for name in names {
