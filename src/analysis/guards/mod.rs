@@ -45,12 +45,14 @@ struct Interests {
 impl Interests {
     fn of(text: &str) -> Interests {
         let m = NEEDLES.scan(text);
+        let guards = m.any_of(&[0, 1, 2, 3, 4, 5]);
         Interests {
-            guards: m.any_of(&[0, 1, 2, 3, 4, 5]),
+            guards,
             atomics: m.has(6) && m.has(7),
             statics: m.has(8),
             impls: m.has(9),
-            async_locks: m.any_of(&[10, 11, 12, 13, 14, 15, 16]),
+            // Only worth knowing (and scanning for) when there are locks at all.
+            async_locks: guards && ASYNC_LOCK_NEEDLES.scan(text).any_of(&[0, 1, 2, 3, 4, 5, 6]),
         }
     }
 
@@ -71,14 +73,19 @@ static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::
     ".store(",
     "static mut ",
     "unsafe impl",
-    "tokio::sync",
-    "futures_intrusive",
-    "async_lock",
-    "futures::lock",
-    "futures_util::lock",
-    "async_std::sync",
-    "smol::lock",
 ]);
+
+/// Crates whose `.lock()` may be an async lock's future.
+static ASYNC_LOCK_NEEDLES: crate::analysis::mentions::Needles =
+    crate::analysis::mentions::Needles::new(&[
+        "tokio::sync",
+        "futures_intrusive",
+        "async_lock",
+        "futures::lock",
+        "futures_util::lock",
+        "async_std::sync",
+        "smol::lock",
+    ]);
 
 /// The checker for this file, or None when its text cannot contain anything it looks for.
 pub fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {

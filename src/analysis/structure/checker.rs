@@ -204,14 +204,15 @@ impl StructureChecker {
     }
 
     fn fn_enter(&mut self, info: &FunctionInfo) {
-        let start = info.block.brace_token.span.open().byte_range().start;
         let parent_test = self.functions.last().is_some_and(|f| f.is_test);
         let is_test = parent_test
             || self.test_fn_blocks.contains(&addr(info.block))
-            || self
-                .test_ranges
-                .iter()
-                .any(|(s, e)| (*s..*e).contains(&start));
+            || (!self.test_ranges.is_empty() && {
+                let start = info.block.brace_token.span.open().byte_range().start;
+                self.test_ranges
+                    .iter()
+                    .any(|(s, e)| (*s..*e).contains(&start))
+            });
         let takes_mut_self = info
             .sig
             .inputs
