@@ -104,15 +104,6 @@ pub fn diagnostic(
     diagnostic
 }
 
-/// The short name of a lock: `crate::bank::Bank.accounts` → `Bank.accounts`.
-fn short_lock(lock: &str) -> &str {
-    let (path, _) = lock.split_once('.').unwrap_or((lock, ""));
-    match path.rfind("::") {
-        Some(at) => &lock[at + 2..],
-        None => lock,
-    }
-}
-
 /// A call made while a guard of `L` is alive into a crate function that (transitively)
 /// acquires `L` again: the deadlock happens inside the callee, reported at the call.
 pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
@@ -138,7 +129,7 @@ pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
                     else {
                         continue;
                     };
-                    let name = short_lock(lock);
+                    let name = super::lock_order_inversion::short(lock);
                     let read_again =
                         held.mode == LockMode::Shared && reach.mode == LockMode::Shared;
                     let mut diagnostic = Diagnostic::new(

@@ -237,7 +237,7 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
 }
 
 /// `crate::bank::Bank.accounts` → `Bank.accounts`; `crate::STATE` → `STATE`.
-fn short(lock: &str) -> &str {
+pub(crate) fn short(lock: &str) -> &str {
     let (path, _) = lock.split_once('.').unwrap_or((lock, ""));
     match path.rfind("::") {
         Some(at) => &lock[at + 2..],
