@@ -197,11 +197,12 @@ pub enum TypeShape {
 #[derive(Debug, Default)]
 pub struct Catalog {
     functions: HashMap<String, BlockingApi>,
-    methods: HashMap<(String, String), BlockingApi>,
+    /// receiver type → method name → API (nested, so lookups borrow instead of allocate)
+    methods: HashMap<String, HashMap<String, BlockingApi>>,
     /// Methods matched on any receiver: name → (required trait, api).
     any_receiver_methods: HashMap<String, Vec<(Option<String>, BlockingApi)>>,
     constructors: HashMap<String, TypeShape>,
-    method_returns: HashMap<(String, String), String>,
+    method_returns: HashMap<String, HashMap<String, String>>,
     aliases: HashMap<String, String>,
     wrapper_functions: HashSet<String>,
     wrapper_methods: HashSet<String>,
@@ -267,7 +268,9 @@ impl Catalog {
                 };
                 catalog
                     .method_returns
-                    .insert((method_return.receiver.clone(), name), returns);
+                    .entry(method_return.receiver.clone())
+                    .or_default()
+                    .insert(name, returns);
             }
         }
         for alias in types.alias {
@@ -332,7 +335,10 @@ impl Catalog {
                     .or_default()
                     .push((methods.required_trait.clone(), api));
             } else {
-                self.methods.insert((methods.receiver.clone(), name), api);
+                self.methods
+                    .entry(methods.receiver.clone())
+                    .or_default()
+                    .insert(name, api);
             }
         }
         if let Some(t) = methods.required_trait {
@@ -372,7 +378,7 @@ impl Catalog {
     ) -> Option<&BlockingApi> {
         if let Some(receiver) = receiver {
             let receiver = self.canonical_type(receiver);
-            if let Some(api) = self.methods.get(&(receiver.to_string(), name.to_string())) {
+            if let Some(api) = self.methods.get(receiver).and_then(|m| m.get(name)) {
                 return Some(api);
             }
         }
@@ -392,7 +398,8 @@ impl Catalog {
     pub fn method_return(&self, receiver: &str, name: &str) -> Option<&str> {
         let receiver = self.canonical_type(receiver);
         self.method_returns
-            .get(&(receiver.to_string(), name.to_string()))
+            .get(receiver)
+            .and_then(|m| m.get(name))
             .map(String::as_str)
     }
 
