@@ -34,7 +34,8 @@ pub struct ReachableLocks<'a> {
 
 impl<'a> ReachableLocks<'a> {
     /// Fixed point over the sync call edges of `summaries`, seeded with each function's own
-    /// blocking acquisitions (not `try_lock`, not `RefCell` borrows: those never wait).
+    /// blocking acquisitions (not `try_lock`, not `RefCell` borrows: those never wait; not
+    /// in closures or async blocks, which may run later).
     pub fn build(
         locks: impl Iterator<Item = &'a FunctionLocks>,
         summaries: impl Iterator<Item = &'a FunctionSummary>,
@@ -45,7 +46,7 @@ impl<'a> ReachableLocks<'a> {
             files.insert(&function.function, &function.file);
             let own = reach.entry(&function.function).or_default();
             for acquisition in &function.acquisitions {
-                if !acquisition.blocks || acquisition.mode.is_refcell() {
+                if !acquisition.blocks || acquisition.mode.is_refcell() || acquisition.nested {
                     continue;
                 }
                 own.entry(&acquisition.lock).or_insert(LockReach {

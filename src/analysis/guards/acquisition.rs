@@ -135,6 +135,7 @@ impl GuardChecker {
         if let Some(lock) = &global {
             if !mode.is_refcell() {
                 let held = Self::held_locks(body);
+                let nested = matches!(body.kind, super::BodyKind::Nested(_));
                 if let Some(function) = self.open_functions.last_mut() {
                     function.acquisitions.push(LockAcquisition {
                         lock: lock.clone(),
@@ -142,6 +143,7 @@ impl GuardChecker {
                         blocks,
                         location: acquired.clone(),
                         held,
+                        nested,
                     });
                 }
             }

@@ -33,6 +33,9 @@ pub struct LockAcquisition {
     pub location: Location,
     /// Locks whose guards are alive at this acquisition (outermost first).
     pub held: Vec<HeldLock>,
+    /// Inside a closure or async block: it may run later, not when the function runs, so
+    /// callers do not reach this lock through a call.
+    pub nested: bool,
 }
 
 /// A call to a crate function made while at least one guard is alive.
