@@ -65,6 +65,12 @@ pub struct CallRecorder {
     closures: Vec<(usize, bool)>,
 }
 
+/// The name of a blocking API (`blocking_in_async`'s, not `block_on`'s) a call is.
+fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
+    api.filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
+        .map(|api| api.display.as_str())
+}
+
 /// The closure an argument evaluates to (`|x| …`, `move || …`, `Box::new(|| …)`).
 fn closure_address(expr: &syn::Expr) -> Option<usize> {
     match expr {
@@ -176,9 +182,7 @@ impl Checker for CallRecorder {
                 if *awaited {
                     return;
                 }
-                let blocking = blocking
-                    .filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
-                    .map(|api| api.display.as_str());
+                let blocking = blocking_name(*blocking);
                 let callee = callee.filter(|c| c.starts_with("crate::"));
                 if callee.is_none() && blocking.is_none() {
                     return;
@@ -199,9 +203,7 @@ impl Checker for CallRecorder {
                 if *awaited {
                     return;
                 }
-                let blocking = blocking
-                    .filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
-                    .map(|api| api.display.as_str());
+                let blocking = blocking_name(*blocking);
                 // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`
                 // → `crate::…::Store::save`.
                 let owner = match &*call.receiver {

@@ -222,20 +222,7 @@ impl<'ast> Visit<'ast> for BodyFacts<'ast> {
     }
 
     fn visit_expr_binary(&mut self, expr: &'ast syn::ExprBinary) {
-        use syn::BinOp::*;
-        if matches!(
-            expr.op,
-            AddAssign(_)
-                | SubAssign(_)
-                | MulAssign(_)
-                | DivAssign(_)
-                | RemAssign(_)
-                | BitXorAssign(_)
-                | BitAndAssign(_)
-                | BitOrAssign(_)
-                | ShlAssign(_)
-                | ShrAssign(_)
-        ) {
+        if crate::analysis::guards::is_assign_op(&expr.op) {
             if let Some(name) = root_name(&expr.left) {
                 self.assigned.insert(name);
             }

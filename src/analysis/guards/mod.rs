@@ -504,7 +504,8 @@ impl GuardChecker {
     }
 }
 
-fn is_assign_op(op: &syn::BinOp) -> bool {
+/// A compound assignment (`+=`, `^=`, …).
+pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,
