@@ -284,6 +284,9 @@ impl GuardChecker {
                 }
             }
             Expr::Assign(a) => self.assignment(&a.left, &a.right),
+            Expr::MethodCall(m) if STORING_METHODS.contains(&m.method.to_string().as_str()) => {
+                self.storing_call(m)
+            }
             Expr::Await(a) => self.awaited.push(addr(&*a.base)),
             Expr::Block(b) => self.value_block = addr(&b.block),
             Expr::Unsafe(u) => self.value_block = addr(&u.block),
@@ -348,6 +351,39 @@ impl GuardChecker {
                 if !names.is_empty() {
                     self.scrutinee_names = Some((addr(m), names));
                 }
+            }
+        }
+    }
+
+    /// `m.lock().unwrap().insert(k, v + 1)`: a write through a new acquisition whose value
+    /// comes from a read under an earlier guard (the per-key counter lost update).
+    fn storing_call(&mut self, call: &syn::ExprMethodCall) {
+        let catalog = self.catalog;
+        let file = self.file.clone();
+        let Some(body) = self.bodies.last_mut() else {
+            return;
+        };
+        let is_passthrough = |name: &str| catalog.is_passthrough(name);
+        let Some(acquire) = lock_expr::place_root_call(&call.receiver, &is_passthrough) else {
+            return;
+        };
+        if catalog
+            .acquire_method(&acquire.method.to_string())
+            .is_none()
+        {
+            return;
+        }
+        let Some(key) = lock_expr::receiver_key(&acquire.receiver) else {
+            return;
+        };
+        let location = Location::from_span(acquire.method.span());
+        for value in &call.args {
+            if let Some(d) = body
+                .shared
+                .split_write(&file, &body.guards, &key, &location, value)
+            {
+                self.diagnostics.push(d);
+                return;
             }
         }
     }
@@ -503,6 +539,10 @@ impl GuardChecker {
         }
     }
 }
+
+/// Methods that overwrite a value in the locked map or cell (a `push` appends: nothing is
+/// lost even if the pushed value is stale).
+const STORING_METHODS: &[&str] = &["insert", "set", "replace"];
 
 /// A compound assignment (`+=`, `^=`, …).
 pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
