@@ -363,6 +363,11 @@ impl GuardChecker {
         let Some(body) = self.bodies.last_mut() else {
             return;
         };
+        // In closures the `if let` temporaries' liveness is not modelled precisely enough
+        // for this newer check (a cached-lookup closure in `cc` was a false positive).
+        if matches!(body.kind, BodyKind::Nested(_)) {
+            return;
+        }
         let is_passthrough = |name: &str| catalog.is_passthrough(name);
         let Some(acquire) = lock_expr::place_root_call(&call.receiver, &is_passthrough) else {
             return;
