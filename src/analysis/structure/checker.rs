@@ -203,6 +203,25 @@ impl StructureChecker {
         self.cpu_heavy.push(fact);
     }
 
+    /// A call to a CPU-heavy API: a finding on the executor, and the function's fact.
+    fn cpu_heavy_api(
+        &mut self,
+        walker: &Walker,
+        primary: Location,
+        api: &super::catalog::ComputeApi,
+    ) {
+        if self.on_executor(walker) {
+            self.diagnostics.push(cpu_heavy_in_async::api_diagnostic(
+                walker,
+                primary.clone(),
+                api,
+            ));
+        }
+        if self.wants_fact(walker) {
+            self.record_fact(&primary, api.what.clone(), false);
+        }
+    }
+
     fn fn_enter(&mut self, info: &FunctionInfo) {
         let parent_test = self.functions.last().is_some_and(|f| f.is_test);
         let is_test = parent_test
@@ -403,16 +422,7 @@ impl StructureChecker {
         let primary = || Location::of_expr(&call.func);
         if let Some(api) = self.catalog.compute_function(&callee) {
             if !awaited {
-                if self.on_executor(walker) {
-                    self.diagnostics.push(cpu_heavy_in_async::api_diagnostic(
-                        walker,
-                        primary(),
-                        api,
-                    ));
-                }
-                if self.wants_fact(walker) {
-                    self.record_fact(&primary(), api.what.clone(), false);
-                }
+                self.cpu_heavy_api(walker, primary(), api);
             }
         }
         if self.interest.rayon {
@@ -459,16 +469,7 @@ impl StructureChecker {
                 .catalog
                 .compute_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
             {
-                if self.on_executor(walker) {
-                    self.diagnostics.push(cpu_heavy_in_async::api_diagnostic(
-                        walker,
-                        primary(),
-                        api,
-                    ));
-                }
-                if self.wants_fact(walker) {
-                    self.record_fact(&primary(), api.what.clone(), false);
-                }
+                self.cpu_heavy_api(walker, primary(), api);
             }
         }
         if self.interest.spawn && may_spawn(&name) {
