@@ -5,16 +5,17 @@
 //! the worker thread; what crosses threads is plain data.
 
 pub mod analysis;
+pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
-pub mod driver;
 pub mod fix;
 pub mod levels;
 pub mod output;
-pub mod resolve;
+pub mod program;
 pub mod rules;
+pub mod semantic;
 pub mod source;
 pub mod suppress;
 pub mod workspace;
@@ -32,5 +33,5 @@ pub fn run(mut args: Vec<OsString>) -> i32 {
     if args.get(1).is_some_and(|a| a == "concurrency-lint") {
         args.remove(1);
     }
-    driver::main(args)
+    app::main(args)
 }

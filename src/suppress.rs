@@ -2,8 +2,8 @@
 //! and the next; before an item, the whole item), `//! concurrency-lint: allow(…)` for the
 //! file, and `#[cfg_attr(concurrency_lint, allow(concurrency_lint::rule))]` on items.
 
-use crate::analysis::walker::ItemExtent;
 use crate::diagnostic::Diagnostic;
+use crate::semantic::walker::ItemExtent;
 
 const MARKER: &str = "concurrency-lint: allow(";
 

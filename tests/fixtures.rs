@@ -17,9 +17,9 @@
 //! root, `a.rs` is `crate::a`, `a/b.rs` is `crate::a::b`): linted together, with the
 //! crate-level phase (call chains, lock order). Annotations work the same in each file.
 
+use concurrency_lint::app::{lint_crate_sources, SourceOptions};
 use concurrency_lint::catalog::{Catalog, Runtime};
 use concurrency_lint::diagnostic::Level;
-use concurrency_lint::driver::{lint_crate_sources, SourceOptions};
 use concurrency_lint::levels::Levels;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

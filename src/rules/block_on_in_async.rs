@@ -1,9 +1,9 @@
 //! `block_on_in_async`: driving a future to completion synchronously inside async code.
 
 use super::RuleInfo;
-use crate::analysis::walker::{CallSite, Exec, Walker};
 use crate::catalog::BlockingApi;
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
+use crate::semantic::walker::{CallSite, Exec, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "block_on_in_async",

@@ -1,12 +1,12 @@
 //! `blocking_in_async`: a call to a known blocking API on the async executor.
 
 use super::RuleInfo;
-use crate::analysis::callgraph::{CallGraph, DirectCause};
-use crate::analysis::calls::CallContext;
-use crate::analysis::walker::{CallSite, Exec, Walker};
 use crate::catalog::{BlockingApi, Catalog, Runtime};
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
+use crate::program::callgraph::{CallGraph, DirectCause};
+use crate::program::calls::CallContext;
 use crate::rules::CrateFile;
+use crate::semantic::walker::{CallSite, Exec, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "blocking_in_async",
@@ -152,7 +152,7 @@ pub fn short(path: &str) -> String {
 /// Async code calling crate functions that may block (SPEC §2, "through calls").
 pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -> Vec<Diagnostic> {
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
-    let direct = |f: &crate::analysis::calls::FunctionSummary| {
+    let direct = |f: &crate::program::calls::FunctionSummary| {
         f.blocks.as_ref().map(|b| DirectCause {
             what: format!("`{}`", b.api),
             location: b.location.clone(),
@@ -188,8 +188,8 @@ pub enum ChainRule {
 /// CPU-heavy place; the notes walk the chain.
 pub fn chain_finding(
     graph: &CallGraph,
-    caller: &crate::analysis::calls::FunctionSummary,
-    edge: &crate::analysis::calls::CallEdge,
+    caller: &crate::program::calls::FunctionSummary,
+    edge: &crate::program::calls::CallEdge,
     rule: ChainRule,
 ) -> Diagnostic {
     let chain = graph.chain(&edge.callee);

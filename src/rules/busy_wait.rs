@@ -1,9 +1,9 @@
 //! `busy_wait`: a loop that polls shared state and sleeps between polls.
 
 use super::RuleInfo;
-use crate::analysis::structure::loops::{LoopParts, LoopSource};
-use crate::analysis::walker::Walker;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::loops::{LoopParts, LoopSource};
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};

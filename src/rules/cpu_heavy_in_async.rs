@@ -2,9 +2,9 @@
 //! to completion, a loop whose work grows with the input) on the async executor.
 
 use super::RuleInfo;
-use crate::analysis::structure::catalog::ComputeApi;
-use crate::analysis::walker::{Exec, Walker};
+use crate::catalog::structure::ComputeApi;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::walker::{Exec, Walker};
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {
@@ -166,10 +166,10 @@ pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) 
 /// Loops in sync helpers are not propagated: on real code (sqlx's 20-byte `xor_eq`, redis'
 /// slot-table parse) they are almost always over small data, and precision comes first.
 pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
-    use crate::analysis::callgraph::{CallGraph, DirectCause};
-    use crate::analysis::calls::{CallContext, FunctionSummary};
+    use crate::program::callgraph::{CallGraph, DirectCause};
+    use crate::program::calls::{CallContext, FunctionSummary};
     use std::collections::{HashMap, HashSet};
-    let heavy: HashMap<&str, &crate::analysis::structure::CpuHeavyFn> = files
+    let heavy: HashMap<&str, &crate::program::CpuHeavyFn> = files
         .iter()
         .flat_map(|f| f.facts.cpu_heavy.iter())
         .filter(|c| !c.is_async && !c.from_loop)

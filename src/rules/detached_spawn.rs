@@ -1,9 +1,9 @@
 //! `detached_spawn`: a spawned task's or thread's `JoinHandle` is discarded.
 
 use super::RuleInfo;
-use crate::analysis::structure::catalog::{SpawnApi, SpawnKind};
-use crate::analysis::walker::Walker;
+use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {

@@ -1,8 +1,8 @@
 //! `double_lock`: the same lock acquired again while a guard from it is alive.
 
 use super::RuleInfo;
-use crate::analysis::guards::catalog::LockMode;
 use crate::analysis::guards::Guard;
+use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::source::Location;
 
@@ -107,7 +107,7 @@ pub fn diagnostic(
 /// A call made while a guard of `L` is alive into a crate function that (transitively)
 /// acquires `L` again: the deadlock happens inside the callee, reported at the call.
 pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
-    use crate::analysis::lockgraph::ReachableLocks;
+    use crate::program::lockgraph::ReachableLocks;
     if files.iter().all(|f| f.facts.locks.is_empty()) {
         return Vec::new();
     }

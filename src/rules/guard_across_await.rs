@@ -1,8 +1,8 @@
 //! `guard_across_await`: a synchronous lock guard or `RefCell` borrow alive at an `.await`.
 
 use super::RuleInfo;
-use crate::analysis::guards::catalog::LockMode;
 use crate::analysis::guards::Guard;
+use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 
 pub const INFO: RuleInfo = RuleInfo {

@@ -1,8 +1,8 @@
 //! `io_in_rayon`: blocking I/O inside a rayon parallel iterator or rayon task.
 
 use super::RuleInfo;
-use crate::analysis::walker::Walker;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {

@@ -1,9 +1,9 @@
 //! `lock_order_inversion`: the crate's lock-order graph has a cycle.
 
 use super::{CrateFile, RuleInfo};
-use crate::analysis::guards::catalog::LockMode;
-use crate::analysis::lockgraph::ReachableLocks;
+use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::program::lockgraph::ReachableLocks;
 use crate::source::Location;
 use std::collections::{BTreeSet, HashMap, HashSet};
 

@@ -20,11 +20,11 @@ pub(crate) mod unbounded_spawn;
 pub(crate) mod unsafe_impl_sync;
 mod unused_suppression;
 
-use crate::analysis::checker::Checker;
-use crate::analysis::walker::{CallSite, FileContext, Walker};
-use crate::analysis::FileFacts;
 use crate::catalog::{BlockingApi, BlockingKind};
 use crate::diagnostic::Level;
+use crate::program::FileFacts;
+use crate::semantic::events::Checker;
+use crate::semantic::walker::{CallSite, FileContext, Walker};
 
 pub use syntax_error::{file_error, syntax_error};
 pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
@@ -100,7 +100,7 @@ pub fn is_always_on(name: &str) -> bool {
 /// nothing there.
 pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
     let mut checkers: Vec<Box<dyn Checker>> = vec![
-        Box::new(crate::analysis::calls::CallRecorder::default()),
+        Box::new(crate::program::calls::CallRecorder::default()),
         Box::new(crate::analysis::structure::checker::StructureChecker::new(
             cx,
         )),

@@ -2,9 +2,9 @@
 //! per item, one after another.
 
 use super::RuleInfo;
-use crate::analysis::structure::loops::{for_source, macro_awaits, LoopSource};
-use crate::analysis::walker::Walker;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
+use crate::semantic::walker::Walker;
 use crate::source::{snippet, Location};
 use std::collections::HashSet;
 use syn::spanned::Spanned;

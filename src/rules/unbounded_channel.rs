@@ -1,9 +1,9 @@
 //! `unbounded_channel`: a channel with no capacity limit (no backpressure).
 
 use super::RuleInfo;
-use crate::analysis::structure::catalog::UnboundedChannel;
-use crate::analysis::walker::Walker;
+use crate::catalog::structure::UnboundedChannel;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {

@@ -1,10 +1,10 @@
 //! `unbounded_spawn`: a task or thread spawned per item of input with no visible limit.
 
 use super::RuleInfo;
-use crate::analysis::structure::catalog::{SpawnApi, SpawnKind};
-use crate::analysis::structure::loops::LoopSource;
-use crate::analysis::walker::Walker;
+use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::loops::LoopSource;
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {

@@ -2,13 +2,13 @@
 //! check at that moment), the lock facts it adds, `let` bindings taking guards over, and
 //! moves (`drop(g)`, `cvar.wait(g)`) releasing them.
 
-use super::catalog::LockMode;
-use super::facts::{CallUnderGuard, HeldLock, LockAcquisition};
-use super::liveness::{Guard, Lifetime};
-use super::lock_expr::{self, addr, GuardSource};
 use super::{Body, GuardChecker};
-use crate::analysis::walker::Walker;
+use crate::catalog::guards::LockMode;
+use crate::program::locks::{CallUnderGuard, HeldLock, LockAcquisition};
 use crate::rules;
+use crate::semantic::guards::liveness::{Guard, Lifetime};
+use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
+use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::Expr;
 

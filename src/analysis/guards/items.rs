@@ -2,7 +2,7 @@
 //! and the fields and generics of the types they are for. Collected during the walk as plain
 //! data; judged at the end of the file (an impl may come before its struct).
 
-use super::catalog::GuardCatalog;
+use crate::catalog::guards::GuardCatalog;
 use crate::source::Location;
 use syn::spanned::Spanned;
 
@@ -41,7 +41,7 @@ impl StaticMuts {
         }
     }
 
-    pub fn item(&mut self, walker: &crate::analysis::walker::Walker, item: &syn::ItemStatic) {
+    pub fn item(&mut self, walker: &crate::semantic::walker::Walker, item: &syn::ItemStatic) {
         if !matches!(item.mutability, syn::StaticMutability::Mut(_)) {
             return;
         }
@@ -51,7 +51,7 @@ impl StaticMuts {
         }
     }
 
-    pub fn path(&mut self, walker: &crate::analysis::walker::Walker, path: &syn::ExprPath) {
+    pub fn path(&mut self, walker: &crate::semantic::walker::Walker, path: &syn::ExprPath) {
         let Some(last) = path.path.segments.last() else {
             return;
         };

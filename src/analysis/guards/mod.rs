@@ -5,28 +5,24 @@
 //! (`facts::FunctionLocks`) that `lock_order_inversion` and the cross-function analysis use.
 
 mod acquisition;
-pub mod catalog;
-pub mod facts;
 mod items;
-mod liveness;
-pub mod lock_expr;
 mod shared_state;
 
-use super::checker::{Checker, Event, FunctionInfo};
-use super::walker::{FileContext, Walker};
-use super::FileAnalysis;
+use crate::catalog::guards::GuardCatalog;
 use crate::diagnostic::Diagnostic;
+use crate::program::locks::FunctionLocks;
+use crate::program::FileAnalysis;
 use crate::rules;
+use crate::semantic::events::{Checker, Event, FunctionInfo};
+use crate::semantic::guards::liveness::GuardSet;
+use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
+use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
-use catalog::GuardCatalog;
-use facts::FunctionLocks;
 use items::StaticMuts;
-use liveness::GuardSet;
-use lock_expr::{addr, GuardSource};
 use shared_state::SharedState;
 
+pub use crate::semantic::guards::liveness::{Guard, Lifetime};
 pub use items::{TypeSummary, UnsafeImpl};
-pub use liveness::{Guard, Lifetime};
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
@@ -62,7 +58,7 @@ impl Interests {
 }
 
 /// What a file's text must mention for each interest (indices used by `Interests::of`).
-static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::Needles::new(&[
+static NEEDLES: crate::semantic::mentions::Needles = crate::semantic::mentions::Needles::new(&[
     ".lock()",
     ".read()",
     ".write()",
@@ -76,8 +72,8 @@ static NEEDLES: crate::analysis::mentions::Needles = crate::analysis::mentions::
 ]);
 
 /// Crates whose `.lock()` may be an async lock's future.
-static ASYNC_LOCK_NEEDLES: crate::analysis::mentions::Needles =
-    crate::analysis::mentions::Needles::new(&[
+static ASYNC_LOCK_NEEDLES: crate::semantic::mentions::Needles =
+    crate::semantic::mentions::Needles::new(&[
         "tokio::sync",
         "futures_intrusive",
         "async_lock",

@@ -2,10 +2,10 @@
 //! died and written back under a new one (`split_lock_update`), and atomic loads whose value
 //! or condition decides a later store to the same atomic (`atomic_check_then_act`).
 
-use super::liveness::{GuardSet, Lifetime};
-use super::lock_expr;
 use crate::diagnostic::Diagnostic;
 use crate::rules;
+use crate::semantic::guards::liveness::{GuardSet, Lifetime};
+use crate::semantic::guards::lock_expr;
 use crate::source::Location;
 use syn::Expr;
 

@@ -2,19 +2,19 @@
 //! of the constructs that matter to them — loops, closures (and which of them run on the
 //! rayon pool), async blocks, functions — and hands each interesting node to its rule.
 
-use super::catalog::StructureCatalog;
-use super::loops::{cpu_loop_reason, loop_parts, scan_loop, LoopSource};
-use super::spawns::{discarded_call, may_spawn, spawn_loop_facts, SpawnLoopFacts};
-use super::CpuHeavyFn;
-use crate::analysis::attrs::is_test_only;
-use crate::analysis::checker::{Checker, Event, FunctionInfo};
-use crate::analysis::walker::{FileContext, Walker};
-use crate::analysis::FileAnalysis;
+use crate::catalog::structure::StructureCatalog;
 use crate::diagnostic::Diagnostic;
+use crate::program::CpuHeavyFn;
+use crate::program::FileAnalysis;
 use crate::rules::{
     busy_wait, cpu_heavy_in_async, detached_spawn, io_in_rayon, sequential_await_in_loop,
     unbounded_channel, unbounded_spawn,
 };
+use crate::semantic::attrs::is_test_only;
+use crate::semantic::events::{Checker, Event, FunctionInfo};
+use crate::semantic::loops::{cpu_loop_reason, loop_parts, scan_loop, LoopSource};
+use crate::semantic::spawns::{discarded_call, may_spawn, spawn_loop_facts, SpawnLoopFacts};
+use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
 use proc_macro2::Span;
 use std::collections::HashSet;
@@ -95,8 +95,8 @@ pub struct StructureChecker {
 
 impl StructureChecker {
     pub fn new(cx: &FileContext) -> StructureChecker {
-        static NEEDLES: crate::analysis::mentions::Needles =
-            crate::analysis::mentions::Needles::new(&[
+        static NEEDLES: crate::semantic::mentions::Needles =
+            crate::semantic::mentions::Needles::new(&[
                 "par_",
                 "rayon",
                 "spawn",
@@ -208,7 +208,7 @@ impl StructureChecker {
         &mut self,
         walker: &Walker,
         primary: Location,
-        api: &super::catalog::ComputeApi,
+        api: &crate::catalog::structure::ComputeApi,
     ) {
         if self.on_executor(walker) {
             self.diagnostics.push(cpu_heavy_in_async::api_diagnostic(
@@ -531,20 +531,20 @@ impl StructureChecker {
         walker: &Walker,
         expr: &Expr,
         primary: Location,
-        api: &super::catalog::SpawnApi,
+        api: &crate::catalog::structure::SpawnApi,
     ) {
         let discarded = take(&mut self.discarded, addr(expr));
         if self.in_test() {
             return;
         }
         if discarded
-            && api.detach == super::catalog::DropBehavior::Drop
+            && api.detach == crate::catalog::structure::DropBehavior::Drop
             && !self.spawns_parameter(expr)
         {
             self.diagnostics
                 .push(detached_spawn::diagnostic(walker, primary.clone(), api));
         }
-        if api.kind == super::catalog::SpawnKind::Blocking {
+        if api.kind == crate::catalog::structure::SpawnKind::Blocking {
             return;
         }
         // The loops directly around the spawn (no closure or async block in between).

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-const GUARDS_TOML: &str = include_str!("../../../rules/guards.toml");
+const GUARDS_TOML: &str = include_str!("../../rules/guards.toml");
 
 /// What holding a guard means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,12 +6,12 @@ use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
 use super::bindings::{
     bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv,
 };
-use super::checker::{Checker, Event, FunctionInfo};
-use super::FileAnalysis;
+use super::events::{Checker, Event, FunctionInfo};
 use crate::catalog::{Catalog, Runtime};
 use crate::diagnostic::Diagnostic;
-use crate::resolve::{Resolver, Scope};
+use crate::program::FileAnalysis;
 use crate::rules;
+use crate::semantic::resolve::{Resolver, Scope};
 use crate::source::Location;
 use proc_macro2::Span;
 use std::collections::HashSet;

@@ -8,7 +8,7 @@
 //! block's tail expression (before 2024, the tail's temporaries live on in the enclosing
 //! statement; that is modelled for plain `{ .. }` block expressions).
 
-use super::catalog::LockMode;
+use crate::catalog::guards::LockMode;
 use crate::source::Location;
 
 /// How long a guard lives.

@@ -2,8 +2,8 @@
 //! stream, accepted connections) and whether a limit is visible in it (a `Semaphore`
 //! permit, a `JoinSet` drained as it fills, a length check, a bounded stream combinator).
 
-use super::catalog::StructureCatalog;
 use super::loops::{tokens_contain_ident, LoopParts, LoopSource};
+use crate::catalog::structure::StructureCatalog;
 use syn::visit::{self, Visit};
 use syn::{BinOp, Expr};
 

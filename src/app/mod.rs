@@ -1,7 +1,8 @@
 //! The run: command line → plan (what to lint, with which config) → parallel lint → levels
 //! and suppressions → report.
 
-use crate::analysis::{self, walker::FileContext};
+pub mod analyze;
+
 use crate::catalog::{Catalog, Runtime};
 use crate::cli::{self, Cli, Command, Format, LintArgs, MessageFormat};
 use crate::config::{self, Config};
@@ -9,6 +10,7 @@ use crate::diagnostic::{Diagnostic, Level};
 use crate::levels::Levels;
 use crate::output::{self, CargoTarget, Report, SourceFile};
 use crate::rules;
+use crate::semantic::walker::FileContext;
 use crate::suppress;
 use crate::workspace::{self, LintRoot, ManifestCache, PackageInfo, TargetSelection};
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
@@ -95,9 +97,9 @@ struct FileOutcome {
     /// The text, kept only when there is something to render against it.
     text: Option<String>,
     target: Arc<CargoTarget>,
-    facts: analysis::FileFacts,
+    facts: crate::program::FileFacts,
     comments: Vec<suppress::SuppressionComment>,
-    extents: Vec<analysis::walker::ItemExtent>,
+    extents: Vec<crate::semantic::walker::ItemExtent>,
 }
 
 impl FileOutcome {
@@ -351,7 +353,7 @@ impl Linter<'_> {
         display: String,
         text: String,
         job: &FileJob,
-    ) -> (FileOutcome, Vec<analysis::walker::ModDecl>) {
+    ) -> (FileOutcome, Vec<crate::semantic::walker::ModDecl>) {
         let options = SourceOptions {
             module_path: &job.module_path,
             runtime: job.runtime,
@@ -589,10 +591,10 @@ pub struct SourceOptions<'a> {
 /// phase needs (facts, and the suppressions to apply to its findings).
 pub struct LintedSource {
     pub diagnostics: Vec<Diagnostic>,
-    pub mod_decls: Vec<analysis::walker::ModDecl>,
-    pub facts: analysis::FileFacts,
+    pub mod_decls: Vec<crate::semantic::walker::ModDecl>,
+    pub facts: crate::program::FileFacts,
     pub comments: Vec<suppress::SuppressionComment>,
-    pub extents: Vec<analysis::walker::ItemExtent>,
+    pub extents: Vec<crate::semantic::walker::ItemExtent>,
 }
 
 /// Apply levels and suppressions to a finding; None when it is off or suppressed.
@@ -600,7 +602,7 @@ pub fn admit(
     mut d: Diagnostic,
     levels: &Levels,
     comments: &[suppress::SuppressionComment],
-    extents: &[analysis::walker::ItemExtent],
+    extents: &[crate::semantic::walker::ItemExtent],
 ) -> Option<Diagnostic> {
     let level = levels.level(d.rule);
     if level == Level::Allow
@@ -628,7 +630,7 @@ pub fn lint_source_with(
         include_tests: options.include_tests,
         edition: options.edition,
     };
-    let analysis = analysis::analyze(&cx, options.module_path);
+    let analysis = analyze::analyze(&cx, options.module_path);
     let comments = suppress::comments(text);
     let all_findings = if options.report_unused_suppressions {
         analysis.diagnostics.clone()

@@ -2,7 +2,7 @@
 //! catalog constructors, method returns, struct fields. Types are fully qualified paths.
 
 use crate::catalog::{Catalog, TypeShape};
-use crate::resolve::{path_segments, Resolver};
+use crate::semantic::resolve::{path_segments, Resolver};
 use std::collections::HashMap;
 use syn::{Expr, Pat, Type};
 

@@ -6,8 +6,8 @@
 //! across statements (guard liveness, loops, call summaries) are checkers.
 
 use super::walker::Walker;
-use super::FileAnalysis;
 use crate::catalog::BlockingApi;
+use crate::program::FileAnalysis;
 use crate::source::Location;
 
 /// A function body about to be walked.

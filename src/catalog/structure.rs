@@ -6,9 +6,9 @@ use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-const COMPUTE_TOML: &str = include_str!("../../../rules/compute.toml");
-const SPAWN_TOML: &str = include_str!("../../../rules/spawn.toml");
-const CHANNELS_TOML: &str = include_str!("../../../rules/channels.toml");
+const COMPUTE_TOML: &str = include_str!("../../rules/compute.toml");
+const SPAWN_TOML: &str = include_str!("../../rules/spawn.toml");
+const CHANNELS_TOML: &str = include_str!("../../rules/channels.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,8 +4,8 @@
 //! (`double_lock` and `lock_order_inversion` through calls).
 
 use super::calls::{CallContext, FunctionSummary};
-use super::guards::catalog::LockMode;
-use super::guards::facts::FunctionLocks;
+use super::locks::FunctionLocks;
+use crate::catalog::guards::LockMode;
 use crate::source::Location;
 use std::collections::HashMap;
 

@@ -9,7 +9,7 @@
 //! resolved path (`crate::STATE`, `crate::db::POOL.inner`). Locks reached through local
 //! variables or parameters have no crate-wide identity and are not recorded.
 
-use super::catalog::LockMode;
+use crate::catalog::guards::LockMode;
 use crate::source::Location;
 
 /// A lock held at some point of a function.

@@ -1,12 +1,15 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
+pub mod guards;
+pub mod structure;
+
 use crate::diagnostic::Model;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
 
-const BLOCKING_TOML: &str = include_str!("../rules/blocking.toml");
-const TYPES_TOML: &str = include_str!("../rules/types.toml");
-const WRAPPERS_TOML: &str = include_str!("../rules/wrappers.toml");
+const BLOCKING_TOML: &str = include_str!("../../rules/blocking.toml");
+const TYPES_TOML: &str = include_str!("../../rules/types.toml");
+const WRAPPERS_TOML: &str = include_str!("../../rules/wrappers.toml");
 
 /// One blocking API from `blocking.toml` (or config `[blocking] extra`).
 #[derive(Debug, Clone, Deserialize)]

@@ -2,9 +2,9 @@
 //! which crate functions each function calls (resolved as far as syntax allows) and which
 //! blocking APIs it calls directly. Plain data; the fixed point runs in `callgraph`.
 
-use super::checker::{Checker, Event, FunctionInfo};
-use super::walker::{Exec, Walker};
 use super::FileAnalysis;
+use crate::semantic::events::{Checker, Event, FunctionInfo};
+use crate::semantic::walker::{Exec, Walker};
 use crate::source::Location;
 
 /// How a call site runs.
@@ -144,7 +144,7 @@ impl CallRecorder {
 
 impl Checker for CallRecorder {
     fn interests(&self) -> u16 {
-        use super::checker::interest;
+        use crate::semantic::events::interest;
         interest::FUNCTIONS | interest::CALLS | interest::EXPRESSIONS
     }
 

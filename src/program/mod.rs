@@ -1,0 +1,65 @@
+//! The program layer: what the crate (and the workspace) knows once every file has been
+//! walked. Workers return plain per-file data ([`FileAnalysis`], [`FileFacts`]); the crate
+//! phase builds the call graph ([`callgraph`]) and the lock-order graph ([`lockgraph`])
+//! from it. Nothing here names a rule.
+
+pub mod callgraph;
+pub mod calls;
+pub mod lockgraph;
+pub mod locks;
+
+use crate::diagnostic::Diagnostic;
+use crate::semantic::walker::{ItemExtent, ModDecl};
+use crate::source::Location;
+
+/// Everything the driver needs from one file.
+#[derive(Debug, Default)]
+pub struct FileAnalysis {
+    pub diagnostics: Vec<Diagnostic>,
+    pub mod_decls: Vec<ModDecl>,
+    pub item_extents: Vec<ItemExtent>,
+    pub parsed: bool,
+    /// Plain data for the crate-level phase (call graph, lock order).
+    pub facts: FileFacts,
+}
+
+/// What a file contributes to crate-level analysis. Plain data: crosses threads.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    /// Every function of the file, with its calls and direct blocking calls.
+    pub functions: Vec<calls::FunctionSummary>,
+    /// Functions whose own body is CPU-heavy (a CPU-heavy API call or a CPU loop), for
+    /// reporting async callers of CPU-heavy sync helpers through the call graph.
+    pub cpu_heavy: Vec<CpuHeavyFn>,
+    /// Per function: the locks it acquires (with the locks held at each acquisition) and
+    /// the crate calls it makes while holding a guard (`guards::facts`).
+    pub locks: Vec<locks::FunctionLocks>,
+}
+
+/// A function whose own body does CPU-heavy work: it calls a CPU-heavy API of
+/// `rules/compute.toml` (password hashing, whole-buffer compression, image decoding, a
+/// rayon parallel iterator driven to completion, …) or runs a CPU loop (no `.await`, work
+/// growing with the input). Only code that runs on the function's own thread when it is
+/// called counts: not closures handed to insulating wrappers (`spawn_blocking`,
+/// `thread::spawn`) or to rayon, not nested `fn` items, and for a sync fn not `async`
+/// blocks it merely creates. One fact per function: the first such place.
+///
+/// Plain data for the crate-level phase, so that an async fn calling a CPU-heavy sync
+/// helper of the same crate can be reported at the call (through the call graph).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CpuHeavyFn {
+    /// Fully qualified path of the function (`crate::auth::hash_password`,
+    /// `crate::img::Thumbnailer::render`), as in `FunctionInfo::path`.
+    pub function: String,
+    /// `async fn` (its CPU-heavy work is already reported in place by
+    /// `cpu_heavy_in_async`); false for a sync fn (a candidate for reports at call sites).
+    pub is_async: bool,
+    /// The CPU-heavy call (callee path / method name) or the loop keyword.
+    pub location: Location,
+    /// Short description: "bcrypt password hashing", "nested loops whose work grows with
+    /// the input", "a rayon parallel iterator driven to completion by `collect`".
+    pub what: String,
+    /// The evidence is a loop (weaker than a CPU-heavy API: most helpers loop over small
+    /// data, so the call graph does not propagate loop facts).
+    pub from_loop: bool,
+}
