@@ -727,7 +727,11 @@ fn crate_phase(
                     .map(|p| p.runtime)
             })
             .unwrap_or(Runtime::Tokio);
-        let found = rules::crate_findings(&files, catalog, runtime);
+        let found = rules::crate_findings(&rules::CrateProgram {
+            files: &files,
+            catalog,
+            runtime,
+        });
         for d in found {
             let Some(&index) = members.iter().find(|&&i| outcomes[i].display == d.file) else {
                 continue;

@@ -11,6 +11,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "an atomic load followed by a dependent store instead of an atomic RMW",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# atomic_check_then_act

@@ -2,8 +2,11 @@
 
 use super::RuleInfo;
 use crate::catalog::BlockingApi;
+use crate::catalog::BlockingKind;
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
-use crate::semantic::walker::{CallSite, Exec, Walker};
+use crate::program::FileAnalysis;
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::walker::{CallSite, Exec, FileContext, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "block_on_in_async",
@@ -12,6 +15,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "block_on / blocking_recv / blocking_lock … inside async code (panics or deadlocks)",
     doc: DOC,
     implemented: true,
+    checker: Some(checker),
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# block_on_in_async
@@ -50,7 +55,35 @@ The future is already async work: `.await` it (`async-io`). If the caller truly 
 synchronous, it belongs on the blocking pool, where `Handle::block_on` is allowed.
 "#;
 
-pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
+/// Detection: a call of a blocking-catalog API of this rule's kind on the executor.
+#[derive(Default)]
+struct BlockOnInAsync {
+    found: Vec<Diagnostic>,
+}
+
+pub(crate) fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(Box::<BlockOnInAsync>::default())
+}
+
+impl Checker for BlockOnInAsync {
+    fn interests(&self) -> u16 {
+        interest::CALLS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        if let Some(call) = event.blocking_call(walker) {
+            if call.api.kind == BlockingKind::BlocksOn {
+                self.found.push(diagnostic(walker, &call.site, call.api));
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.diagnostics.extend(self.found);
+    }
+}
+
+fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(
         INFO.name,
         walker.cx.file,

@@ -1,11 +1,15 @@
 //! `blocking_in_async`: a call to a known blocking API on the async executor.
 
 use super::RuleInfo;
+use crate::catalog::BlockingKind;
 use crate::catalog::{BlockingApi, Catalog, Runtime};
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
 use crate::program::callgraph::{CallGraph, DirectCause};
-use crate::program::calls::CallContext;
+use crate::program::FileAnalysis;
+use crate::rules::through_calls::{async_calls_reaching, ChainReport};
 use crate::rules::CrateFile;
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::{CallSite, Exec, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
@@ -16,6 +20,8 @@ pub const INFO: RuleInfo = RuleInfo {
         "a blocking call (std::fs, std::net, thread::sleep, blocking clients, …) in async code",
     doc: DOC,
     implemented: true,
+    checker: Some(checker),
+    crate_phase: Some(|p| crate_findings(p.files, p.catalog, p.runtime)),
 };
 
 const DOC: &str = r#"# blocking_in_async
@@ -87,7 +93,35 @@ adds blocking APIs (write the crate's own functions as `crate::db::query_sync`);
 const WHY: &str =
     "a blocking call stalls every task scheduled on this executor thread until it returns";
 
-pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
+/// Detection: a call of a blocking-catalog API of this rule's kind on the executor.
+#[derive(Default)]
+struct BlockingInAsync {
+    found: Vec<Diagnostic>,
+}
+
+pub(crate) fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(Box::<BlockingInAsync>::default())
+}
+
+impl Checker for BlockingInAsync {
+    fn interests(&self) -> u16 {
+        interest::CALLS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        if let Some(call) = event.blocking_call(walker) {
+            if call.api.kind == BlockingKind::Blocks {
+                self.found.push(diagnostic(walker, &call.site, call.api));
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.diagnostics.extend(self.found);
+    }
+}
+
+fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
     let runtime = walker.runtime();
     let replacement = api.replacement(runtime);
     let model = api.model.unwrap_or(if replacement.is_some() {
@@ -142,15 +176,12 @@ pub fn check(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic 
     diagnostic
 }
 
-/// The last two segments of a path, for messages: `Store::save`, `config::load`.
-pub fn short(path: &str) -> String {
-    let mut parts: Vec<&str> = path.rsplit("::").take(2).collect();
-    parts.reverse();
-    parts.join("::")
-}
-
 /// Async code calling crate functions that may block (SPEC §2, "through calls").
-pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -> Vec<Diagnostic> {
+pub(crate) fn crate_findings(
+    files: &[CrateFile],
+    catalog: &Catalog,
+    runtime: Runtime,
+) -> Vec<Diagnostic> {
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
     let direct = |f: &crate::program::calls::FunctionSummary| {
         f.blocks.as_ref().map(|b| DirectCause {
@@ -159,107 +190,19 @@ pub fn through_calls(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -
         })
     };
     let graph = CallGraph::build(summaries, direct, catalog.not_blocking());
-    let mut found = Vec::new();
-    for file in files {
-        for caller in &file.facts.functions {
-            for edge in &caller.calls {
-                if edge.context != CallContext::Async || !graph.may_block(&edge.callee) {
-                    continue;
-                }
-                found.push(chain_finding(
-                    &graph,
-                    caller,
-                    edge,
-                    ChainRule::Blocking(runtime),
-                ));
-            }
-        }
-    }
-    found
-}
-
-/// Which rule a chain finding is for.
-pub enum ChainRule {
-    Blocking(Runtime),
-    CpuHeavy,
-}
-
-/// A finding at an async call of a crate function whose chain ends in a blocking API or a
-/// CPU-heavy place; the notes walk the chain.
-pub fn chain_finding(
-    graph: &CallGraph,
-    caller: &crate::program::calls::FunctionSummary,
-    edge: &crate::program::calls::CallEdge,
-    rule: ChainRule,
-) -> Diagnostic {
-    let chain = graph.chain(&edge.callee);
-    let cause = graph.cause(&edge.callee);
-    let what = cause.map(|c| c.what.clone()).unwrap_or_default();
-    let names: Vec<String> = chain
-        .iter()
-        .map(|f| format!("`{}`", short(&f.path)))
-        .collect();
-    let callee = names.first().cloned().unwrap_or_default();
-    let verb = match rule {
-        ChainRule::Blocking(_) => "calls",
-        ChainRule::CpuHeavy => "runs",
-    };
-    let (rule_name, message) = match rule {
-        ChainRule::Blocking(_) => (
-            INFO.name,
-            format!("call to {callee} blocks the async executor: it reaches {what}"),
-        ),
-        ChainRule::CpuHeavy => (
-            "cpu_heavy_in_async",
-            format!("call to {callee} runs CPU-bound work on the async executor: {what}"),
-        ),
-    };
-    let mut diagnostic = Diagnostic::new(rule_name, &caller.file, edge.location.clone(), message);
-    diagnostic.primary_label = format!("{} → {what}", names.join(" → "));
-    if let Some((header, what)) = &edge.async_header {
-        diagnostic.labels.push(Label {
-            location: header.clone(),
-            message: format!("this {what} runs on the async executor"),
-        });
-    }
-    for (index, function) in chain.iter().enumerate() {
-        let (message, location) = match graph.step_call(&function.path) {
-            Some(step) => (
-                format!(
-                    "`{}` calls {}",
-                    short(&function.path),
-                    names.get(index + 1).cloned().unwrap_or_default()
-                ),
-                step.location.clone(),
-            ),
-            None => match cause {
-                Some(cause) => (
-                    format!("`{}` {verb} {}", short(&function.path), cause.what),
-                    cause.location.clone(),
-                ),
-                None => continue,
-            },
-        };
-        diagnostic.notes.push(Note {
-            message,
-            file: Some(function.file.clone()),
-            location: Some(location),
-        });
-    }
-    match rule {
-        ChainRule::Blocking(runtime) => {
-            diagnostic.help = Some(format!(
+    let report = ChainReport {
+        rule: INFO.name,
+        message: &|callee, what| {
+            format!("call to {callee} blocks the async executor: it reaches {what}")
+        },
+        verb: "calls",
+        help: &|callee| {
+            format!(
                 "run it on the blocking pool: `{}(move || ..).await`, or make {callee} async",
                 runtime.blocking_pool()
-            ));
-            diagnostic.model = Some(Model::BlockingPool);
-        }
-        ChainRule::CpuHeavy => {
-            diagnostic.help = Some(format!(
-                "move the computation off the executor: `tokio::task::spawn_blocking(move || ..).await`, or rayon with a oneshot channel for the result (call {callee} there)"
-            ));
-            diagnostic.model = Some(Model::DataParallel);
-        }
-    }
-    diagnostic
+            )
+        },
+        model: Model::BlockingPool,
+    };
+    async_calls_reaching(files, &graph, &report)
 }

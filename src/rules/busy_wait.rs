@@ -16,6 +16,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a loop polling shared state with sleeps between polls",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# busy_wait

@@ -14,6 +14,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "CPU-bound work (hashing, compression, growing loops) on the async executor",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: Some(|p| crate_findings(p.files)),
 };
 
 const DOC: &str = r#"# cpu_heavy_in_async
@@ -165,9 +167,10 @@ pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) 
 /// functions (the call graph of `blocking_in_async`, with CPU-heavy API calls as sources).
 /// Loops in sync helpers are not propagated: on real code (sqlx's 20-byte `xor_eq`, redis'
 /// slot-table parse) they are almost always over small data, and precision comes first.
-pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
+pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     use crate::program::callgraph::{CallGraph, DirectCause};
-    use crate::program::calls::{CallContext, FunctionSummary};
+    use crate::program::calls::FunctionSummary;
+    use crate::rules::through_calls::{async_calls_reaching, ChainReport};
     use std::collections::{HashMap, HashSet};
     let heavy: HashMap<&str, &crate::program::CpuHeavyFn> = files
         .iter()
@@ -186,20 +189,18 @@ pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     };
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
     let graph = CallGraph::build(summaries, direct, &HashSet::new());
-    let mut found = Vec::new();
-    for file in files {
-        for caller in &file.facts.functions {
-            for edge in &caller.calls {
-                if edge.context == CallContext::Async && graph.may_block(&edge.callee) {
-                    found.push(super::blocking_in_async::chain_finding(
-                        &graph,
-                        caller,
-                        edge,
-                        super::blocking_in_async::ChainRule::CpuHeavy,
-                    ));
-                }
-            }
-        }
-    }
-    found
+    let report = ChainReport {
+        rule: INFO.name,
+        message: &|callee, what| {
+            format!("call to {callee} runs CPU-bound work on the async executor: {what}")
+        },
+        verb: "runs",
+        help: &|callee| {
+            format!(
+                "move the computation off the executor: `tokio::task::spawn_blocking(move || ..).await`, or rayon with a oneshot channel for the result (call {callee} there)"
+            )
+        },
+        model: Model::DataParallel,
+    };
+    async_calls_reaching(files, &graph, &report)
 }

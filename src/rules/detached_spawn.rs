@@ -13,6 +13,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a spawned task's JoinHandle is discarded",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# detached_spawn

@@ -13,6 +13,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "the same lock acquired again while its guard is alive (deadlock)",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: Some(|p| crate_findings(p.files)),
 };
 
 const DOC: &str = r#"# double_lock
@@ -106,7 +108,7 @@ pub fn diagnostic(
 
 /// A call made while a guard of `L` is alive into a crate function that (transitively)
 /// acquires `L` again: the deadlock happens inside the callee, reported at the call.
-pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
+pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     use crate::program::lockgraph::ReachableLocks;
     if files.iter().all(|f| f.facts.locks.is_empty()) {
         return Vec::new();
@@ -152,13 +154,12 @@ pub fn through_calls(files: &[super::CrateFile]) -> Vec<Diagnostic> {
                         let message = match chain.get(step + 1) {
                             Some((next, _, _)) => format!(
                                 "`{}` calls `{}`",
-                                super::blocking_in_async::short(callee),
-                                super::blocking_in_async::short(next)
+                                super::through_calls::short(callee),
+                                super::through_calls::short(next)
                             ),
-                            None => format!(
-                                "`{}` locks `{name}`",
-                                super::blocking_in_async::short(callee)
-                            ),
+                            None => {
+                                format!("`{}` locks `{name}`", super::through_calls::short(callee))
+                            }
                         };
                         diagnostic.notes.push(Note {
                             message,

@@ -12,6 +12,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a synchronous lock guard or RefCell borrow alive across an `.await`",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# guard_across_await

@@ -12,6 +12,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "blocking I/O inside a rayon parallel iterator or rayon task",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# io_in_rayon

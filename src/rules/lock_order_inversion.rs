@@ -14,6 +14,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "two locks acquired in opposite orders in different places (deadlock)",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: Some(|p| crate_findings(p.files)),
 };
 
 const DOC: &str = r#"# lock_order_inversion
@@ -187,14 +189,14 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
                 message: if last {
                     format!(
                         "`{}` acquires `{}`",
-                        super::blocking_in_async::short(function),
+                        super::through_calls::short(function),
                         short(edge.to)
                     )
                 } else {
                     format!(
                         "`{}` calls `{}`",
-                        super::blocking_in_async::short(function),
-                        super::blocking_in_async::short(&edge.through[step + 1].0)
+                        super::through_calls::short(function),
+                        super::through_calls::short(&edge.through[step + 1].0)
                     )
                 },
                 file: Some(file.clone()),

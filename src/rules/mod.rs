@@ -15,16 +15,16 @@ pub(crate) mod sequential_await_in_loop;
 pub(crate) mod split_lock_update;
 pub(crate) mod static_mut;
 mod syntax_error;
+mod through_calls;
 pub(crate) mod unbounded_channel;
 pub(crate) mod unbounded_spawn;
 pub(crate) mod unsafe_impl_sync;
 mod unused_suppression;
 
-use crate::catalog::{BlockingApi, BlockingKind};
-use crate::diagnostic::Level;
+use crate::diagnostic::{Diagnostic, Level};
 use crate::program::FileFacts;
 use crate::semantic::events::Checker;
-use crate::semantic::walker::{CallSite, FileContext, Walker};
+use crate::semantic::walker::FileContext;
 
 pub use syntax_error::{file_error, syntax_error};
 pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
@@ -42,6 +42,10 @@ pub struct RuleInfo {
     /// False for rules of the SPEC that are not built yet: they are accepted in config and
     /// listed by `rules`, but find nothing.
     pub implemented: bool,
+    /// Per-file detection: the checker the one walk feeds (None: the file cannot matter).
+    pub(crate) checker: Option<fn(&FileContext) -> Option<Box<dyn Checker>>>,
+    /// Crate-level detection, over the crate's per-file summaries.
+    pub(crate) crate_phase: Option<fn(&CrateProgram) -> Vec<Diagnostic>>,
 }
 
 /// Every rule, in the SPEC's order.
@@ -95,16 +99,16 @@ pub fn is_always_on(name: &str) -> bool {
     name == "syntax_error" || name == "file_error"
 }
 
-/// The checkers (stateful rule families) to run over a file. A family may decline a file
-/// whose text cannot contain what it looks for (a cheap substring test), so it costs
-/// nothing there.
+/// The checkers to run over a file: the program summaries' recorder, then each rule's
+/// own. A rule may decline a file whose text cannot contain what it looks for (a cheap
+/// substring test), so it costs nothing there.
 pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> = vec![
-        Box::new(crate::program::calls::CallRecorder::default()),
-        Box::new(crate::analysis::structure::checker::StructureChecker::new(
-            cx,
-        )),
-    ];
+    let mut checkers: Vec<Box<dyn Checker>> =
+        vec![Box::new(crate::program::calls::CallRecorder::default())];
+    checkers.extend(RULES.iter().filter_map(|rule| rule.checker?(cx)));
+    checkers.push(Box::new(
+        crate::analysis::structure::checker::StructureChecker::new(cx),
+    ));
     checkers.extend(crate::analysis::guards::checker(cx));
     checkers
 }
@@ -115,27 +119,20 @@ pub struct CrateFile<'a> {
     pub facts: &'a FileFacts,
 }
 
-/// Findings that need the whole crate (call chains, the lock-order graph).
-pub fn crate_findings(
-    files: &[CrateFile],
-    catalog: &crate::catalog::Catalog,
-    runtime: crate::catalog::Runtime,
-) -> Vec<crate::diagnostic::Diagnostic> {
-    let mut found = Vec::new();
-    found.extend(blocking_in_async::through_calls(files, catalog, runtime));
-    found.extend(cpu_heavy_in_async::through_calls(files));
-    found.extend(double_lock::through_calls(files));
-    found.extend(lock_order_inversion::crate_findings(files));
-    found
+/// The crate as the crate-level rules see it.
+pub struct CrateProgram<'a> {
+    pub files: &'a [CrateFile<'a>],
+    pub catalog: &'a crate::catalog::Catalog,
+    pub runtime: crate::catalog::Runtime,
 }
 
-/// A call to a catalog API in async context: hand it to the rule that owns the entry.
-pub fn check_blocking_call(walker: &mut Walker, site: &CallSite, api: &BlockingApi) {
-    let diagnostic = match api.kind {
-        BlockingKind::Blocks => blocking_in_async::check(walker, site, api),
-        BlockingKind::BlocksOn => block_on_in_async::check(walker, site, api),
-    };
-    walker.report(diagnostic);
+/// Findings that need the whole crate (call chains, the lock-order graph).
+pub fn crate_findings(program: &CrateProgram) -> Vec<Diagnostic> {
+    RULES
+        .iter()
+        .filter_map(|rule| rule.crate_phase)
+        .flat_map(|phase| phase(program))
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a loop awaiting independent I/O one item at a time",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# sequential_await_in_loop

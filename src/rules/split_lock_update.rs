@@ -11,6 +11,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a read-modify-write split across two acquisitions of one lock (lost update)",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# split_lock_update

@@ -11,6 +11,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a `static mut` that is read or written",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# static_mut

@@ -32,6 +32,8 @@ Fix the syntax; `cargo check` shows the same error with more context.
 Not applicable.
 "#,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 pub const FILE_ERROR: RuleInfo = RuleInfo {
@@ -59,6 +61,8 @@ Re-encode the file as UTF-8, or fix its permissions.
 Not applicable.
 "#,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 pub fn syntax_error(file: &str, error: &syn::Error, text: &str) -> Diagnostic {

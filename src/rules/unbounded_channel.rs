@@ -13,6 +13,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "an unbounded channel (no backpressure)",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# unbounded_channel

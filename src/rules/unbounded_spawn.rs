@@ -14,6 +14,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "tasks or threads spawned per input item with no limit",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# unbounded_spawn

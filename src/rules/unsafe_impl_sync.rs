@@ -11,6 +11,8 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "`unsafe impl Send/Sync` for a type that is not thread-safe",
     doc: DOC,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 const DOC: &str = r#"# unsafe_impl_sync

@@ -35,6 +35,8 @@ Delete the comment, or fix the rule name.
 Not applicable.
 "#,
     implemented: true,
+    checker: None,
+    crate_phase: None,
 };
 
 pub fn unused_suppression(file: &str, location: Location, message: String) -> Diagnostic {

@@ -1,11 +1,9 @@
 //! The walk's extension point. A `Checker` is a rule family's state machine fed by the one
 //! walk: it sees every node as an event, with the walker's semantic state (scopes,
 //! bindings and their types, async context) available through `&Walker`, and hands its
-//! findings and crate-level facts over at the end of the file. Rules that only need a call
-//! and its context hook in directly (`rules::check_blocking_call`); rules that need state
-//! across statements (guard liveness, loops, call summaries) are checkers.
+//! findings and crate-level facts over at the end of the file.
 
-use super::walker::Walker;
+use super::walker::{CallSite, Walker};
 use crate::catalog::BlockingApi;
 use crate::program::FileAnalysis;
 use crate::source::Location;
@@ -53,6 +51,12 @@ pub enum Event<'e, 'ast> {
         awaited: bool,
         blocking: Option<&'e BlockingApi>,
     },
+    /// A catalog blocking function named (not called) as a callback in async context
+    /// (`iter.map(fs::read_to_string)`): it runs where the closure would.
+    FunctionReference {
+        site: &'e CallSite,
+        api: &'e BlockingApi,
+    },
     /// An item anywhere in the file (also items nested in bodies and inline modules).
     Item(&'ast syn::Item),
 }
@@ -78,8 +82,48 @@ impl Event<'_, '_> {
             Event::StmtExit(_) => interest::STATEMENTS,
             Event::LocalBound(_) => interest::LOCALS,
             Event::ExprEnter(_) | Event::ExprExit(_) => interest::EXPRESSIONS,
-            Event::Call { .. } | Event::MethodCall { .. } => interest::CALLS,
+            Event::Call { .. } | Event::MethodCall { .. } | Event::FunctionReference { .. } => {
+                interest::CALLS
+            }
             Event::Item(_) => interest::ITEMS,
+        }
+    }
+}
+
+/// A call of a blocking-catalog API that runs on the executor: in async context and not
+/// `.await`ed directly (a named callback counts too). The site and the API.
+pub struct BlockingCall<'e> {
+    pub site: std::borrow::Cow<'e, CallSite>,
+    pub api: &'e BlockingApi,
+}
+
+impl<'e> Event<'e, '_> {
+    pub fn blocking_call(&self, walker: &Walker) -> Option<BlockingCall<'e>> {
+        use std::borrow::Cow;
+        match *self {
+            Event::Call {
+                call,
+                awaited: false,
+                blocking: Some(api),
+                ..
+            } if walker.in_async() => Some(BlockingCall {
+                site: Cow::Owned(walker.call_site_for_call(call)),
+                api,
+            }),
+            Event::MethodCall {
+                call,
+                awaited: false,
+                blocking: Some(api),
+                ..
+            } if walker.in_async() => Some(BlockingCall {
+                site: Cow::Owned(walker.call_site_for_method(call)),
+                api,
+            }),
+            Event::FunctionReference { site, api } => Some(BlockingCall {
+                site: Cow::Borrowed(site),
+                api,
+            }),
+            _ => None,
         }
     }
 }

@@ -8,9 +8,7 @@ use super::bindings::{
 };
 use super::events::{Checker, Event, FunctionInfo};
 use crate::catalog::{Catalog, Runtime};
-use crate::diagnostic::Diagnostic;
 use crate::program::FileAnalysis;
-use crate::rules;
 use crate::semantic::resolve::{Resolver, Scope};
 use crate::source::Location;
 use proc_macro2::Span;
@@ -72,6 +70,7 @@ pub struct ItemExtent {
 }
 
 /// A call that a rule may report: where it is and what its text looks like.
+#[derive(Clone)]
 pub struct CallSite {
     /// The primary location: the callee path, or the method name.
     pub primary: Location,
@@ -102,7 +101,6 @@ pub struct Walker<'a> {
     /// Address of the call expression whose result is directly `.await`ed.
     awaited_call: usize,
     inline_mods: Vec<String>,
-    pub diagnostics: Vec<Diagnostic>,
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     checkers: Vec<Box<dyn Checker>>,
@@ -181,7 +179,6 @@ impl<'a> Walker<'a> {
             insulated_closure: 0,
             awaited_call: 0,
             inline_mods: Vec::new(),
-            diagnostics: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
             checker_interests: checkers.iter().fold(0, |all, c| all | c.interests()),
@@ -192,7 +189,7 @@ impl<'a> Walker<'a> {
     /// The file's results, with every checker's findings and facts.
     pub fn finish(mut self) -> FileAnalysis {
         let mut out = FileAnalysis {
-            diagnostics: std::mem::take(&mut self.diagnostics),
+            diagnostics: Vec::new(),
             mod_decls: std::mem::take(&mut self.mod_decls),
             item_extents: std::mem::take(&mut self.item_extents),
             parsed: true,
@@ -289,10 +286,6 @@ impl<'a> Walker<'a> {
     /// In async context and directly in the async body (`.await` can be written here).
     pub fn can_await_here(&self) -> bool {
         self.exec.last().is_some_and(|f| !f.in_sync_closure) && self.in_async()
-    }
-
-    pub fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
     }
 
     pub fn runtime(&self) -> Runtime {
@@ -437,7 +430,7 @@ impl<'a> Walker<'a> {
         self.bindings = bindings;
     }
 
-    fn call_site_for_call(&self, call: &syn::ExprCall) -> CallSite {
+    pub fn call_site_for_call(&self, call: &syn::ExprCall) -> CallSite {
         let open = call.paren_token.span.open();
         let close = call.paren_token.span.close();
         let args_text = self
@@ -458,7 +451,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn call_site_for_method(&self, call: &syn::ExprMethodCall) -> CallSite {
+    pub fn call_site_for_method(&self, call: &syn::ExprMethodCall) -> CallSite {
         let open = call.paren_token.span.open();
         let close = call.paren_token.span.close();
         let args_text = self
@@ -507,7 +500,7 @@ impl<'a> Walker<'a> {
                     arg_is_postfix_safe: false,
                     is_reference: true,
                 };
-                rules::check_blocking_call(self, &site, api);
+                self.emit(Event::FunctionReference { site: &site, api });
             }
         }
     }
@@ -829,12 +822,6 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let blocking = callee
             .as_deref()
             .and_then(|c| self.cx.catalog.blocking_function(c));
-        if let Some(api) = blocking {
-            if self.in_async() && !awaited {
-                let site = self.call_site_for_call(call);
-                rules::check_blocking_call(self, &site, api);
-            }
-        }
         self.emit(Event::Call {
             call,
             callee: callee.as_deref(),
@@ -873,12 +860,6 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             .blocking_method(receiver_type.as_deref(), &name, &|t| {
                 resolver.is_imported(t)
             });
-        if let Some(api) = blocking {
-            if self.in_async() && !awaited {
-                let site = self.call_site_for_method(call);
-                rules::check_blocking_call(self, &site, api);
-            }
-        }
         self.emit(Event::MethodCall {
             call,
             receiver_type: receiver_type.as_deref(),

@@ -654,6 +654,7 @@ impl Checker for GuardChecker {
                 self.arguments(call.args.iter());
             }
             Event::Item(item) => self.item(walker, item),
+            Event::FunctionReference { .. } => {}
         }
     }
 
