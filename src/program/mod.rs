@@ -5,6 +5,7 @@
 
 pub mod callgraph;
 pub mod calls;
+pub mod cpu;
 pub mod lockgraph;
 pub mod locks;
 

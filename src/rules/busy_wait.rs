@@ -2,7 +2,10 @@
 
 use super::RuleInfo;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::events::Checker;
+use crate::semantic::loops::loop_parts;
 use crate::semantic::loops::{LoopParts, LoopSource};
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::spanned::Spanned;
@@ -16,7 +19,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a loop polling shared state with sleeps between polls",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -313,4 +316,16 @@ pub(crate) fn check(walker: &Walker, expr: &Expr, parts: &LoopParts) -> Option<D
         location: None,
     });
     Some(diagnostic)
+}
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    (cx.text.contains("sleep") || cx.text.contains("Timer")).then(|| super::expr_rule(detect))
+}
+
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let frames = walker.frames();
+    if frames.in_test() || frames.in_rayon() {
+        return None;
+    }
+    check(walker, expr, &loop_parts(expr)?)
 }

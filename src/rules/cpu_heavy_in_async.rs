@@ -4,8 +4,14 @@
 use super::RuleInfo;
 use crate::catalog::structure::ComputeApi;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::program::FileAnalysis;
+use crate::semantic::compute::{cpu_loop, cpu_work, CpuWork};
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::frames::addr;
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::{Exec, Walker};
 use crate::source::Location;
+use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "cpu_heavy_in_async",
@@ -14,7 +20,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "CPU-bound work (hashing, compression, growing loops) on the async executor",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: Some(|p| crate_findings(p.files)),
 };
 
@@ -76,6 +82,66 @@ Computation belongs on a pool: `blocking-pool` (`spawn_blocking`) for a single c
 `data-parallel` (rayon, reached through a oneshot channel) for loops over data.
 "#;
 
+fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(Box::<CpuHeavyInAsync>::default())
+}
+
+/// Detection: CPU-heavy work on the executor (not on rayon, not in tests). Loops and rayon
+/// drives inside a loop already reported are not reported again.
+#[derive(Default)]
+struct CpuHeavyInAsync {
+    reported_loops: Vec<usize>,
+    found: Vec<Diagnostic>,
+}
+
+impl Checker for CpuHeavyInAsync {
+    fn interests(&self) -> u16 {
+        interest::EXPRESSIONS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        match event {
+            Event::ExprEnter(expr) => {
+                let frames = walker.frames();
+                if !walker.in_async() || frames.in_rayon() || frames.in_test() {
+                    return;
+                }
+                let in_reported_loop = !self.reported_loops.is_empty();
+                if let Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) = expr {
+                    if let Some(site) = cpu_loop(expr).filter(|_| !in_reported_loop) {
+                        let reason = site.what();
+                        self.found
+                            .push(loop_diagnostic(walker, site.location, &reason));
+                        self.reported_loops.push(addr(*expr));
+                    }
+                    return;
+                }
+                for site in cpu_work(walker, expr) {
+                    match &site.work {
+                        CpuWork::Api(api) => {
+                            self.found.push(api_diagnostic(walker, site.location, api))
+                        }
+                        CpuWork::RayonDrive(method) if !in_reported_loop => self
+                            .found
+                            .push(rayon_diagnostic(walker, site.location.clone(), method)),
+                        _ => {}
+                    }
+                }
+            }
+            Event::ExprExit(expr) => {
+                if self.reported_loops.last() == Some(&addr(*expr)) {
+                    self.reported_loops.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.diagnostics.extend(self.found);
+    }
+}
+
 fn header_label(walker: &Walker, diagnostic: &mut Diagnostic) {
     if let Exec::Async { header, what } = walker.exec() {
         diagnostic.labels.push(Label {
@@ -94,7 +160,7 @@ fn note(message: &str) -> Note {
 }
 
 /// A call to a CPU-heavy API of `rules/compute.toml`.
-pub(crate) fn api_diagnostic(walker: &Walker, primary: Location, api: &ComputeApi) -> Diagnostic {
+fn api_diagnostic(walker: &Walker, primary: Location, api: &ComputeApi) -> Diagnostic {
     let pool = walker.runtime().blocking_pool();
     let mut diagnostic = Diagnostic::new(
         INFO.name,
@@ -117,7 +183,7 @@ pub(crate) fn api_diagnostic(walker: &Walker, primary: Location, api: &ComputeAp
 }
 
 /// A rayon parallel iterator driven to completion (or `par_sort`) in async context.
-pub(crate) fn rayon_diagnostic(walker: &Walker, primary: Location, method: &str) -> Diagnostic {
+fn rayon_diagnostic(walker: &Walker, primary: Location, method: &str) -> Diagnostic {
     let pool = walker.runtime().blocking_pool();
     let mut diagnostic = Diagnostic::new(
         INFO.name,
@@ -140,7 +206,7 @@ pub(crate) fn rayon_diagnostic(walker: &Walker, primary: Location, method: &str)
 }
 
 /// A CPU loop (no `.await`, work growing with the input) in async context.
-pub(crate) fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) -> Diagnostic {
+fn loop_diagnostic(walker: &Walker, primary: Location, reason: &str) -> Diagnostic {
     let pool = walker.runtime().blocking_pool();
     let mut diagnostic = Diagnostic::new(
         INFO.name,

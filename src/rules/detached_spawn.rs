@@ -1,10 +1,15 @@
 //! `detached_spawn`: a spawned task's or thread's `JoinHandle` is discarded.
 
 use super::RuleInfo;
+use crate::catalog::structure::DropBehavior;
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::events::Checker;
+use crate::semantic::spawns::spawn_at;
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
+use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "detached_spawn",
@@ -13,7 +18,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a spawned task's JoinHandle is discarded",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -99,4 +104,19 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &SpawnApi) -> 
         location: None,
     });
     diagnostic
+}
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    cx.text.contains("spawn").then(|| super::expr_rule(detect))
+}
+
+/// A spawn whose handle a statement discards.
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let (api, primary) = spawn_at(walker, expr)?;
+    let frames = walker.frames();
+    let detached = frames.is_discarded(expr)
+        && api.detach == DropBehavior::Drop
+        && !frames.in_test()
+        && !frames.spawns_parameter(expr);
+    detached.then(|| diagnostic(walker, primary, api))
 }

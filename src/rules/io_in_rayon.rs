@@ -2,8 +2,11 @@
 
 use super::RuleInfo;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::events::Checker;
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
+use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "io_in_rayon",
@@ -12,7 +15,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "blocking I/O inside a rayon parallel iterator or rayon task",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -81,4 +84,45 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &str) -> Diagn
         location: None,
     });
     diagnostic
+}
+
+/// Blocking-catalog categories that are I/O (or sleeping) rather than synchronization.
+const IO_CATEGORIES: &[&str] = &[
+    "fs", "file", "net", "dns", "http", "db", "process", "stdin", "sleep",
+];
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    (cx.text.contains("par_") || cx.text.contains("rayon")).then(|| super::expr_rule(detect))
+}
+
+/// A blocking I/O call in a closure that runs on rayon's pool.
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let frames = walker.frames();
+    if !frames.in_rayon() || frames.in_test() {
+        return None;
+    }
+    let catalog = walker.cx.catalog;
+    let (api, primary) = match expr {
+        Expr::Call(call) => {
+            let Expr::Path(func) = &*call.func else {
+                return None;
+            };
+            let api = catalog.blocking_function(&walker.resolve_callee(func)?)?;
+            (api, Location::of_expr(&call.func))
+        }
+        Expr::MethodCall(call) => {
+            let env = walker.type_env();
+            let receiver = env.type_of(&call.receiver);
+            let resolver = env.resolver;
+            let api =
+                catalog.blocking_method(receiver.as_deref(), &call.method.to_string(), &|t| {
+                    resolver.is_imported(t)
+                })?;
+            (api, Location::from_span(call.method.span()))
+        }
+        _ => return None,
+    };
+    IO_CATEGORIES
+        .contains(&api.category.as_str())
+        .then(|| diagnostic(walker, primary, &api.display))
 }

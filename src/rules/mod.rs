@@ -23,8 +23,8 @@ mod unused_suppression;
 
 use crate::diagnostic::{Diagnostic, Level};
 use crate::program::FileFacts;
-use crate::semantic::events::Checker;
-use crate::semantic::walker::FileContext;
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::walker::{FileContext, Walker};
 
 pub use syntax_error::{file_error, syntax_error};
 pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
@@ -103,14 +103,43 @@ pub fn is_always_on(name: &str) -> bool {
 /// own. A rule may decline a file whose text cannot contain what it looks for (a cheap
 /// substring test), so it costs nothing there.
 pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
-    let mut checkers: Vec<Box<dyn Checker>> =
-        vec![Box::new(crate::program::calls::CallRecorder::default())];
+    let mut checkers: Vec<Box<dyn Checker>> = vec![
+        Box::new(crate::program::calls::CallRecorder::default()),
+        Box::new(crate::program::cpu::CpuHeavyRecorder::default()),
+    ];
     checkers.extend(RULES.iter().filter_map(|rule| rule.checker?(cx)));
-    checkers.push(Box::new(
-        crate::analysis::structure::checker::StructureChecker::new(cx),
-    ));
     checkers.extend(crate::analysis::guards::checker(cx));
     checkers
+}
+
+/// A rule that judges one expression at a time (as it is entered): its detection is one
+/// function asking the semantic model.
+struct ExprRule {
+    detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>,
+    found: Vec<Diagnostic>,
+}
+
+fn expr_rule(detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>) -> Box<dyn Checker> {
+    Box::new(ExprRule {
+        detect,
+        found: Vec::new(),
+    })
+}
+
+impl Checker for ExprRule {
+    fn interests(&self) -> u16 {
+        interest::EXPRESSIONS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        if let Event::ExprEnter(expr) = event {
+            self.found.extend((self.detect)(walker, expr));
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut crate::program::FileAnalysis) {
+        out.diagnostics.extend(self.found);
+    }
 }
 
 /// One file of a crate, as the crate-level phase sees it.

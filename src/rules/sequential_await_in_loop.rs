@@ -3,7 +3,9 @@
 
 use super::RuleInfo;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::events::Checker;
 use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::{snippet, Location};
 use std::collections::HashSet;
@@ -18,7 +20,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a loop awaiting independent I/O one item at a time",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -460,4 +462,24 @@ pub(crate) fn check(
         location: None,
     });
     Some(diagnostic)
+}
+
+fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(super::expr_rule(detect))
+}
+
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let Expr::ForLoop(for_loop) = expr else {
+        return None;
+    };
+    let frames = walker.frames();
+    if frames.in_test() || frames.in_rayon() || !walker.can_await_here() {
+        return None;
+    }
+    let function = frames.function()?;
+    let exclusive = Exclusive {
+        takes_mut_self: function.takes_mut_self,
+        mut_names: &function.mut_names,
+    };
+    check(walker, for_loop, &exclusive)
 }

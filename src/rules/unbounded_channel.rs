@@ -1,10 +1,14 @@
 //! `unbounded_channel`: a channel with no capacity limit (no backpressure).
 
 use super::RuleInfo;
+use crate::catalog::structure::StructureCatalog;
 use crate::catalog::structure::UnboundedChannel;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
+use crate::semantic::events::Checker;
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
+use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "unbounded_channel",
@@ -13,7 +17,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "an unbounded channel (no backpressure)",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -76,4 +80,25 @@ pub(crate) fn diagnostic(
         location: None,
     });
     diagnostic
+}
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    (cx.text.contains("channel") || cx.text.contains("unbounded")).then(|| super::expr_rule(detect))
+}
+
+/// A call of an unbounded channel constructor outside tests.
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let Expr::Call(call) = expr else {
+        return None;
+    };
+    let Expr::Path(func) = &*call.func else {
+        return None;
+    };
+    let catalog = StructureCatalog::get();
+    let name = func.path.segments.last()?.ident.to_string();
+    if !catalog.function_names.contains(&name) || walker.frames().in_test() {
+        return None;
+    }
+    let channel = catalog.unbounded_channel(&walker.resolve_callee(func)?)?;
+    Some(diagnostic(walker, Location::of_expr(&call.func), channel))
 }

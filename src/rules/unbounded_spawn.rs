@@ -3,9 +3,13 @@
 use super::RuleInfo;
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::events::Checker;
 use crate::semantic::loops::LoopSource;
+use crate::semantic::spawns::spawn_at;
+use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
+use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "unbounded_spawn",
@@ -14,7 +18,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "tasks or threads spawned per input item with no limit",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -115,4 +119,27 @@ pub(crate) fn diagnostic(
         location: None,
     });
     diagnostic
+}
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    cx.text.contains("spawn").then(|| super::expr_rule(detect))
+}
+
+/// A spawn in a loop over input, with no limit on the loops directly around it.
+fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+    let (api, primary) = spawn_at(walker, expr)?;
+    let frames = walker.frames();
+    if frames.in_test() || api.kind == SpawnKind::Blocking {
+        return None;
+    }
+    let loops = frames.enclosing_loops();
+    let limited = loops.last()?.spawn.is_some_and(|s| s.limited);
+    let input_loop = loops
+        .iter()
+        .find(|l| l.spawn.is_some_and(|s| s.over_input))?;
+    if limited {
+        return None;
+    }
+    let keyword = Location::from_span(input_loop.keyword);
+    Some(diagnostic(walker, primary, keyword, input_loop.source, api))
 }

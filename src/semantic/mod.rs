@@ -6,7 +6,9 @@
 
 pub mod attrs;
 pub mod bindings;
+pub mod compute;
 pub mod events;
+pub mod frames;
 pub mod guards;
 pub mod loops;
 pub mod mentions;

@@ -186,3 +186,42 @@ pub fn discarded_call(expr: &Expr) -> Option<&Expr> {
 pub fn may_spawn(name: &str) -> bool {
     name.starts_with("spawn")
 }
+
+/// A spawn at `expr` (a call or method call of `rules/spawn.toml`): the API and the callee
+/// path / method name. Only in files that mention spawning.
+pub fn spawn_at(
+    walker: &crate::semantic::walker::Walker,
+    expr: &Expr,
+) -> Option<(
+    &'static crate::catalog::structure::SpawnApi,
+    crate::source::Location,
+)> {
+    use crate::source::Location;
+    if !walker.frames().spawn_file() {
+        return None;
+    }
+    let catalog = StructureCatalog::get();
+    match expr {
+        Expr::Call(call) => {
+            let Expr::Path(func) = &*call.func else {
+                return None;
+            };
+            let name = func.path.segments.last()?.ident.to_string();
+            if !may_spawn(&name) || !catalog.function_names.contains(&name) {
+                return None;
+            }
+            let api = catalog.spawner(&walker.resolve_callee(func)?)?;
+            Some((api, Location::of_expr(&call.func)))
+        }
+        Expr::MethodCall(call) => {
+            let name = call.method.to_string();
+            if !may_spawn(&name) {
+                return None;
+            }
+            let receiver = walker.type_env().type_of(&call.receiver)?;
+            let api = catalog.spawner_method(&receiver, &name)?;
+            Some((api, Location::from_span(call.method.span())))
+        }
+        _ => None,
+    }
+}

@@ -7,6 +7,7 @@ use super::bindings::{
     bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv,
 };
 use super::events::{Checker, Event, FunctionInfo};
+use super::frames::Frames;
 use crate::catalog::{Catalog, Runtime};
 use crate::program::FileAnalysis;
 use crate::semantic::resolve::{Resolver, Scope};
@@ -104,6 +105,8 @@ pub struct Walker<'a> {
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     checkers: Vec<Box<dyn Checker>>,
+    /// Loops, closures, functions and test code around the current node.
+    frames: Frames,
     /// The union of the checkers' interests.
     checker_interests: u16,
 }
@@ -181,7 +184,10 @@ impl<'a> Walker<'a> {
             inline_mods: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
-            checker_interests: checkers.iter().fold(0, |all, c| all | c.interests()),
+            frames: Frames::new(cx.file, cx.text),
+            checker_interests: checkers
+                .iter()
+                .fold(Frames::INTERESTS, |all, c| all | c.interests()),
             checkers,
         }
     }
@@ -210,6 +216,9 @@ impl<'a> Walker<'a> {
         if self.checker_interests & kind == 0 {
             return;
         }
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.enter(self, &event);
+        self.frames = frames;
         let mut checkers = std::mem::take(&mut self.checkers);
         for checker in &mut checkers {
             if checker.interests() & kind != 0 {
@@ -217,6 +226,12 @@ impl<'a> Walker<'a> {
             }
         }
         self.checkers = checkers;
+        self.frames.exit(&event);
+    }
+
+    /// Loops, closures, functions and test code around the current node.
+    pub fn frames(&self) -> &Frames {
+        &self.frames
     }
 
     pub fn walk_file(&mut self, file: &syn::File, module_path: &str) {

@@ -1,0 +1,450 @@
+//! Where in the code's structure the walk is: the loops, closures (and where each runs:
+//! on rayon's pool, on another thread), async blocks and functions around the current
+//! node, which functions are test code, which expressions are `.await`ed and which spawn
+//! calls have their handle discarded. Updated by the walker before a node's event reaches
+//! the rules (and after its exit event), so a rule asks instead of keeping its own stack.
+
+use super::attrs::is_test_only;
+use super::events::{interest, Event, FunctionInfo};
+use super::loops::{loop_parts, LoopSource};
+use super::spawns::{discarded_call, may_spawn, spawn_loop_facts, SpawnLoopFacts};
+use super::walker::Walker;
+use crate::catalog::structure::StructureCatalog;
+use proc_macro2::Span;
+use std::collections::HashSet;
+use syn::{Expr, Item, Stmt};
+
+pub(crate) fn addr<T>(value: &T) -> usize {
+    value as *const T as usize
+}
+
+/// A loop around the current node.
+pub struct LoopFrame {
+    pub addr: usize,
+    pub keyword: Span,
+    pub source: LoopSource,
+    /// What bounds the spawns in it (only in files that mention spawning).
+    pub spawn: Option<SpawnLoopFacts>,
+}
+
+enum Frame {
+    Loop(LoopFrame),
+    Closure {
+        addr: usize,
+        /// Runs on the rayon pool (`par_iter().map(|x| ..)`, `rayon::spawn(|| ..)`).
+        rayon: bool,
+        /// Runs on another thread that is not rayon's (`std::thread::spawn(|| ..)`).
+        elsewhere: bool,
+    },
+    Async(usize),
+    Function,
+}
+
+/// The function being walked.
+pub struct FunctionFrame {
+    pub path: String,
+    pub is_async: bool,
+    pub is_test: bool,
+    pub takes_mut_self: bool,
+    /// Names bound `mut` (or typed `&mut`) in the function: receivers used exclusively.
+    pub mut_names: HashSet<String>,
+    /// Parameter names (a spawn of a parameter hands on the caller's future).
+    pub params: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct Frames {
+    catalog: Option<&'static StructureCatalog>,
+    /// The file mentions rayon / spawning (cheap text tests by the walker's caller).
+    rayon_file: bool,
+    spawn_file: bool,
+    /// The whole file is test code (`tests/…`, `benches/…`).
+    test_file: bool,
+    frames: Vec<Frame>,
+    functions: Vec<FunctionFrame>,
+    /// Byte ranges of `#[cfg(test)]` modules and addresses of `#[test]` fn bodies.
+    test_ranges: Vec<(usize, usize)>,
+    test_fn_blocks: Vec<usize>,
+    /// Closure arguments about to be walked that run on rayon / on another thread.
+    rayon_closures: Vec<usize>,
+    elsewhere_closures: Vec<usize>,
+    /// The expression whose value the innermost `.await` waits on.
+    awaited: usize,
+    /// Spawn calls whose result a statement discards.
+    discarded: Vec<usize>,
+}
+
+impl Frames {
+    /// The events that keep the frames current.
+    pub const INTERESTS: u16 = interest::FUNCTIONS
+        | interest::BLOCKS
+        | interest::LOCALS
+        | interest::EXPRESSIONS
+        | interest::ITEMS;
+
+    pub fn new(file: &str, text: &str) -> Frames {
+        static NEEDLES: super::mentions::Needles =
+            super::mentions::Needles::new(&["par_", "rayon", "spawn"]);
+        let mentions = NEEDLES.scan(text);
+        let file = file.replace('\\', "/");
+        Frames {
+            catalog: Some(StructureCatalog::get()),
+            rayon_file: mentions.any_of(&[0, 1]),
+            spawn_file: mentions.has(2),
+            test_file: ["tests/", "benches/"]
+                .iter()
+                .any(|dir| file.starts_with(dir) || file.contains(&format!("/{dir}"))),
+            ..Frames::default()
+        }
+    }
+
+    fn catalog(&self) -> &'static StructureCatalog {
+        self.catalog.unwrap_or_else(StructureCatalog::get)
+    }
+
+    // ----- what rules ask -----
+
+    /// The file mentions spawning.
+    pub fn spawn_file(&self) -> bool {
+        self.spawn_file
+    }
+
+    /// The file mentions rayon (`par_`, `rayon`).
+    pub fn rayon_file(&self) -> bool {
+        self.rayon_file
+    }
+
+    /// Test code: a test file, a `#[test]` fn, or a `#[cfg(test)]` module.
+    pub fn in_test(&self) -> bool {
+        self.test_file || self.functions.last().is_some_and(|f| f.is_test)
+    }
+
+    /// Inside a closure that runs on the rayon pool.
+    pub fn in_rayon(&self) -> bool {
+        for frame in self.frames.iter().rev() {
+            match frame {
+                Frame::Closure { rayon: true, .. } => return true,
+                Frame::Closure {
+                    elsewhere: true, ..
+                }
+                | Frame::Async(_)
+                | Frame::Function => return false,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// The function being walked.
+    pub fn function(&self) -> Option<&FunctionFrame> {
+        self.functions.last()
+    }
+
+    /// The loops directly around the current node (no closure or async block in between),
+    /// innermost first.
+    pub fn enclosing_loops(&self) -> Vec<&LoopFrame> {
+        self.frames
+            .iter()
+            .rev()
+            .map_while(|f| match f {
+                Frame::Loop(l) => Some(l),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The expression is the operand of an `.await`.
+    pub fn is_awaited(&self, expr: &Expr) -> bool {
+        self.awaited == addr(expr)
+    }
+
+    /// A statement discards this call's result (`tokio::spawn(f);`, `let _ = …`).
+    pub fn is_discarded(&self, expr: &Expr) -> bool {
+        self.discarded.contains(&addr(expr))
+    }
+
+    /// A spawn hands on one of the function's parameters (`fn execute(&self, fut: F) {
+    /// tokio::spawn(fut); }`): an executor adapter.
+    pub fn spawns_parameter(&self, expr: &Expr) -> bool {
+        let args = match expr {
+            Expr::Call(call) => &call.args,
+            Expr::MethodCall(call) => &call.args,
+            _ => return false,
+        };
+        let Some(function) = self.functions.last() else {
+            return false;
+        };
+        args.iter().any(|arg| {
+            let mut root = arg;
+            while let Expr::MethodCall(m) = root {
+                root = &m.receiver;
+            }
+            matches!(root, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
+                function.params.iter().any(|param| i == param)
+            }))
+        })
+    }
+
+    // ----- kept up to date by the walker -----
+
+    /// Before the event reaches the rules.
+    pub(crate) fn enter(&mut self, walker: &Walker, event: &Event) {
+        match event {
+            Event::ExprEnter(expr) => match expr {
+                Expr::Call(call) => self.call_enter(walker, call),
+                Expr::MethodCall(call) => self.method_enter(call),
+                Expr::Await(a) => self.awaited = addr(&*a.base),
+                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.loop_enter(expr),
+                Expr::Closure(_) => self.closure_enter(expr),
+                Expr::Async(_) => self.frames.push(Frame::Async(addr(*expr))),
+                _ => {}
+            },
+            Event::BlockEnter(block) => self.block_enter(block),
+            Event::FnEnter(info) => self.fn_enter(info),
+            Event::Item(item) => self.item(item),
+            Event::LocalBound(local) => {
+                let pat = match &local.pat {
+                    syn::Pat::Type(typed) => &*typed.pat,
+                    other => other,
+                };
+                if let (syn::Pat::Ident(ident), Some(function)) = (pat, self.functions.last_mut()) {
+                    if ident.mutability.is_some() {
+                        function.mut_names.insert(ident.ident.to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// After the rules saw the event.
+    pub(crate) fn exit(&mut self, event: &Event) {
+        match event {
+            Event::ExprExit(expr) => {
+                if matches!(
+                    expr,
+                    Expr::ForLoop(_)
+                        | Expr::While(_)
+                        | Expr::Loop(_)
+                        | Expr::Closure(_)
+                        | Expr::Async(_)
+                ) {
+                    self.pop_frame(addr(*expr));
+                }
+            }
+            Event::FnExit(_) => {
+                self.functions.pop();
+                while let Some(frame) = self.frames.pop() {
+                    if matches!(frame, Frame::Function) {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fn_enter(&mut self, info: &FunctionInfo) {
+        let parent_test = self.functions.last().is_some_and(|f| f.is_test);
+        let is_test = parent_test
+            || self.test_fn_blocks.contains(&addr(info.block))
+            || (!self.test_ranges.is_empty() && {
+                let start = info.block.brace_token.span.open().byte_range().start;
+                self.test_ranges
+                    .iter()
+                    .any(|(s, e)| (*s..*e).contains(&start))
+            });
+        let takes_mut_self = info
+            .sig
+            .inputs
+            .iter()
+            .any(|input| matches!(input, syn::FnArg::Receiver(r) if r.mutability.is_some()));
+        let mut mut_names = HashSet::new();
+        let mut params = Vec::new();
+        for input in &info.sig.inputs {
+            let syn::FnArg::Typed(typed) = input else {
+                continue;
+            };
+            if let syn::Pat::Ident(ident) = &*typed.pat {
+                let name = ident.ident.to_string();
+                let mut_ref =
+                    matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                if ident.mutability.is_some() || mut_ref {
+                    mut_names.insert(name.clone());
+                }
+                params.push(name);
+            }
+        }
+        self.functions.push(FunctionFrame {
+            path: info.path.clone(),
+            is_async: info.sig.asyncness.is_some(),
+            is_test,
+            takes_mut_self,
+            mut_names,
+            params,
+        });
+        self.frames.push(Frame::Function);
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Fn(f) if is_test_only(&f.attrs) => self.test_fn_blocks.push(addr(&*f.block)),
+            Item::Mod(m) if is_test_only(&m.attrs) => {
+                if let Some((brace, _)) = &m.content {
+                    let span = brace.span.join();
+                    let range = span.byte_range();
+                    self.test_ranges.push((range.start, range.end));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn block_enter(&mut self, block: &syn::Block) {
+        if !self.spawn_file {
+            return;
+        }
+        for stmt in &block.stmts {
+            let discarded = match stmt {
+                Stmt::Expr(expr, Some(_)) => discarded_call(expr),
+                Stmt::Local(local) if matches!(local.pat, syn::Pat::Wild(_)) => {
+                    local.init.as_ref().and_then(|i| discarded_call(&i.expr))
+                }
+                _ => None,
+            };
+            let Some(call) = discarded else { continue };
+            let name = match call {
+                Expr::Call(c) => match &*c.func {
+                    Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                    _ => None,
+                },
+                Expr::MethodCall(m) => Some(m.method.to_string()),
+                _ => None,
+            };
+            if name.as_deref().is_some_and(may_spawn) {
+                self.discarded.push(addr(call));
+            }
+        }
+    }
+
+    fn loop_enter(&mut self, expr: &Expr) {
+        let Some(parts) = loop_parts(expr) else {
+            return;
+        };
+        let spawn = self
+            .spawn_file
+            .then(|| spawn_loop_facts(&parts, self.catalog()));
+        self.frames.push(Frame::Loop(LoopFrame {
+            addr: addr(expr),
+            keyword: parts.keyword,
+            source: parts.source,
+            spawn,
+        }));
+    }
+
+    fn pop_frame(&mut self, expr_addr: usize) {
+        let matches = match self.frames.last() {
+            Some(Frame::Loop(l)) => l.addr == expr_addr,
+            Some(Frame::Closure { addr: at, .. }) | Some(Frame::Async(at)) => *at == expr_addr,
+            _ => false,
+        };
+        if matches {
+            self.frames.pop();
+        }
+    }
+
+    /// Mark the closure arguments of a call as running on rayon (or elsewhere).
+    fn mark_closures<'e>(&mut self, args: impl Iterator<Item = &'e Expr>, rayon: bool) {
+        for arg in args {
+            let mut arg = arg;
+            while let Expr::Paren(p) = arg {
+                arg = &p.expr;
+            }
+            if let Expr::Closure(_) = arg {
+                if rayon {
+                    self.rayon_closures.push(addr(arg));
+                } else {
+                    self.elsewhere_closures.push(addr(arg));
+                }
+            }
+        }
+    }
+
+    fn closure_enter(&mut self, expr: &Expr) {
+        let at = addr(expr);
+        let rayon = take(&mut self.rayon_closures, at);
+        let elsewhere = !rayon && take(&mut self.elsewhere_closures, at);
+        self.frames.push(Frame::Closure {
+            addr: at,
+            rayon,
+            elsewhere,
+        });
+    }
+
+    fn call_enter(&mut self, walker: &Walker, call: &syn::ExprCall) {
+        if !self.rayon_file {
+            return;
+        }
+        let Expr::Path(func) = &*call.func else {
+            return;
+        };
+        let Some(last) = func.path.segments.last() else {
+            return;
+        };
+        let catalog = self.catalog();
+        let in_rayon = self.in_rayon();
+        if !in_rayon && !catalog.function_names.contains(&last.ident.to_string()) {
+            return;
+        }
+        let Some(callee) = walker.resolve_callee(func) else {
+            return;
+        };
+        if catalog.rayon_closure_functions.contains(&callee) {
+            self.mark_closures(call.args.iter(), true);
+        } else if in_rayon && walker.cx.catalog.is_wrapper_function(&callee) {
+            self.mark_closures(call.args.iter(), false);
+        }
+    }
+
+    fn method_enter(&mut self, call: &syn::ExprMethodCall) {
+        if !self.rayon_file {
+            return;
+        }
+        let catalog = self.catalog();
+        if chain_has_rayon_source(&call.receiver, catalog)
+            || catalog
+                .rayon_closure_methods
+                .contains(call.method.to_string().as_str())
+        {
+            self.mark_closures(call.args.iter(), true);
+        }
+    }
+}
+
+/// Remove `value` from a small list of pending addresses; whether it was there.
+fn take(list: &mut Vec<usize>, value: usize) -> bool {
+    match list.iter().position(|v| *v == value) {
+        Some(index) => {
+            list.swap_remove(index);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Whether a method-call chain starts from a rayon parallel iterator (`x.par_iter().map(..)`).
+pub fn chain_has_rayon_source(mut expr: &Expr, catalog: &StructureCatalog) -> bool {
+    loop {
+        match expr {
+            Expr::MethodCall(call) => {
+                if catalog.rayon_sources.contains(&call.method.to_string()) {
+                    return true;
+                }
+                expr = &call.receiver;
+            }
+            Expr::Try(t) => expr = &t.expr,
+            Expr::Paren(p) => expr = &p.expr,
+            _ => return false,
+        }
+    }
+}
