@@ -306,11 +306,50 @@ fn main() {
         }
         Ok(())
     }));
+    trials.push(Trial::test(
+        "fixture_folders_are_rules",
+        fixture_folders_are_rules,
+    ));
     trials.push(Trial::test("annotations_parse_columns", || {
         annotations_parse_columns();
         Ok(())
     }));
     libtest_mimic::run(&args, trials).exit();
+}
+
+/// Each folder of `tests/fixtures/` is named after a rule (so `cargo test RULE` runs its
+/// fixtures), or is `suppression` (the comments and attributes shared by all rules); every
+/// rule has a folder but `file_error`, whose cause (an unreadable file) a fixture cannot hold.
+fn fixture_folders_are_rules() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let folders: BTreeSet<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let rules: BTreeSet<String> = concurrency_lint::rules::all()
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect();
+    let mut problems = Vec::new();
+    for folder in &folders {
+        if !rules.contains(folder) && folder != "suppression" {
+            problems.push(format!(
+                "tests/fixtures/{folder}/ is not named after a rule"
+            ));
+        }
+    }
+    for rule in &rules {
+        if !folders.contains(rule) && rule != "file_error" {
+            problems.push(format!("rule `{rule}` has no tests/fixtures/{rule}/"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
 }
 
 fn annotations_parse_columns() {
