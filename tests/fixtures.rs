@@ -1,5 +1,8 @@
 //! The fixture harness: every `tests/fixtures/<rule>/*.rs` file is linted and its findings
-//! compared, both ways, with the annotations written under the code:
+//! compared, both ways, with the annotations written under the code. Each fixture is its
+//! own test, named `<rule>::<fixture>` (a `harness = false` test on `libtest-mimic`), so
+//! `cargo test split_lock_update` runs one rule's fixtures and
+//! `cargo test split_lock_update::check_out` one fixture:
 //!
 //! ```text
 //!     std::thread::sleep(d);
@@ -21,8 +24,10 @@ use concurrency_lint::app::{lint_crate_sources, SourceOptions};
 use concurrency_lint::catalog::{Catalog, Runtime};
 use concurrency_lint::diagnostic::Level;
 use concurrency_lint::levels::Levels;
+use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Expected {
@@ -86,6 +91,8 @@ fn parse_annotations(text: &str) -> Annotations {
 
 /// A fixture: one file, or a folder of files linted as one crate.
 struct Fixture {
+    /// `<rule>::<file stem or folder name>`: the test's name.
+    test_name: String,
     name: PathBuf,
     /// (name inside the fixture, module path, path on disk)
     files: Vec<(String, String, PathBuf)>,
@@ -129,12 +136,22 @@ fn fixtures() -> Vec<Fixture> {
         }
         for entry in std::fs::read_dir(&rule_dir).unwrap() {
             let path = entry.unwrap().path();
+            let test_name = format!(
+                "{}::{}",
+                rule_dir.file_name().unwrap().to_string_lossy(),
+                path.file_stem().unwrap().to_string_lossy()
+            );
             if path.is_dir() {
                 let mut files = Vec::new();
                 rust_files_below(&path, &path, &mut files);
-                fixtures.push(Fixture { name: path, files });
+                fixtures.push(Fixture {
+                    test_name,
+                    name: path,
+                    files,
+                });
             } else if path.extension().is_some_and(|e| e == "rs") {
                 fixtures.push(Fixture {
+                    test_name,
                     name: path.clone(),
                     files: vec![("fixture.rs".into(), "crate".into(), path)],
                 });
@@ -239,26 +256,102 @@ fn check(fixture: &Fixture, catalog: &Catalog, levels: &Levels) -> Result<usize,
     Err(message)
 }
 
-#[test]
-fn fixtures_match_their_annotations() {
-    let catalog = Catalog::builtin().unwrap();
-    let mut levels = Levels::default();
-    levels.set("all", Level::Warn);
-    let fixtures = fixtures();
-    assert!(!fixtures.is_empty(), "no fixtures found");
-    let mut failures = Vec::new();
-    let mut positives = 0;
-    for fixture in &fixtures {
-        match check(fixture, &catalog, &levels) {
-            Ok(count) => positives += count,
-            Err(message) => failures.push(message),
-        }
-    }
-    assert!(positives > 0, "fixtures expect no findings at all");
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+/// The built-in catalog and every rule at warn, built once and shared by the tests.
+fn setup() -> &'static (Catalog, Levels) {
+    static SETUP: OnceLock<(Catalog, Levels)> = OnceLock::new();
+    SETUP.get_or_init(|| {
+        let catalog = Catalog::builtin().unwrap();
+        let mut levels = Levels::default();
+        levels.set("all", Level::Warn);
+        (catalog, levels)
+    })
 }
 
-#[test]
+fn main() {
+    let args = Arguments::from_args();
+    let fixtures = fixtures();
+    assert!(!fixtures.is_empty(), "no fixtures found");
+    let names: BTreeSet<&str> = fixtures.iter().map(|f| f.test_name.as_str()).collect();
+    assert_eq!(
+        names.len(),
+        fixtures.len(),
+        "two fixtures of one rule share a name (a file and a folder?)"
+    );
+    let expect_findings: Vec<PathBuf> = fixtures
+        .iter()
+        .flat_map(|f| f.files.iter().map(|(_, _, path)| path.clone()))
+        .collect();
+    let mut trials: Vec<Trial> = fixtures
+        .into_iter()
+        .map(|fixture| {
+            Trial::test(fixture.test_name.clone(), move || {
+                let (catalog, levels) = setup();
+                check(&fixture, catalog, levels)
+                    .map(|_| ())
+                    .map_err(Failed::from)
+            })
+        })
+        .collect();
+    trials.push(Trial::test("fixtures_expect_findings", move || {
+        let positives: usize = expect_findings
+            .iter()
+            .map(|path| {
+                parse_annotations(&std::fs::read_to_string(path).unwrap())
+                    .expected
+                    .len()
+            })
+            .sum();
+        if positives == 0 {
+            return Err("fixtures expect no findings at all".into());
+        }
+        Ok(())
+    }));
+    trials.push(Trial::test(
+        "fixture_folders_are_rules",
+        fixture_folders_are_rules,
+    ));
+    trials.push(Trial::test("annotations_parse_columns", || {
+        annotations_parse_columns();
+        Ok(())
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Each folder of `tests/fixtures/` is named after a rule (so `cargo test RULE` runs its
+/// fixtures), or is `suppression` (the comments and attributes shared by all rules); every
+/// rule has a folder but `file_error`, whose cause (an unreadable file) a fixture cannot hold.
+fn fixture_folders_are_rules() -> Result<(), Failed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let folders: BTreeSet<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let rules: BTreeSet<String> = concurrency_lint::rules::all()
+        .iter()
+        .map(|r| r.name.to_string())
+        .collect();
+    let mut problems = Vec::new();
+    for folder in &folders {
+        if !rules.contains(folder) && folder != "suppression" {
+            problems.push(format!(
+                "tests/fixtures/{folder}/ is not named after a rule"
+            ));
+        }
+    }
+    for rule in &rules {
+        if !folders.contains(rule) && rule != "file_error" {
+            problems.push(format!("rule `{rule}` has no tests/fixtures/{rule}/"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n").into())
+    }
+}
+
 fn annotations_parse_columns() {
     let a = parse_annotations(
         "fn f() {\n    std::thread::sleep(d);\n  //^^^^^^^^^^^^^^^^^^ blocking_in_async\n}\n",
