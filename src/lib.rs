@@ -4,7 +4,6 @@
 //! findings → suppressions and levels → sort → render. Syntax trees and spans never leave
 //! the worker thread; what crosses threads is plain data.
 
-pub mod analysis;
 pub mod app;
 pub mod catalog;
 pub mod cli;

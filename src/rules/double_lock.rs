@@ -1,9 +1,11 @@
 //! `double_lock`: the same lock acquired again while a guard from it is alive.
 
 use super::RuleInfo;
-use crate::analysis::guards::Guard;
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::guards::liveness::Guard;
+use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {
@@ -13,7 +15,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "the same lock acquired again while its guard is alive (deadlock)",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: Some(|p| crate_findings(p.files)),
 };
 
@@ -62,7 +64,7 @@ fn add(cache: &Mutex<HashMap<String, u32>>, key: &str) {
 `lock-scope`: one critical section per operation, with one guard.
 "#;
 
-pub fn diagnostic(
+fn diagnostic(
     file: &str,
     key: &str,
     first: &Guard,
@@ -84,7 +86,7 @@ pub fn diagnostic(
     diagnostic.labels.push(Label {
         location: first.acquired.clone(),
         message: match first.lifetime {
-            crate::analysis::guards::Lifetime::Temporary { .. } => {
+            crate::semantic::guards::liveness::Lifetime::Temporary { .. } => {
                 "first acquired here; this temporary guard is still alive".into()
             }
             _ => "first acquired here; its guard is still alive".into(),
@@ -177,4 +179,36 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(super::event_rule(interest::GUARDS, detect))
+}
+
+/// A blocking, non-re-entrant acquisition while a guard of the same receiver is alive.
+fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
+    let Event::GuardAcquired(second) = event else {
+        return None;
+    };
+    if !second.blocks || second.reentrant || second.mode.is_refcell() || second.uncertain {
+        return None;
+    }
+    let key = second.key.as_ref()?;
+    let alive = &walker.guards()?.current()?.guards.guards;
+    let earlier = &alive[..alive.len().saturating_sub(1)];
+    let first = earlier.iter().find(|g| {
+        g.key.as_ref() == Some(key)
+            && !g.reentrant
+            && g.blocks
+            && !g.uncertain
+            && !g.mode.is_refcell()
+            && (!g.cfg_gated || !second.cfg_gated)
+    })?;
+    Some(diagnostic(
+        walker.cx.file,
+        key,
+        first,
+        &second.acquired,
+        second.mode,
+    ))
 }

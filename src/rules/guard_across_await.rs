@@ -1,9 +1,11 @@
 //! `guard_across_await`: a synchronous lock guard or `RefCell` borrow alive at an `.await`.
 
 use super::RuleInfo;
-use crate::analysis::guards::Guard;
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::guards::liveness::Guard;
+use crate::semantic::walker::{FileContext, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "guard_across_await",
@@ -12,7 +14,7 @@ pub const INFO: RuleInfo = RuleInfo {
     summary: "a synchronous lock guard or RefCell borrow alive across an `.await`",
     doc: DOC,
     implemented: true,
-    checker: None,
+    checker: Some(checker),
     crate_phase: None,
 };
 
@@ -68,7 +70,7 @@ or, when the lock must be held across the wait, an async lock: `tokio::sync::Mut
 `lock-scope`: one short critical section per update, never spanning a wait.
 "#;
 
-pub fn diagnostic(file: &str, guard: &Guard) -> Diagnostic {
+fn diagnostic(file: &str, guard: &Guard) -> Diagnostic {
     let what = match guard.mode {
         LockMode::Borrow | LockMode::BorrowMut => "`RefCell` borrow",
         _ => "lock guard",
@@ -107,4 +109,16 @@ pub fn diagnostic(file: &str, guard: &Guard) -> Diagnostic {
         location: None,
     });
     diagnostic
+}
+
+fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
+    Some(super::event_rule(interest::GUARDS, detect)).filter(|_| !cx.text.is_empty())
+}
+
+/// A guard that crossed an `.await` before it died (not a possible async-lock future).
+fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
+    let Event::GuardReleased(guard) = event else {
+        return None;
+    };
+    (!guard.awaits.is_empty() && !guard.uncertain).then(|| diagnostic(walker.cx.file, guard))
 }

@@ -108,22 +108,39 @@ pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
         Box::new(crate::program::cpu::CpuHeavyRecorder::default()),
     ];
     checkers.extend(RULES.iter().filter_map(|rule| rule.checker?(cx)));
-    checkers.extend(crate::analysis::guards::checker(cx));
     checkers
 }
 
-/// A rule that judges one expression at a time (as it is entered): its detection is one
-/// function asking the semantic model.
-struct ExprRule {
-    detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>,
+/// A rule whose detection is one function of an event (asking the semantic model), with
+/// no state of its own.
+struct EventRule {
+    interests: u16,
+    detect: fn(&Walker, &Event) -> Option<Diagnostic>,
     found: Vec<Diagnostic>,
 }
 
+fn event_rule(
+    interests: u16,
+    detect: fn(&Walker, &Event) -> Option<Diagnostic>,
+) -> Box<dyn Checker> {
+    Box::new(EventRule {
+        interests,
+        detect,
+        found: Vec::new(),
+    })
+}
+
+/// A rule that judges one expression at a time, as it is entered.
 fn expr_rule(detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>) -> Box<dyn Checker> {
     Box::new(ExprRule {
         detect,
         found: Vec::new(),
     })
+}
+
+struct ExprRule {
+    detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>,
+    found: Vec<Diagnostic>,
 }
 
 impl Checker for ExprRule {
@@ -135,6 +152,20 @@ impl Checker for ExprRule {
         if let Event::ExprEnter(expr) = event {
             self.found.extend((self.detect)(walker, expr));
         }
+    }
+
+    fn finish(self: Box<Self>, out: &mut crate::program::FileAnalysis) {
+        out.diagnostics.extend(self.found);
+    }
+}
+
+impl Checker for EventRule {
+    fn interests(&self) -> u16 {
+        self.interests
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        self.found.extend((self.detect)(walker, event));
     }
 
     fn finish(self: Box<Self>, out: &mut crate::program::FileAnalysis) {

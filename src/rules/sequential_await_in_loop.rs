@@ -226,7 +226,7 @@ impl<'ast> Visit<'ast> for BodyFacts<'ast> {
     }
 
     fn visit_expr_binary(&mut self, expr: &'ast syn::ExprBinary) {
-        if crate::analysis::guards::is_assign_op(&expr.op) {
+        if crate::semantic::guards::tracker::is_assign_op(&expr.op) {
             if let Some(name) = root_name(&expr.left) {
                 self.assigned.insert(name);
             }

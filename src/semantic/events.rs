@@ -3,6 +3,7 @@
 //! bindings and their types, async context) available through `&Walker`, and hands its
 //! findings and crate-level facts over at the end of the file.
 
+use super::guards::liveness::Guard;
 use super::walker::{CallSite, Walker};
 use crate::catalog::BlockingApi;
 use crate::program::FileAnalysis;
@@ -57,6 +58,18 @@ pub enum Event<'e, 'ast> {
         site: &'e CallSite,
         api: &'e BlockingApi,
     },
+    /// A lock guard was acquired (it is the last of the current body's guards; the others
+    /// were alive before it).
+    GuardAcquired(&'e Guard),
+    /// A guard died (end of scope, `drop`, a move, reassignment), with the `.await`s it
+    /// crossed.
+    GuardReleased(&'e Guard),
+    /// A body (function, closure, async block) ended; whether it used atomic
+    /// read-modify-write operations.
+    BodyClosed {
+        body: usize,
+        uses_rmw: bool,
+    },
     /// An item anywhere in the file (also items nested in bodies and inline modules).
     Item(&'ast syn::Item),
 }
@@ -70,6 +83,8 @@ pub mod interest {
     pub const EXPRESSIONS: u16 = 1 << 4;
     pub const CALLS: u16 = 1 << 5;
     pub const ITEMS: u16 = 1 << 6;
+    /// Guards acquired and released, bodies closed (files that mention locks or atomics).
+    pub const GUARDS: u16 = 1 << 7;
     pub const ALL: u16 = u16::MAX;
 }
 
@@ -86,6 +101,9 @@ impl Event<'_, '_> {
                 interest::CALLS
             }
             Event::Item(_) => interest::ITEMS,
+            Event::GuardAcquired(_) | Event::GuardReleased(_) | Event::BodyClosed { .. } => {
+                interest::GUARDS
+            }
         }
     }
 }

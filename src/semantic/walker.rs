@@ -8,6 +8,7 @@ use super::bindings::{
 };
 use super::events::{Checker, Event, FunctionInfo};
 use super::frames::Frames;
+use super::guards::tracker::GuardTracker;
 use crate::catalog::{Catalog, Runtime};
 use crate::program::FileAnalysis;
 use crate::semantic::resolve::{Resolver, Scope};
@@ -107,6 +108,8 @@ pub struct Walker<'a> {
     checkers: Vec<Box<dyn Checker>>,
     /// Loops, closures, functions and test code around the current node.
     frames: Frames,
+    /// Guard liveness and value origins (files that mention locks or atomics).
+    guards: Option<GuardTracker>,
     /// The union of the checkers' interests.
     checker_interests: u16,
 }
@@ -168,6 +171,7 @@ fn as_sync_closure(expr: &Expr) -> Option<&syn::ExprClosure> {
 
 impl<'a> Walker<'a> {
     pub fn new(cx: &'a FileContext<'a>, checkers: Vec<Box<dyn Checker>>) -> Walker<'a> {
+        let guards = GuardTracker::for_file(cx);
         Walker {
             cx,
             resolver: Resolver::default(),
@@ -185,9 +189,11 @@ impl<'a> Walker<'a> {
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
             frames: Frames::new(cx.file, cx.text),
-            checker_interests: checkers
-                .iter()
-                .fold(Frames::INTERESTS, |all, c| all | c.interests()),
+            checker_interests: checkers.iter().fold(
+                Frames::INTERESTS | guards.as_ref().map_or(0, |_| GuardTracker::INTERESTS),
+                |all, c| all | c.interests(),
+            ),
+            guards,
             checkers,
         }
     }
@@ -201,6 +207,10 @@ impl<'a> Walker<'a> {
             parsed: true,
             facts: Default::default(),
         };
+        if let Some(tracker) = &mut self.guards {
+            out.facts.locks = tracker.finish();
+            self.guard_changes();
+        }
         for checker in std::mem::take(&mut self.checkers) {
             checker.finish(&mut out);
         }
@@ -219,14 +229,49 @@ impl<'a> Walker<'a> {
         let mut frames = std::mem::take(&mut self.frames);
         frames.enter(self, &event);
         self.frames = frames;
+        let mut guards = self.guards.take();
+        if let Some(tracker) = &mut guards {
+            tracker.observe(self, &event);
+        }
+        self.guards = guards;
+        self.dispatch(&event);
+        self.guard_changes();
+        self.frames.exit(&event);
+    }
+
+    fn dispatch(&mut self, event: &Event) {
+        let kind = event.kind();
         let mut checkers = std::mem::take(&mut self.checkers);
         for checker in &mut checkers {
             if checker.interests() & kind != 0 {
-                checker.on(self, &event);
+                checker.on(self, event);
             }
         }
         self.checkers = checkers;
-        self.frames.exit(&event);
+    }
+
+    /// Hand the guards that the last event acquired or released, and the bodies it closed,
+    /// to the rules.
+    fn guard_changes(&mut self) {
+        let Some(tracker) = &mut self.guards else {
+            return;
+        };
+        let acquired = tracker.just_acquired().cloned();
+        let (released, closed) = tracker.take_changes();
+        if let Some(guard) = &acquired {
+            self.dispatch(&Event::GuardAcquired(guard));
+        }
+        for guard in &released {
+            self.dispatch(&Event::GuardReleased(guard));
+        }
+        for (body, uses_rmw) in closed {
+            self.dispatch(&Event::BodyClosed { body, uses_rmw });
+        }
+    }
+
+    /// Guard liveness and value origins, in files that mention locks or atomics.
+    pub fn guards(&self) -> Option<&GuardTracker> {
+        self.guards.as_ref()
     }
 
     /// Loops, closures, functions and test code around the current node.

@@ -1,50 +1,48 @@
-//! Read-modify-write split across synchronization: values read under a guard that has since
-//! died and written back under a new one (`split_lock_update`), and atomic loads whose value
-//! or condition decides a later store to the same atomic (`atomic_check_then_act`).
+//! Where values come from, per body: names bound from a value read under a lock guard
+//! (`let b = *m.lock().unwrap();`, carried on through `let c = b - x;`), names bound from an
+//! atomic load, the `if`/`match` conditions around the current node that read atomics, and
+//! whether the body uses atomic read-modify-write operations (a lock-free protocol).
 
-use crate::diagnostic::Diagnostic;
-use crate::rules;
 use crate::semantic::guards::liveness::{GuardSet, Lifetime};
 use crate::semantic::guards::lock_expr;
 use crate::source::Location;
 use syn::Expr;
 
 /// Names bound from a value read under a guard of `key`.
-struct LockRead {
-    key: String,
-    names: Vec<String>,
+pub struct LockRead {
+    pub key: String,
+    pub names: Vec<String>,
     /// The lock method of the earlier acquisition.
-    location: Location,
-    block_depth: usize,
+    pub location: Location,
+    pub block_depth: usize,
 }
 
 /// Names bound from an atomic load of `key`.
-struct AtomicRead {
-    key: String,
-    names: Vec<String>,
-    location: Location,
-    block_depth: usize,
+pub struct AtomicRead {
+    pub key: String,
+    pub names: Vec<String>,
+    pub location: Location,
+    pub block_depth: usize,
 }
 
 /// An `if`/`match` whose condition reads atomics: (the expression, each atomic's key and
 /// the load's location).
-struct Condition {
-    expr: usize,
-    loads: Vec<(String, Location)>,
+pub struct Condition {
+    pub expr: usize,
+    pub loads: Vec<(String, Location)>,
     /// `if a.load(..) != v { a.store(v, ..) }`: the value compared with by `!=`.
-    unequal_to: Option<String>,
+    pub unequal_to: Option<String>,
 }
 
-pub struct SharedState {
+pub struct ValueReads {
     /// `&mut self` or `self` by value: the body has exclusive access to `self`'s atomics.
-    exclusive_self: bool,
-    lock_reads: Vec<LockRead>,
-    atomic_reads: Vec<AtomicRead>,
-    conditions: Vec<Condition>,
+    pub exclusive_self: bool,
+    pub lock_reads: Vec<LockRead>,
+    pub atomic_reads: Vec<AtomicRead>,
+    pub conditions: Vec<Condition>,
     /// The body also uses compare-and-swap or other RMW operations: a lock-free protocol
     /// (where a plain store after a successful CAS is correct), not a counter.
-    uses_rmw: bool,
-    findings: Vec<Diagnostic>,
+    pub uses_rmw: bool,
 }
 
 /// Atomic read-modify-write methods.
@@ -66,26 +64,18 @@ pub fn is_rmw(method: &syn::Ident) -> bool {
     )
 }
 
-impl SharedState {
+impl ValueReads {
     pub fn saw_rmw(&mut self) {
         self.uses_rmw = true;
     }
 
-    /// The body ended: its atomic findings, unless it turned out to be lock-free code.
-    pub fn finish(&mut self, out: &mut Vec<Diagnostic>) {
-        if !self.uses_rmw {
-            out.append(&mut self.findings);
-        }
-    }
-
-    pub fn new(exclusive_self: bool) -> SharedState {
-        SharedState {
+    pub fn new(exclusive_self: bool) -> ValueReads {
+        ValueReads {
             exclusive_self,
             lock_reads: Vec::new(),
             atomic_reads: Vec::new(),
             conditions: Vec::new(),
             uses_rmw: false,
-            findings: Vec::new(),
         }
     }
 
@@ -153,61 +143,6 @@ impl SharedState {
         self.atomic_reads.retain(|r| r.block_depth <= depth);
     }
 
-    /// A write through a new acquisition of `key` (`*m.lock().unwrap() = value`).
-    pub fn split_write(
-        &self,
-        file: &str,
-        guards: &GuardSet,
-        key: &str,
-        location: &Location,
-        value: &Expr,
-    ) -> Option<Diagnostic> {
-        if guards.guards.iter().any(|g| g.key.as_deref() == Some(key)) {
-            return None; // still locked: that is double_lock's finding
-        }
-        let read = self
-            .lock_reads
-            .iter()
-            .rev()
-            .find(|r| r.key == key && lock_expr::mentions_any(value, &r.names))?;
-        Some(rules::split_lock_update::diagnostic(
-            file,
-            key,
-            location,
-            &read.location,
-        ))
-    }
-
-    /// A write through a guard acquired after the read (`let mut g = m.lock(); *g = b - x;`).
-    pub fn split_write_through_guard(
-        &self,
-        file: &str,
-        guards: &GuardSet,
-        key: &str,
-        acquired: &Location,
-        value: &Expr,
-    ) -> Option<Diagnostic> {
-        let live = guards
-            .guards
-            .iter()
-            .filter(|g| g.key.as_deref() == Some(key))
-            .count();
-        if live != 1 {
-            return None;
-        }
-        let read = self.lock_reads.iter().rev().find(|r| {
-            r.key == key
-                && r.location.byte_start < acquired.byte_start
-                && lock_expr::mentions_any(value, &r.names)
-        })?;
-        Some(rules::split_lock_update::diagnostic(
-            file,
-            key,
-            acquired,
-            &read.location,
-        ))
-    }
-
     pub fn enter_condition(&mut self, expr: usize, condition: &Expr) {
         let mut found = Vec::new();
         lock_expr::atomic_loads(condition, &mut found);
@@ -254,77 +189,8 @@ impl SharedState {
             self.conditions.pop();
         }
     }
-
-    /// `a.store(value, ordering)`: does the value or an enclosing condition come from a load
-    /// of `a`?
-    pub fn store(&mut self, file: &str, lock_held: bool, call: &syn::ExprMethodCall) {
-        if let Some(found) = self.dependent_store(file, lock_held, call) {
-            self.findings.push(found);
-        }
-    }
-
-    fn dependent_store(
-        &self,
-        file: &str,
-        lock_held: bool,
-        call: &syn::ExprMethodCall,
-    ) -> Option<Diagnostic> {
-        if call.args.len() != 2 || !call.args.last().is_some_and(lock_expr::is_ordering) {
-            return None;
-        }
-        // Under a lock the check and the act are one critical section.
-        if lock_held {
-            return None;
-        }
-        let key = lock_expr::receiver_key(&call.receiver)?;
-        if self.exclusive_self && key.starts_with("self.") {
-            return None;
-        }
-        let value = call.args.first()?;
-        let store = Location::from_span(call.method.span());
-        let mut loads = Vec::new();
-        lock_expr::atomic_loads(value, &mut loads);
-        if let Some((load, _)) = loads.iter().find(|(_, k)| *k == key) {
-            let location = Location::from_span(load.method.span());
-            return Some(rules::atomic_check_then_act::diagnostic(
-                file, &key, &store, &location, true,
-            ));
-        }
-        if let Some(read) = self
-            .atomic_reads
-            .iter()
-            .rev()
-            .find(|r| r.key == key && lock_expr::mentions_any(value, &r.names))
-        {
-            return Some(rules::atomic_check_then_act::diagnostic(
-                file,
-                &key,
-                &store,
-                &read.location,
-                true,
-            ));
-        }
-        for condition in self.conditions.iter().rev() {
-            let Some((_, location)) = condition.loads.iter().find(|(k, _)| *k == key) else {
-                continue;
-            };
-            // `if a.load() != v { a.store(v) }` only skips a redundant write.
-            if condition
-                .unequal_to
-                .as_ref()
-                .is_some_and(|v| *v == token_text(value))
-            {
-                return None;
-            }
-            return Some(rules::atomic_check_then_act::diagnostic(
-                file, &key, &store, location, false,
-            ));
-        }
-        None
-    }
 }
 
-/// A read's names after `let names = init;`.
 /// Whether an initializer moves the value out of the locked place (a check-out).
 fn checks_out(init: &Expr) -> bool {
     struct Finder(bool);
@@ -370,6 +236,7 @@ fn checks_out(init: &Expr) -> bool {
     finder.0
 }
 
+/// A read's names after `let names = init;`.
 fn carry(read_names: &mut Vec<String>, names: &[String], init: &Expr) {
     if lock_expr::mentions_any(init, read_names) {
         for name in names {
@@ -382,6 +249,6 @@ fn carry(read_names: &mut Vec<String>, names: &[String], init: &Expr) {
     }
 }
 
-fn token_text(expr: &Expr) -> String {
+pub fn token_text(expr: &Expr) -> String {
     quote::ToTokens::to_token_stream(expr).to_string()
 }

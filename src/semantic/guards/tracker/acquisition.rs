@@ -1,18 +1,16 @@
-//! Guards coming and going: recognizing a synchronous acquisition (and the `double_lock`
-//! check at that moment), the lock facts it adds, `let` bindings taking guards over, and
+//! Guards coming and going: recognizing a synchronous acquisition, the lock facts it adds, `let` bindings taking guards over, and
 //! moves (`drop(g)`, `cvar.wait(g)`) releasing them.
 
-use super::{Body, GuardChecker};
+use super::{Body, BodyKind, GuardTracker};
 use crate::catalog::guards::LockMode;
 use crate::program::locks::{CallUnderGuard, HeldLock, LockAcquisition};
-use crate::rules;
 use crate::semantic::guards::liveness::{Guard, Lifetime};
 use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
 use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::Expr;
 
-impl GuardChecker {
+impl GuardTracker {
     pub(super) fn held_locks(body: &Body) -> Vec<HeldLock> {
         body.guards
             .guards
@@ -111,31 +109,13 @@ impl GuardChecker {
                 Vec::new()
             }
         };
-        let file = self.file.clone();
         let Some(body) = self.bodies.last_mut() else {
             return;
         };
-        // double_lock: the same receiver while a guard from it is alive.
-        if blocks && !reentrant && !mode.is_refcell() && !uncertain {
-            if let Some(key) = &key {
-                if let Some(first) = body.guards.guards.iter().find(|g| {
-                    g.key.as_ref() == Some(key)
-                        && !g.reentrant
-                        && g.blocks
-                        && !g.uncertain
-                        && !g.mode.is_refcell()
-                        && (!g.cfg_gated || !cfg_gated)
-                }) {
-                    self.diagnostics.push(rules::double_lock::diagnostic(
-                        &file, key, first, &acquired, mode,
-                    ));
-                }
-            }
-        }
         if let Some(lock) = &global {
             if !mode.is_refcell() {
                 let held = Self::held_locks(body);
-                let nested = matches!(body.kind, super::BodyKind::Nested(_));
+                let nested = matches!(body.kind, BodyKind::Nested(_));
                 if let Some(function) = self.open_functions.last_mut() {
                     function.acquisitions.push(LockAcquisition {
                         lock: lock.clone(),
@@ -163,6 +143,7 @@ impl GuardChecker {
             lifetime,
             awaits: Vec::new(),
         });
+        self.acquired = true;
     }
 
     /// A crate function called while guards are alive (facts for the call graph).
@@ -216,7 +197,6 @@ impl GuardChecker {
                 _ => {}
             }
         }
-        self.bury();
     }
 
     pub(super) fn local_bound(&mut self, local: &syn::Local) {
@@ -266,7 +246,7 @@ impl GuardChecker {
                 }
             }
         }
-        body.shared.local_bound(
+        body.reads.local_bound(
             &body.guards,
             &names,
             &init.expr,

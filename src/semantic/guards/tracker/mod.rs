@@ -1,28 +1,22 @@
-//! The guards and shared-state checker: one state machine over the walk's events that
-//! models which lock guards are alive in each body (`liveness`), and feeds the rules
-//! `guard_across_await`, `double_lock`, `split_lock_update`, `atomic_check_then_act`,
-//! `static_mut` and `unsafe_impl_sync`, plus the per-function lock facts
-//! (`facts::FunctionLocks`) that `lock_order_inversion` and the cross-function analysis use.
+//! Guard liveness over the walk: which lock guards are alive in each body (function,
+//! closure, async block) at every point, with their lock keys, modes and the `.await`s
+//! they cross; where values come from ([`super::reads`]); and the per-function lock facts
+//! ([`FunctionLocks`]) of the program layer. Updated by the walker before each event
+//! reaches the rules; the guards that died and the bodies that closed are handed to the
+//! rules as events of their own.
 
 mod acquisition;
-mod items;
-mod shared_state;
 
+use super::liveness::GuardSet;
+use super::lock_expr::{self, addr, GuardSource};
+use super::reads::{self, ValueReads};
 use crate::catalog::guards::GuardCatalog;
-use crate::diagnostic::Diagnostic;
 use crate::program::locks::FunctionLocks;
-use crate::program::FileAnalysis;
-use crate::rules;
-use crate::semantic::events::{Checker, Event, FunctionInfo};
-use crate::semantic::guards::liveness::GuardSet;
-use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
+use crate::semantic::events::{interest, Event, FunctionInfo};
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
-use items::StaticMuts;
-use shared_state::SharedState;
 
 pub use crate::semantic::guards::liveness::{Guard, Lifetime};
-pub use items::{TypeSummary, UnsafeImpl};
 use syn::spanned::Spanned;
 use syn::{Expr, Stmt};
 
@@ -31,8 +25,6 @@ use syn::{Expr, Stmt};
 struct Interests {
     guards: bool,
     atomics: bool,
-    statics: bool,
-    impls: bool,
     /// The file names an async lock crate: a bare `.lock()` on a value of unknown type may
     /// be its future (`let fut = fork.lock(); select! { .. }`).
     async_locks: bool,
@@ -45,15 +37,13 @@ impl Interests {
         Interests {
             guards,
             atomics: m.has(6) && m.has(7),
-            statics: m.has(8),
-            impls: m.has(9),
             // Only worth knowing (and scanning for) when there are locks at all.
             async_locks: guards && ASYNC_LOCK_NEEDLES.scan(text).any_of(&[0, 1, 2, 3, 4, 5, 6]),
         }
     }
 
     fn any(self) -> bool {
-        self.guards || self.atomics || self.statics || self.impls
+        self.guards || self.atomics
     }
 }
 
@@ -67,8 +57,6 @@ static NEEDLES: crate::semantic::mentions::Needles = crate::semantic::mentions::
     "upgradable_read",
     ".load(",
     ".store(",
-    "static mut ",
-    "unsafe impl",
 ]);
 
 /// Crates whose `.lock()` may be an async lock's future.
@@ -83,58 +71,67 @@ static ASYNC_LOCK_NEEDLES: crate::semantic::mentions::Needles =
         "smol::lock",
     ]);
 
-/// The checker for this file, or None when its text cannot contain anything it looks for.
-pub fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    let interests = Interests::of(cx.text);
-    if !interests.any() {
-        return None;
+impl GuardTracker {
+    /// The events that keep the model current.
+    pub const INTERESTS: u16 = interest::FUNCTIONS
+        | interest::BLOCKS
+        | interest::STATEMENTS
+        | interest::LOCALS
+        | interest::EXPRESSIONS
+        | interest::CALLS;
+
+    /// The tracker for this file, or None when its text mentions no lock and no atomic.
+    pub fn for_file(cx: &FileContext) -> Option<GuardTracker> {
+        let interests = Interests::of(cx.text);
+        if !interests.any() {
+            return None;
+        }
+        Some(GuardTracker {
+            file: cx.file.to_string(),
+            edition_2024: cx.edition >= "2024",
+            interests,
+            catalog: GuardCatalog::builtin(),
+            ..GuardTracker::default()
+        })
     }
-    Some(Box::new(GuardChecker {
-        file: cx.file.to_string(),
-        edition_2024: cx.edition >= "2024",
-        interests,
-        catalog: GuardCatalog::builtin(),
-        statics: if interests.statics {
-            StaticMuts::scan(cx.text)
-        } else {
-            StaticMuts::default()
-        },
-        ..GuardChecker::default()
-    }))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BodyKind {
+pub enum BodyKind {
     Function,
     /// A closure or async block, by address: its code runs apart from the enclosing body.
     Nested(usize),
 }
 
 /// One body being walked: a function, closure or async block.
-struct Body {
-    kind: BodyKind,
-    guards: GuardSet,
+pub struct Body {
+    /// Unique within the file.
+    pub id: usize,
+    pub kind: BodyKind,
+    pub guards: GuardSet,
     /// Expressions that open a temporary scope when entered.
     pending_scopes: Vec<usize>,
     /// `if let` (edition 2024): (the `if`, its `else` branch).
     if_let_else: Vec<(usize, usize)>,
-    shared: SharedState,
+    /// Where the body's values come from.
+    pub reads: ValueReads,
 }
 
 impl Body {
-    fn new(kind: BodyKind, exclusive_self: bool) -> Body {
+    fn new(id: usize, kind: BodyKind, exclusive_self: bool) -> Body {
         Body {
+            id,
             kind,
             guards: GuardSet::default(),
             pending_scopes: Vec::new(),
             if_let_else: Vec::new(),
-            shared: SharedState::new(exclusive_self),
+            reads: ValueReads::new(exclusive_self),
         }
     }
 }
 
 #[derive(Default)]
-struct GuardChecker {
+pub struct GuardTracker {
     file: String,
     edition_2024: bool,
     interests: Interests,
@@ -142,7 +139,12 @@ struct GuardChecker {
     bodies: Vec<Body>,
     open_functions: Vec<FunctionLocks>,
     done_functions: Vec<FunctionLocks>,
-    diagnostics: Vec<Diagnostic>,
+    /// The bodies that closed during the last event: (id, whether it used atomic RMW
+    /// operations).
+    closed: Vec<(usize, bool)>,
+    bodies_opened: usize,
+    /// The last event acquired a guard (the last of the current body's guards).
+    acquired: bool,
     /// Bases of the `.await`s being walked.
     awaited: Vec<usize>,
     /// A lock call whose result is unwrapped (`.read().unwrap()`: std's `LockResult`).
@@ -157,9 +159,6 @@ struct GuardChecker {
     /// Byte ranges of `#[cfg(..)]`-gated `let`s (`#[cfg(feature = "std")] let g = m.lock();`
     /// next to its `no_std` twin).
     cfg_gated: Vec<(usize, usize)>,
-    statics: StaticMuts,
-    unsafe_impls: Vec<UnsafeImpl>,
-    types: Vec<TypeSummary>,
 }
 
 impl Default for &'static GuardCatalog {
@@ -168,9 +167,64 @@ impl Default for &'static GuardCatalog {
     }
 }
 
-impl GuardChecker {
+impl GuardTracker {
     fn body(&mut self) -> Option<&mut Body> {
         self.bodies.last_mut()
+    }
+
+    fn open_body(&mut self, kind: BodyKind, exclusive_self: bool) {
+        self.bodies_opened += 1;
+        self.bodies
+            .push(Body::new(self.bodies_opened, kind, exclusive_self));
+    }
+
+    // ----- what rules ask -----
+
+    /// The body being walked.
+    pub fn current(&self) -> Option<&Body> {
+        self.bodies.last()
+    }
+
+    /// A lock guard (not a `RefCell` borrow) is alive in this body or one around it
+    /// (closures usually run inline: a lock held around one covers it).
+    pub fn lock_held(&self) -> bool {
+        self.bodies
+            .iter()
+            .any(|b| b.guards.guards.iter().any(|g| !g.mode.is_refcell()))
+    }
+
+    /// The guard the last event acquired, if any.
+    pub fn just_acquired(&self) -> Option<&Guard> {
+        self.acquired
+            .then(|| self.bodies.last()?.guards.guards.last())
+            .flatten()
+    }
+
+    /// What the last event changed, for the rules: the guards that died, and for each body
+    /// that closed whether it used atomic RMW operations.
+    pub(crate) fn take_changes(&mut self) -> (Vec<Guard>, Vec<(usize, bool)>) {
+        self.acquired = false;
+        (
+            std::mem::take(&mut self.dead),
+            std::mem::take(&mut self.closed),
+        )
+    }
+
+    pub fn catalog(&self) -> &'static GuardCatalog {
+        self.catalog
+    }
+
+    /// The file mentions atomics' `load` and `store`.
+    pub fn atomics(&self) -> bool {
+        self.interests.atomics
+    }
+
+    /// Close every open body (end of file); the lock facts of the file's functions.
+    pub(crate) fn finish(&mut self) -> Vec<FunctionLocks> {
+        while !self.bodies.is_empty() {
+            self.exit_body();
+        }
+        std::mem::take(&mut self.done_functions)
     }
 
     fn enter_function(&mut self, info: &FunctionInfo) {
@@ -178,8 +232,7 @@ impl GuardChecker {
             syn::FnArg::Receiver(r) => r.mutability.is_some() || r.reference.is_none(),
             _ => false,
         });
-        self.bodies
-            .push(Body::new(BodyKind::Function, exclusive_self));
+        self.open_body(BodyKind::Function, exclusive_self);
         self.open_functions.push(FunctionLocks {
             function: info.path.clone(),
             file: self.file.clone(),
@@ -190,8 +243,7 @@ impl GuardChecker {
     fn exit_body(&mut self) {
         if let Some(mut body) = self.bodies.pop() {
             body.guards.kill_all(&mut self.dead);
-            body.shared.finish(&mut self.diagnostics);
-            self.bury();
+            self.closed.push((body.id, body.reads.uses_rmw));
             if body.kind == BodyKind::Function {
                 if let Some(done) = self.open_functions.pop() {
                     if !done.acquisitions.is_empty() || !done.calls_under_guard.is_empty() {
@@ -202,22 +254,9 @@ impl GuardChecker {
         }
     }
 
-    /// Guards that died: those that crossed an `.await` are findings.
-    fn bury(&mut self) {
-        for guard in self.dead.drain(..) {
-            if !guard.awaits.is_empty() && !guard.uncertain {
-                self.diagnostics
-                    .push(rules::guard_across_await::diagnostic(&self.file, &guard));
-            }
-        }
-    }
-
-    fn expr_enter(&mut self, walker: &Walker, expr: &Expr) {
+    fn expr_enter(&mut self, expr: &Expr) {
         let edition_2024 = self.edition_2024;
         let Some(body) = self.bodies.last_mut() else {
-            if let (Expr::Path(path), true) = (expr, self.interests.statics) {
-                self.statics.path(walker, path);
-            }
             return;
         };
         let here = addr(expr);
@@ -247,7 +286,7 @@ impl GuardChecker {
                 }
                 if self.interests.atomics {
                     let body = self.bodies.last_mut().expect("body");
-                    body.shared.enter_condition(here, &e.cond);
+                    body.reads.enter_condition(here, &e.cond);
                 }
             }
             Expr::While(e) => {
@@ -267,7 +306,7 @@ impl GuardChecker {
                     }
                 }
                 if self.interests.atomics {
-                    body.shared.enter_condition(here, &m.expr);
+                    body.reads.enter_condition(here, &m.expr);
                 }
                 let patterns: Vec<&syn::Pat> = m.arms.iter().map(|a| &a.pat).collect();
                 self.scrutinee_of_match(&m.expr, &patterns);
@@ -280,9 +319,6 @@ impl GuardChecker {
                 }
             }
             Expr::Assign(a) => self.assignment(&a.left, &a.right),
-            Expr::MethodCall(m) if STORING_METHODS.contains(&m.method.to_string().as_str()) => {
-                self.storing_call(m)
-            }
             Expr::Await(a) => self.awaited.push(addr(&*a.base)),
             Expr::Block(b) => self.value_block = addr(&b.block),
             Expr::Unsafe(u) => self.value_block = addr(&u.block),
@@ -304,13 +340,11 @@ impl GuardChecker {
                             },
                             &mut self.dead,
                         );
-                        self.bury();
                     }
                 }
-                self.bodies.push(Body::new(BodyKind::Nested(here), false));
+                self.open_body(BodyKind::Nested(here), false);
             }
-            Expr::Async(_) => self.bodies.push(Body::new(BodyKind::Nested(here), false)),
-            Expr::Path(path) if self.interests.statics => self.statics.path(walker, path),
+            Expr::Async(_) => self.open_body(BodyKind::Nested(here), false),
             _ => {}
         }
     }
@@ -351,83 +385,14 @@ impl GuardChecker {
         }
     }
 
-    /// `m.lock().unwrap().insert(k, v + 1)`: a write through a new acquisition whose value
-    /// comes from a read under an earlier guard (the per-key counter lost update).
-    fn storing_call(&mut self, call: &syn::ExprMethodCall) {
-        let catalog = self.catalog;
-        let file = self.file.clone();
+    /// `g = other`: reassigning a guard's variable drops the old guard.
+    fn assignment(&mut self, left: &Expr, _right: &Expr) {
         let Some(body) = self.bodies.last_mut() else {
             return;
         };
-        // In closures the `if let` temporaries' liveness is not modelled precisely enough
-        // for this newer check (a cached-lookup closure in `cc` was a false positive).
-        if matches!(body.kind, BodyKind::Nested(_)) {
-            return;
-        }
-        let is_passthrough = |name: &str| catalog.is_passthrough(name);
-        let Some(acquire) = lock_expr::place_root_call(&call.receiver, &is_passthrough) else {
-            return;
-        };
-        if catalog
-            .acquire_method(&acquire.method.to_string())
-            .is_none()
-        {
-            return;
-        }
-        let Some(key) = lock_expr::receiver_key(&acquire.receiver) else {
-            return;
-        };
-        let location = Location::from_span(acquire.method.span());
-        for value in &call.args {
-            if let Some(d) = body
-                .shared
-                .split_write(&file, &body.guards, &key, &location, value)
-            {
-                self.diagnostics.push(d);
-                return;
-            }
-        }
-    }
-
-    /// `*m.lock().unwrap() = b - x` / `g = m.lock()`.
-    fn assignment(&mut self, left: &Expr, right: &Expr) {
-        let catalog = self.catalog;
-        let file = self.file.clone();
-        let Some(body) = self.bodies.last_mut() else {
-            return;
-        };
-        let is_passthrough = |name: &str| catalog.is_passthrough(name);
-        if let Some(call) = lock_expr::place_root_call(left, &is_passthrough) {
-            if catalog.acquire_method(&call.method.to_string()).is_some() {
-                if let Some(key) = lock_expr::receiver_key(&call.receiver) {
-                    let location = Location::from_span(call.method.span());
-                    if let Some(d) =
-                        body.shared
-                            .split_write(&file, &body.guards, &key, &location, right)
-                    {
-                        self.diagnostics.push(d);
-                    }
-                }
-            }
-        } else if let Some(root) = lock_expr::place_root_name(left) {
-            if let Some(index) = body.guards.named(root) {
-                let guard = &body.guards.guards[index];
-                if matches!(left, Expr::Path(_)) {
-                    // Reassigning the guard's variable drops the old guard.
-                    self.dead.push(body.guards.guards.remove(index));
-                    self.bury();
-                } else if let Some(key) = guard.key.clone() {
-                    let location = guard.acquired.clone();
-                    if let Some(d) = body.shared.split_write_through_guard(
-                        &file,
-                        &body.guards,
-                        &key,
-                        &location,
-                        right,
-                    ) {
-                        self.diagnostics.push(d);
-                    }
-                }
+        if let Expr::Path(path) = left {
+            if let Some(index) = path.path.get_ident().and_then(|i| body.guards.named(i)) {
+                self.dead.push(body.guards.guards.remove(index));
             }
         }
     }
@@ -493,7 +458,7 @@ impl GuardChecker {
             }
             Expr::If(_) | Expr::Match(_) => {
                 if let Some(body) = self.bodies.last_mut() {
-                    body.shared.exit_condition(here);
+                    body.reads.exit_condition(here);
                 }
             }
             _ => {}
@@ -501,7 +466,6 @@ impl GuardChecker {
         if let Some(body) = self.bodies.last_mut() {
             if body.guards.in_expression_scope(here) {
                 body.guards.exit_expression_scope(&mut self.dead);
-                self.bury();
             }
         }
     }
@@ -519,31 +483,7 @@ impl GuardChecker {
             }
         }
     }
-
-    fn item(&mut self, walker: &Walker, item: &syn::Item) {
-        match item {
-            syn::Item::Static(s) if self.interests.statics => self.statics.item(walker, s),
-            syn::Item::Impl(i) if self.interests.impls => {
-                if let Some(found) = items::unsafe_impl(i) {
-                    if !items::has_safety_comment(walker.cx.text, found.impl_start) {
-                        self.unsafe_impls.push(found);
-                    }
-                }
-            }
-            syn::Item::Struct(s) if self.interests.impls => {
-                self.types.push(items::summarize_struct(s, self.catalog))
-            }
-            syn::Item::Enum(e) if self.interests.impls => {
-                self.types.push(items::summarize_enum(e, self.catalog))
-            }
-            _ => {}
-        }
-    }
 }
-
-/// Methods that overwrite a value in the locked map or cell (a `push` appends: nothing is
-/// lost even if the pushed value is stale).
-const STORING_METHODS: &[&str] = &["insert", "set", "replace"];
 
 /// A compound assignment (`+=`, `^=`, …).
 pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
@@ -563,8 +503,9 @@ pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
     )
 }
 
-impl Checker for GuardChecker {
-    fn on(&mut self, walker: &Walker, event: &Event) {
+impl GuardTracker {
+    /// Update the model for an event, before the rules see it.
+    pub(crate) fn observe(&mut self, walker: &Walker, event: &Event) {
         match event {
             Event::FnEnter(info) => self.enter_function(info),
             Event::FnExit(_) => {
@@ -587,8 +528,7 @@ impl Checker for GuardChecker {
                 if let Some(body) = self.bodies.last_mut() {
                     body.guards.exit_block(&mut self.dead);
                     let depth = body.guards.block_depth;
-                    body.shared.exit_block(depth);
-                    self.bury();
+                    body.reads.exit_block(depth);
                 }
             }
             Event::StmtExit(stmt) => {
@@ -598,11 +538,10 @@ impl Checker for GuardChecker {
                     body.guards
                         .end_statement(is_tail, edition_2024, &mut self.dead);
                     self.passed_as_argument.clear();
-                    self.bury();
                 }
             }
             Event::LocalBound(local) => self.local_bound(local),
-            Event::ExprEnter(expr) => self.expr_enter(walker, expr),
+            Event::ExprEnter(expr) => self.expr_enter(expr),
             Event::ExprExit(expr) => self.expr_exit(walker, expr),
             Event::Call { call, callee, .. } => {
                 if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
@@ -627,20 +566,9 @@ impl Checker for GuardChecker {
                 if self.interests.guards {
                     self.acquire(walker, call, *receiver_type, *awaited);
                 }
-                if self.interests.atomics && shared_state::is_rmw(name) {
+                if self.interests.atomics && reads::is_rmw(name) {
                     if let Some(body) = self.bodies.last_mut() {
-                        body.shared.saw_rmw();
-                    }
-                }
-                if self.interests.atomics && name == "store" {
-                    let file = self.file.clone();
-                    // Closures usually run inline: a lock held around one covers it.
-                    let lock_held = self
-                        .bodies
-                        .iter()
-                        .any(|b| b.guards.guards.iter().any(|g| !g.mode.is_refcell()));
-                    if let Some(body) = self.bodies.last_mut() {
-                        body.shared.store(&file, lock_held, call);
+                        body.reads.saw_rmw();
                     }
                 }
                 if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
@@ -653,39 +581,11 @@ impl Checker for GuardChecker {
                 }
                 self.arguments(call.args.iter());
             }
-            Event::Item(item) => self.item(walker, item),
-            Event::FunctionReference { .. } => {}
+            Event::FunctionReference { .. }
+            | Event::Item(_)
+            | Event::GuardAcquired(_)
+            | Event::GuardReleased(_)
+            | Event::BodyClosed { .. } => {}
         }
-    }
-
-    fn finish(mut self: Box<Self>, out: &mut FileAnalysis) {
-        while !self.bodies.is_empty() {
-            self.exit_body();
-        }
-        out.diagnostics.append(&mut self.diagnostics);
-        for (index, name) in self.statics.names.iter().enumerate() {
-            let Some((declared, full_path)) = &self.statics.declared[index] else {
-                continue;
-            };
-            let accesses: Vec<&Location> = self
-                .statics
-                .accesses
-                .iter()
-                .filter(|(i, l, resolved)| *i == index && l != declared && resolved == full_path)
-                .map(|(_, l, _)| l)
-                .collect();
-            if !accesses.is_empty() {
-                out.diagnostics.push(rules::static_mut::diagnostic(
-                    &self.file, name, declared, &accesses,
-                ));
-            }
-        }
-        for found in &self.unsafe_impls {
-            let summary = self.types.iter().find(|t| t.name == found.type_name);
-            if let Some(d) = rules::unsafe_impl_sync::diagnostic(&self.file, found, summary) {
-                out.diagnostics.push(d);
-            }
-        }
-        out.facts.locks.append(&mut self.done_functions);
     }
 }
