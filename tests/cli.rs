@@ -1416,6 +1416,38 @@ fn suppression_comment_end_to_end() {
     assert_eq!(doc["summary"]["diagnostics"], 0, "{doc:#}");
 }
 
+/// A comment that silences a finding only the crate-level phase produces (a through-calls
+/// `blocking_in_async` at a call into a sync helper that blocks) is used: suppressions are
+/// judged after every phase (SPEC §3).
+#[test]
+fn suppression_of_a_through_calls_finding_is_used() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/lib.rs",
+        "fn load() -> Vec<u8> {\n    std::fs::read(\"a\").unwrap()\n}\n\npub async fn handler() {\n    // concurrency-lint: allow(blocking_in_async)\n    let _ = load();\n}\n",
+    );
+    // without the comment the call is a through-calls finding (the premise of the test)
+    let unsuppressed = std::fs::read_to_string(dir.join("src/lib.rs"))
+        .unwrap()
+        .replace("    // concurrency-lint: allow(blocking_in_async)\n", "");
+    let out = run_with_stdin(
+        &dir,
+        &["--format", "json", "-", "--stdin-filename", "src/lib.rs"],
+        Some(&unsuppressed),
+    );
+    let doc: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        findings(&doc),
+        vec![f("src/lib.rs", 6, BLOCKING)],
+        "{doc:#}"
+    );
+    // with it: no finding, and the comment is not reported as unused
+    let (code, doc) = json(&dir, &["--report-unused-suppressions"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(findings(&doc), vec![], "{doc:#}");
+}
+
 #[test]
 fn explain_prints_the_rule_docs() {
     let dir = temp_dir("explain");

@@ -1,0 +1,226 @@
+//! What to lint and with which settings: the files (a Cargo workspace's selected targets,
+//! or PATH arguments and stdin), the config file, and what it adds to the built-in
+//! catalogs, levels, runtime and exclusions.
+
+use crate::catalog::{Catalog, Runtime};
+use crate::cli::LintArgs;
+use crate::config::{self, Config};
+use crate::diagnostic::Level;
+use crate::levels::Levels;
+use crate::workspace::{self, LintRoot, ManifestCache, TargetSelection};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The files to lint and the config that applies to them.
+pub(crate) struct Plan {
+    /// Paths in findings are shown relative to this.
+    pub(crate) base: PathBuf,
+    pub(crate) roots: Vec<LintRoot>,
+    /// The text read from stdin (`-`) and the name it goes by.
+    pub(crate) stdin: Option<(Vec<u8>, PathBuf)>,
+    pub(crate) config: Config,
+}
+
+/// `config` and the command line resolved into what the run uses.
+pub(crate) struct Settings {
+    pub(crate) catalog: Catalog,
+    pub(crate) levels: Levels,
+    /// `--runtime` or the config's `runtime`; None: each package's detected runtime.
+    pub(crate) runtime: Option<Runtime>,
+    /// The config's `exclude` globs and the directory they are relative to.
+    pub(crate) exclude: Option<(globset::GlobSet, PathBuf)>,
+}
+
+fn config_file_argument(cli: &LintArgs) -> Option<PathBuf> {
+    // cargo's `--config KEY=VALUE` is accepted and ignored; a path is our config file.
+    cli.config
+        .iter()
+        .rev()
+        .find(|value| !value.contains('='))
+        .map(PathBuf::from)
+}
+
+fn load_config(cli: &LintArgs, start: &Path, manifest: Option<&Path>) -> Result<Config, String> {
+    if cli.no_config {
+        return Ok(Config::default());
+    }
+    let result = match config_file_argument(cli) {
+        Some(file) => config::load_file(&file),
+        None => config::discover(start, manifest),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// What to lint: the workspace's selected targets, or the PATH arguments.
+pub(crate) fn plan(cli: &LintArgs) -> Result<Plan, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read current directory: {e}"))?;
+    if cli.paths.is_empty() {
+        plan_workspace(cli)
+    } else {
+        plan_paths(cli, cwd)
+    }
+}
+
+/// No PATH: the Cargo workspace's packages and targets, selected as cargo would.
+fn plan_workspace(cli: &LintArgs) -> Result<Plan, String> {
+    let selection = TargetSelection {
+        tests: cli.tests,
+        examples: cli.examples,
+        benches: cli.benches,
+        all_targets: cli.all_targets,
+        packages: cli.packages.clone(),
+        workspace: cli.workspace,
+        exclude: cli.exclude.clone(),
+    };
+    let ws = workspace::discover(cli.manifest_path.as_deref(), &selection)?;
+    let config = load_config(cli, &ws.root, Some(&ws.root_manifest))?;
+    Ok(Plan {
+        base: ws.root,
+        roots: ws.roots,
+        stdin: None,
+        config,
+    })
+}
+
+/// PATH arguments: every `.rs` file below them (and stdin for `-`); the config is found
+/// from the first PATH.
+fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
+    let mut manifests = ManifestCache::default();
+    let mut roots = Vec::new();
+    let mut stdin = None;
+    for path in &cli.paths {
+        if path.as_os_str() == "-" {
+            stdin = Some(read_stdin(cli)?);
+            continue;
+        }
+        if !path.exists() {
+            return Err(format!("no such file or directory: `{}`", path.display()));
+        }
+        for file in workspace::files_below(path) {
+            let package = manifests.package_for(&file);
+            roots.push(LintRoot {
+                module_path: workspace::guess_module_path(&file),
+                path: file,
+                follow_mods: false,
+                include_tests: true,
+                package,
+                target_name: String::new(),
+                target_kinds: Vec::new(),
+            });
+        }
+    }
+    let first = cli
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .or_else(|| cli.stdin_filename.clone())
+        .unwrap_or_else(|| cwd.clone());
+    let first_abs = std::path::absolute(&first).unwrap_or(first);
+    let start = if first_abs.is_dir() {
+        first_abs.clone()
+    } else {
+        first_abs
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(cwd.clone())
+    };
+    let manifest = manifests.package_for(&first_abs).map(|p| p.manifest_path);
+    let config = load_config(cli, &start, manifest.as_deref())?;
+    Ok(Plan {
+        base: cwd,
+        roots,
+        stdin,
+        config,
+    })
+}
+
+fn read_stdin(cli: &LintArgs) -> Result<(Vec<u8>, PathBuf), String> {
+    let name = cli
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("<stdin>"));
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    Ok((bytes, name))
+}
+
+/// The catalogs, levels, runtime and exclusions of the run: built-ins, then the config,
+/// then the command line.
+pub(crate) fn settings(
+    cli: &LintArgs,
+    plan: &Plan,
+    cli_levels: &[(String, Level)],
+) -> Result<Settings, String> {
+    Ok(Settings {
+        catalog: catalog(&plan.config)?,
+        levels: levels(&plan.config, cli_levels)?,
+        runtime: runtime(cli, &plan.config)?,
+        exclude: exclude(&plan.config, &plan.base)?,
+    })
+}
+
+/// The built-in catalog extended by the config.
+fn catalog(config: &Config) -> Result<Catalog, String> {
+    let mut catalog = Catalog::builtin()?;
+    let config_place = config
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    for extra in config.extra_blocking.iter().cloned() {
+        catalog.add_function(extra, &config_place)?;
+    }
+    for wrapper in &config.extra_wrappers {
+        catalog.add_wrapper(wrapper.clone());
+    }
+    for path in &config.not_blocking {
+        catalog.add_not_blocking(path.clone());
+    }
+    Ok(catalog)
+}
+
+/// Default levels, then the config's `[rules]`, then `-W/-A/-D` in order.
+fn levels(config: &Config, cli_levels: &[(String, Level)]) -> Result<Levels, String> {
+    let mut levels = Levels::default();
+    for (selector, level) in &config.levels {
+        levels.set(selector, *level);
+    }
+    for (selector, level) in cli_levels {
+        if !levels.set(selector, *level) {
+            return Err(format!(
+                "unknown rule or group `{selector}` (see `cargo concurrency-lint rules`)"
+            ));
+        }
+    }
+    Ok(levels)
+}
+
+fn runtime(cli: &LintArgs, config: &Config) -> Result<Option<Runtime>, String> {
+    match &cli.runtime {
+        Some(name) => Runtime::parse(name)
+            .map(Some)
+            .ok_or_else(|| format!("unknown runtime `{name}`: expected tokio, async-std or smol")),
+        None => Ok(config.runtime),
+    }
+}
+
+/// The config's `exclude` globs, relative to the config file's directory.
+fn exclude(config: &Config, base: &Path) -> Result<Option<(globset::GlobSet, PathBuf)>, String> {
+    if config.exclude.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in &config.exclude {
+        builder.add(globset::Glob::new(pattern).map_err(|e| e.to_string())?);
+    }
+    let dir = config
+        .source
+        .as_ref()
+        .and_then(|p| p.parent())
+        .and_then(|p| std::path::absolute(p).ok())
+        .unwrap_or_else(|| base.to_path_buf());
+    Ok(Some((builder.build().map_err(|e| e.to_string())?, dir)))
+}

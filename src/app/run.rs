@@ -1,0 +1,389 @@
+//! The per-file phase, in parallel: each root file is read and analysed on a worker
+//! thread, and the module tree is followed through its `mod` declarations. What comes
+//! back is plain data per file (`FileOutcome`): the raw findings, the facts for the
+//! crate-level phase, and the suppressions; levels are applied later (`verdict`).
+
+use super::analyze;
+use super::plan::{Plan, Settings};
+use super::verdict::Suppressions;
+use crate::catalog::{Catalog, Runtime};
+use crate::cli::LintArgs;
+use crate::diagnostic::Diagnostic;
+use crate::output::CargoTarget;
+use crate::rules;
+use crate::semantic::walker::{FileContext, ModDecl};
+use crate::suppress;
+use crate::workspace::{self, LintRoot, ManifestCache, PackageInfo};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How to lint one source text.
+#[derive(Clone, Copy)]
+pub struct SourceOptions<'a> {
+    pub module_path: &'a str,
+    pub runtime: Runtime,
+    pub include_tests: bool,
+    /// Also report suppression comments that suppress nothing.
+    pub report_unused_suppressions: bool,
+    pub edition: &'a str,
+}
+
+/// One file to lint, as a job for a worker.
+#[derive(Debug, Clone)]
+struct FileJob {
+    path: PathBuf,
+    module_path: String,
+    is_mod_rs: bool,
+    follow_mods: bool,
+    include_tests: bool,
+    runtime: Runtime,
+    /// The package and target the file belongs to (for cargo-style JSON).
+    target: Arc<CargoTarget>,
+    from_stdin: bool,
+    edition: String,
+}
+
+/// What the phases found in one file, before levels and suppressions.
+pub(crate) struct FileOutcome {
+    pub(crate) display: String,
+    /// The file on disk (None for stdin).
+    pub(crate) path: Option<PathBuf>,
+    /// The per-file walk's findings.
+    pub(crate) findings: Vec<Diagnostic>,
+    /// The crate-level phase's findings in this file.
+    pub(crate) crate_findings: Vec<Diagnostic>,
+    /// The text, kept only when there may be something to render against it.
+    pub(crate) text: Option<String>,
+    pub(crate) target: Arc<CargoTarget>,
+    pub(crate) facts: crate::program::FileFacts,
+    pub(crate) suppressions: Suppressions,
+}
+
+impl FileOutcome {
+    fn failed(display: &str, diagnostic: Diagnostic, target: Arc<CargoTarget>) -> FileOutcome {
+        FileOutcome {
+            display: display.to_string(),
+            path: None,
+            findings: vec![diagnostic],
+            crate_findings: Vec::new(),
+            text: None,
+            target,
+            facts: Default::default(),
+            suppressions: Suppressions::default(),
+        }
+    }
+
+    /// A file linted as a text of a crate (fixtures, tests): no path, no target.
+    pub(crate) fn of_source(display: &str, linted: LintedSource) -> FileOutcome {
+        FileOutcome {
+            display: display.to_string(),
+            path: None,
+            findings: linted.findings,
+            crate_findings: Vec::new(),
+            text: None,
+            target: Arc::new(CargoTarget::default()),
+            facts: linted.facts,
+            suppressions: linted.suppressions,
+        }
+    }
+
+    /// The crate this file was linted as part of (package and target).
+    pub(crate) fn crate_key(&self) -> String {
+        match &self.target.package {
+            Some(p) => format!("{}#{}", p.id, self.target.name),
+            None => String::new(),
+        }
+    }
+}
+
+/// One file's results: its findings (before levels and suppressions), the `mod` items to
+/// follow, and what the crate-level phase and the verdict need.
+pub(crate) struct LintedSource {
+    pub(crate) findings: Vec<Diagnostic>,
+    pub(crate) mod_decls: Vec<ModDecl>,
+    pub(crate) facts: crate::program::FileFacts,
+    pub(crate) suppressions: Suppressions,
+}
+
+/// Analyse one file's text.
+pub(crate) fn lint_source(
+    display: &str,
+    text: &str,
+    options: &SourceOptions,
+    catalog: &Catalog,
+) -> LintedSource {
+    let cx = FileContext {
+        file: display,
+        text,
+        runtime: options.runtime,
+        catalog,
+        include_tests: options.include_tests,
+        edition: options.edition,
+    };
+    let analysis = analyze::analyze(&cx, options.module_path);
+    LintedSource {
+        findings: analysis.diagnostics,
+        mod_decls: analysis.mod_decls,
+        facts: analysis.facts,
+        suppressions: Suppressions {
+            comments: suppress::comments(text),
+            extents: analysis.item_extents,
+        },
+    }
+}
+
+/// Lint every planned file (module trees followed) and stdin on `-j` threads; the
+/// outcomes sorted by file name.
+pub(crate) fn lint_files(
+    cli: &LintArgs,
+    plan: &Plan,
+    settings: &Settings,
+) -> Result<Vec<FileOutcome>, String> {
+    let linter = Linter {
+        catalog: &settings.catalog,
+        base: &plan.base,
+        exclude: settings.exclude.as_ref(),
+        seen: Mutex::new(HashSet::new()),
+        outcomes: Mutex::new(Vec::new()),
+        verbose: cli.verbose,
+    };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(jobs) = cli.jobs {
+        builder = builder.num_threads(jobs.max(1));
+    }
+    let pool = builder
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    pool.scope(|scope| {
+        for root in &plan.roots {
+            let job = root_job(root, cli, settings.runtime);
+            let linter = &linter;
+            scope.spawn(move |s| linter.lint_tree(s, job));
+        }
+    });
+    if let Some((bytes, name)) = &plan.stdin {
+        linter.lint_stdin(bytes, name, cli, settings.runtime);
+    }
+    let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
+    outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    Ok(outcomes)
+}
+
+fn runtime_of(runtime: Option<Runtime>, package: Option<&PackageInfo>) -> Runtime {
+    runtime
+        .or(package.map(|p| p.runtime))
+        .unwrap_or(Runtime::Tokio)
+}
+
+fn edition_of(cli: &LintArgs, package: Option<&PackageInfo>) -> String {
+    package.map_or_else(|| cli.edition.clone(), |p| p.edition.clone())
+}
+
+/// The job for a root file of the plan (a target's root, or a PATH file).
+fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
+    FileJob {
+        path: root.path.clone(),
+        module_path: root.module_path.clone(),
+        is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
+        follow_mods: root.follow_mods,
+        include_tests: root.include_tests,
+        runtime: runtime_of(runtime, root.package.as_ref()),
+        target: Arc::new(if root.target_kinds.is_empty() {
+            CargoTarget::for_file(root.package.clone(), &root.path)
+        } else {
+            CargoTarget {
+                package: root.package.clone(),
+                name: root.target_name.clone(),
+                kinds: root.target_kinds.clone(),
+                src_path: root.path.clone(),
+            }
+        }),
+        from_stdin: false,
+        edition: edition_of(cli, root.package.as_ref()),
+    }
+}
+
+/// A file's bytes as UTF-8 text, or the `file_error` saying why not.
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
+    String::from_utf8(bytes).map_err(|e| {
+        let error = format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        );
+        Box::new(rules::file_error(display, &error))
+    })
+}
+
+/// An absolute path with `.` and `..` folded away (without touching the file system).
+fn normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn display_path(path: &Path, base: &Path) -> String {
+    let absolute = normalized(path);
+    let shown = absolute.strip_prefix(base).unwrap_or(path);
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(String::from).unwrap_or(text)
+}
+
+/// The state the workers share.
+struct Linter<'a> {
+    catalog: &'a Catalog,
+    base: &'a Path,
+    exclude: Option<&'a (globset::GlobSet, PathBuf)>,
+    seen: Mutex<HashSet<PathBuf>>,
+    outcomes: Mutex<Vec<FileOutcome>>,
+    verbose: bool,
+}
+
+impl Linter<'_> {
+    fn excluded(&self, path: &Path) -> bool {
+        let Some((set, dir)) = self.exclude else {
+            return false;
+        };
+        let absolute = normalized(path);
+        let relative = absolute.strip_prefix(dir).unwrap_or(&absolute);
+        set.is_match(relative)
+    }
+
+    /// Lint one file, then (in module-tree mode) spawn a job for each of its `mod` files.
+    fn lint_tree<'s>(&'s self, scope: &rayon::Scope<'s>, job: FileJob) {
+        // Module trees can reach one file twice (`#[path]`, lib + bin): dedupe by its real
+        // path. PATH mode lists each file once already; a cheap lexical key does.
+        let key = if job.follow_mods {
+            std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone())
+        } else {
+            normalized(&job.path)
+        };
+        if !self.seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
+            return;
+        }
+        if self.excluded(&job.path) {
+            return;
+        }
+        let display = display_path(&job.path, self.base);
+        if self.verbose {
+            eprintln!("linting {display}");
+        }
+        let bytes = match std::fs::read(&job.path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.push(FileOutcome::failed(
+                    &display,
+                    rules::file_error(&display, &e.to_string()),
+                    job.target.clone(),
+                ));
+                return;
+            }
+        };
+        let text = match decode(&display, bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                self.push(FileOutcome::failed(&display, *error, job.target.clone()));
+                return;
+            }
+        };
+        let (outcome, mod_decls) = self.lint_text(display, text, &job);
+        self.push(outcome);
+        if job.follow_mods {
+            self.follow_mods(scope, &job, mod_decls);
+        }
+    }
+
+    /// A job for each `mod` declaration's file.
+    fn follow_mods<'s>(&'s self, scope: &rayon::Scope<'s>, job: &FileJob, decls: Vec<ModDecl>) {
+        for decl in decls {
+            let Some((path, is_mod_rs)) = workspace::module_file(
+                &job.path,
+                job.is_mod_rs,
+                &decl.name,
+                decl.path_attribute.as_deref(),
+                &decl.inline_parents,
+            ) else {
+                continue;
+            };
+            let child = FileJob {
+                path,
+                module_path: decl.module_path,
+                is_mod_rs,
+                ..job.clone()
+            };
+            scope.spawn(move |s| self.lint_tree(s, child));
+        }
+    }
+
+    /// The file given on stdin (`-`), named by `--stdin-filename`.
+    fn lint_stdin(&self, bytes: &[u8], name: &Path, cli: &LintArgs, runtime: Option<Runtime>) {
+        let package = ManifestCache::default().package_for(name);
+        let job = FileJob {
+            path: name.to_path_buf(),
+            module_path: workspace::guess_module_path(name),
+            is_mod_rs: false,
+            follow_mods: false,
+            include_tests: true,
+            runtime: runtime_of(runtime, package.as_ref()),
+            edition: edition_of(cli, package.as_ref()),
+            target: Arc::new(CargoTarget::for_file(package, name)),
+            from_stdin: true,
+        };
+        let display = display_path(name, self.base);
+        match decode(&display, bytes.to_vec()) {
+            Ok(text) => {
+                let (outcome, _) = self.lint_text(display, text, &job);
+                self.push(outcome);
+            }
+            Err(error) => self.push(FileOutcome::failed(&display, *error, job.target.clone())),
+        }
+    }
+
+    fn lint_text(
+        &self,
+        display: String,
+        text: String,
+        job: &FileJob,
+    ) -> (FileOutcome, Vec<ModDecl>) {
+        let options = SourceOptions {
+            module_path: &job.module_path,
+            runtime: job.runtime,
+            include_tests: job.include_tests,
+            // unused suppressions are judged after every phase (`verdict`)
+            report_unused_suppressions: false,
+            edition: &job.edition,
+        };
+        let linted = lint_source(&display, &text, &options, self.catalog);
+        // Findings are rendered against the text; stdin's cannot be read again later.
+        let keep_text =
+            !linted.findings.is_empty() || !linted.suppressions.is_empty() || job.from_stdin;
+        (
+            FileOutcome {
+                display,
+                path: (!job.from_stdin).then(|| job.path.clone()),
+                findings: linted.findings,
+                crate_findings: Vec::new(),
+                text: keep_text.then_some(text),
+                target: job.target.clone(),
+                facts: linted.facts,
+                suppressions: linted.suppressions,
+            },
+            linted.mod_decls,
+        )
+    }
+
+    fn push(&self, outcome: FileOutcome) {
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            outcomes.push(outcome);
+        }
+    }
+}
