@@ -44,6 +44,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     match &cli.command {
+        Some(Command::Server) => return crate::server::run(),
         Some(Command::Rules) => {
             print!("{}", output::rules_table());
             return EXIT_OK;
