@@ -119,13 +119,14 @@ fn serve(connection: &Connection) -> i32 {
         }),
     };
     send(connection, Response::new_ok(id, result));
+    let started = Instant::now();
     let mut server = Server {
         connection,
         state: State::load(&root_from(&params), &HashMap::new()),
         uris: HashMap::new(),
         shutdown: false,
     };
-    server.announce_load(Instant::now());
+    server.announce_load(started);
     server.main_loop()
 }
 

@@ -190,9 +190,26 @@ impl State {
     /// Discover the workspace below `root`, read its config and lint every file of it.
     /// `open` are the texts of documents already open in the editor.
     pub fn load(root: &Path, open: &HashMap<PathBuf, (String, Option<i32>)>) -> State {
-        let root = file_key(root);
-        let manifest = root.join("Cargo.toml");
-        let manifest = manifest.is_file().then_some(manifest);
+        let mut root = file_key(root);
+        // The package or workspace the client's root is in (a Cargo.toml there or above);
+        // all targets of every member, test code included: the editor shows every file.
+        let selection = TargetSelection {
+            all_targets: true,
+            workspace: true,
+            ..TargetSelection::default()
+        };
+        let discovered = root
+            .ancestors()
+            .map(|dir| dir.join("Cargo.toml"))
+            .find(|manifest| manifest.is_file())
+            .and_then(|manifest| workspace::discover(Some(&manifest), &selection).ok());
+        let mut manifest = None;
+        let mut roots = Vec::new();
+        if let Some(ws) = discovered {
+            root = file_key(&ws.root);
+            manifest = Some(ws.root_manifest);
+            roots = ws.roots;
+        }
         let (settings, config_error) =
             match config::discover(&root, manifest.as_deref()).map_err(|e| e.to_string()) {
                 Ok(config) => match Settings::from_config(&config, &root) {
@@ -202,7 +219,7 @@ impl State {
                 Err(e) => (Settings::defaults(), Some(e)),
             };
         let mut state = State {
-            root: root.clone(),
+            root,
             settings,
             config_error,
             files: HashMap::new(),
@@ -211,35 +228,25 @@ impl State {
             dirty: BTreeSet::new(),
         };
         let mut jobs = Vec::new();
-        if let Some(manifest) = &manifest {
-            // The editor shows every file: all targets of every member, test code included.
-            let selection = TargetSelection {
-                all_targets: true,
-                workspace: true,
-                ..TargetSelection::default()
-            };
-            if let Ok(ws) = workspace::discover(Some(manifest), &selection) {
-                for root in ws.roots {
-                    let package = root.package.as_ref();
-                    jobs.push(Job {
-                        is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
-                        path: root.path,
-                        module_path: root.module_path,
-                        follow_mods: root.follow_mods,
-                        include_tests: root.include_tests,
-                        runtime: state
-                            .settings
-                            .runtime
-                            .or(package.map(|p| p.runtime))
-                            .unwrap_or(Runtime::Tokio),
-                        edition: package.map_or_else(|| "2021".into(), |p| p.edition.clone()),
-                        crate_key: match package {
-                            Some(p) => format!("{}#{}", p.id, root.target_name),
-                            None => String::new(),
-                        },
-                    });
-                }
-            }
+        for root in roots {
+            let package = root.package.as_ref();
+            jobs.push(Job {
+                is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
+                module_path: root.module_path,
+                follow_mods: root.follow_mods,
+                include_tests: root.include_tests,
+                runtime: state
+                    .settings
+                    .runtime
+                    .or(package.map(|p| p.runtime))
+                    .unwrap_or(Runtime::Tokio),
+                edition: package.map_or_else(|| "2021".into(), |p| p.edition.clone()),
+                crate_key: match package {
+                    Some(p) => format!("{}#{}", p.id, root.target_name),
+                    None => String::new(),
+                },
+                path: root.path,
+            });
         }
         let texts: HashMap<PathBuf, String> = open
             .iter()
@@ -557,13 +564,27 @@ fn lint_file(settings: &Settings, file: &mut FileState) {
         report_unused_suppressions: false,
         edition: &file.job.edition,
     };
-    let linted = lint_source_with(
-        &file.display,
-        file.doc.text(),
-        &options,
-        &settings.catalog,
-        &settings.levels,
-    );
+    // A long-lived server outlives a bug in one rule: the file gets an error, not the editor.
+    let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lint_source_with(
+            &file.display,
+            file.doc.text(),
+            &options,
+            &settings.catalog,
+            &settings.levels,
+        )
+    }));
+    let Ok(linted) = linted else {
+        file.own = vec![rules::file_error(
+            &file.display,
+            "internal error while linting this file (a bug in concurrency-lint; please report it)",
+        )];
+        file.facts = FileFacts::default();
+        file.comments.clear();
+        file.extents.clear();
+        file.mod_decls.clear();
+        return;
+    };
     file.own = linted.diagnostics;
     file.facts = linted.facts;
     file.comments = linted.comments;
