@@ -2,7 +2,8 @@
 //! `[workspace.metadata.concurrency-lint]` / `[package.metadata.concurrency-lint]` in
 //! Cargo.toml. Every error names the file and line.
 
-use crate::catalog::{BlockingFunction, Runtime};
+use crate::catalog::sources::Sources;
+use crate::catalog::{BlockingFunction, Catalog, Runtime};
 use crate::diagnostic::Level;
 use crate::rules;
 use serde::Deserialize;
@@ -24,11 +25,29 @@ struct RawConfig {
     runtime: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    /// Extensions of the other catalogs of `rules/`, each in its file's schema.
+    #[serde(default)]
+    types: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    wrappers: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    guards: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    compute: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    spawn: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    channels: Option<Spanned<toml::Table>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBlocking {
+    /// `rules/blocking.toml`'s own schema.
+    #[serde(default)]
+    function: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    method: Option<Spanned<toml::Value>>,
     #[serde(default)]
     extra: Vec<BlockingFunction>,
     #[serde(default)]
@@ -94,6 +113,8 @@ pub struct Config {
     pub runtime: Option<Runtime>,
     /// Glob patterns, relative to the config file's directory.
     pub exclude: Vec<String>,
+    /// Entries added to the catalogs of `rules/` (catalog name, entries in its schema).
+    pub catalogs: Vec<(String, toml::Table)>,
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -118,26 +139,22 @@ fn from_toml_error(file: &Path, text: &str, error: toml::de::Error) -> ConfigErr
     error_at(file, text, offset, error.message().trim().to_string())
 }
 
-/// Whether `name` is a rule, a group, or `all`.
-pub fn is_rule_selector(name: &str) -> bool {
-    name == "all" || rules::GROUPS.contains(&name) || rules::find(name).is_some()
-}
-
-fn validate(raw: RawConfig, file: &Path, text: &str) -> Result<Config, ConfigError> {
+fn validate(mut raw: RawConfig, file: &Path, text: &str) -> Result<Config, ConfigError> {
     let mut config = Config {
         source: Some(file.to_path_buf()),
+        catalogs: catalog_extensions(&mut raw, file, text)?,
         ..Config::default()
     };
     for (name, level) in raw.rules {
-        if !is_rule_selector(name.get_ref()) || rules::is_always_on(name.get_ref()) {
+        if let Err(message) = rules::Selector::parse(name.get_ref()) {
+            return Err(error_at(file, text, name.span().start, message));
+        }
+        if rules::is_always_on(&rules::normalize(name.get_ref())) {
             return Err(error_at(
                 file,
                 text,
                 name.span().start,
-                format!(
-                    "unknown rule `{}` (see `cargo concurrency-lint rules`)",
-                    name.get_ref()
-                ),
+                format!("`{}` is always on at error level", name.get_ref()),
             ));
         }
         let Some(parsed) = Level::parse(level.get_ref()) else {
@@ -185,6 +202,51 @@ fn validate(raw: RawConfig, file: &Path, text: &str) -> Result<Config, ConfigErr
     config.extra_wrappers = raw.blocking.wrappers;
     config.not_blocking = raw.blocking.not_blocking;
     Ok(config)
+}
+
+/// The config's tables that extend the catalogs of `rules/`, each checked against its
+/// catalog's schema (an error points at the table).
+fn catalog_extensions(
+    raw: &mut RawConfig,
+    file: &Path,
+    text: &str,
+) -> Result<Vec<(String, toml::Table)>, ConfigError> {
+    let mut tables: Vec<(&str, Spanned<toml::Table>)> = Vec::new();
+    for (name, value) in [
+        ("function", raw.blocking.function.take()),
+        ("method", raw.blocking.method.take()),
+    ] {
+        if let Some(value) = value {
+            let span = value.span();
+            let mut table = toml::Table::new();
+            table.insert(name.to_string(), value.into_inner());
+            tables.push(("blocking", Spanned::new(span, table)));
+        }
+    }
+    for (name, table) in [
+        ("types", raw.types.take()),
+        ("wrappers", raw.wrappers.take()),
+        ("guards", raw.guards.take()),
+        ("compute", raw.compute.take()),
+        ("spawn", raw.spawn.take()),
+        ("channels", raw.channels.take()),
+    ] {
+        tables.extend(table.map(|t| (name, t)));
+    }
+    let mut extensions = Vec::new();
+    for (name, table) in tables {
+        let start = table.span().start;
+        let table = table.into_inner();
+        let checked = Sources::builtin().and_then(|mut sources| {
+            sources.extend(name, table.clone())?;
+            Catalog::load(&sources).map(|_| ())
+        });
+        if let Err(message) = checked {
+            return Err(error_at(file, text, start, message));
+        }
+        extensions.push((name.to_string(), table));
+    }
+    Ok(extensions)
 }
 
 /// Parse a config file (`concurrency-lint.toml` form).

@@ -1,7 +1,7 @@
 //! Effective rule levels: defaults, then config `[rules]`, then `-W/-A/-D` in order.
 
 use crate::diagnostic::Level;
-use crate::rules::{self, RuleInfo};
+use crate::rules::{self, Selector};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -20,24 +20,18 @@ impl Default for Levels {
     }
 }
 
-fn selected(rule: &RuleInfo, selector: &str) -> bool {
-    selector == "all" || rule.name == selector || rules::in_group(rule, selector)
-}
-
 impl Levels {
-    /// Apply one `selector = level` (rule, group or `all`); false if nothing matched.
-    pub fn set(&mut self, selector: &str, level: Level) -> bool {
-        let mut matched = false;
+    /// Apply one `selector = level` (a rule, a group, `pedantic` or `all`, in any
+    /// spelling); an unknown name is an error suggesting the closest one. The always-on
+    /// rules keep their level.
+    pub fn set(&mut self, selector: &str, level: Level) -> Result<(), String> {
+        let selector = Selector::parse(selector)?;
         for rule in rules::all() {
-            if rules::is_always_on(rule.name) {
-                continue;
-            }
-            if selected(rule, selector) {
+            if !rules::is_always_on(rule.name) && selector.matches(rule) {
                 self.by_rule.insert(rule.name, level);
-                matched = true;
             }
         }
-        matched || rules::is_always_on(selector)
+        Ok(())
     }
 
     pub fn level(&self, rule: &str) -> Level {
@@ -56,14 +50,35 @@ mod tests {
     fn later_settings_win_and_groups_expand() {
         let mut levels = Levels::default();
         assert_eq!(levels.level("unbounded_channel"), Level::Allow);
-        assert!(levels.set("blocking", Level::Deny));
+        assert!(levels.set("blocking", Level::Deny).is_ok());
         assert_eq!(levels.level("block_on_in_async"), Level::Deny);
-        levels.set("block_on_in_async", Level::Allow);
+        levels.set("block_on_in_async", Level::Allow).unwrap();
         assert_eq!(levels.level("block_on_in_async"), Level::Allow);
         assert_eq!(levels.level("blocking_in_async"), Level::Deny);
-        levels.set("all", Level::Warn);
+        levels.set("all", Level::Warn).unwrap();
         assert_eq!(levels.level("unbounded_channel"), Level::Warn);
         assert_eq!(levels.level("syntax_error"), Level::Deny);
-        assert!(!levels.set("no_such_rule", Level::Deny));
+        assert!(levels.set("no_such_rule", Level::Deny).is_err());
+    }
+
+    #[test]
+    fn every_spelling_of_a_rule_and_every_group_is_a_selector() {
+        let mut levels = Levels::default();
+        for name in [
+            "concurrency_lint::blocking_in_async",
+            "blocking-in-async",
+            "suppression",
+            "errors",
+            "pedantic",
+        ] {
+            assert!(levels.set(name, Level::Allow).is_ok(), "{name}");
+        }
+        assert_eq!(levels.level("blocking_in_async"), Level::Allow);
+        assert_eq!(levels.level("file_error"), Level::Deny);
+        let error = levels.set("blocking_in_asink", Level::Deny).unwrap_err();
+        assert!(
+            error.contains("did you mean `blocking_in_async`"),
+            "{error}"
+        );
     }
 }

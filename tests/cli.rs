@@ -1680,3 +1680,68 @@ fn demo_findings_match_its_mistake_comments() {
     expected.sort();
     assert_eq!(actual, expected);
 }
+
+#[test]
+fn config_extends_every_catalog_in_its_own_schema() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/lib.rs",
+        "pub async fn login(p: &str) -> bool {\n    mycrate::auth::slow_hash(p)\n}\n\
+         pub fn guarded(m: &mycrate::Lock) {\n    let _a = m.grab();\n    let _b = m.grab();\n}\n",
+    );
+    write(
+        &dir,
+        "concurrency-lint.toml",
+        "[compute]\nfunction = [{ path = \"mycrate::auth::slow_hash\", category = \"password-hash\", what = \"custom password hashing\" }]\n\
+         [guards]\nacquire = [{ names = [\"grab\"], mode = \"exclusive\" }]\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    let found = findings(&doc);
+    assert!(
+        found.contains(&f("src/lib.rs", 2, "cpu_heavy_in_async")),
+        "{doc:#}"
+    );
+    assert!(
+        found.contains(&f("src/lib.rs", 6, "double_lock")),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn config_catalog_extension_errors_name_file_and_line() {
+    let out = config_error(
+        "[rules]\nblocking_in_async = \"warn\"\n\n[spawn]\nspawner = [{ path = \"x::go\" }]\n",
+    );
+    assert!(out.stderr.contains("concurrency-lint.toml:4"), "{out:?}");
+    assert!(out.stderr.contains("spawn"), "{out:?}");
+}
+
+#[test]
+fn config_accepts_groups_and_every_spelling_of_a_rule() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/lib.rs",
+        "pub async fn handler() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+    );
+    for name in [
+        "suppression",
+        "blocking",
+        "concurrency_lint::blocking_in_async",
+        "blocking-in-async",
+    ] {
+        write(
+            &dir,
+            "concurrency-lint.toml",
+            format!("[rules]\n\"{name}\" = \"deny\"\n"),
+        );
+        let out = run(&dir, &["--format", "short", "--color", "never"]);
+        assert_ne!(out.code, 2, "{name}: {out:?}");
+    }
+    let out = config_error("[rules]\nblocking_in_asnyc = \"deny\"\n");
+    assert!(
+        out.stderr.contains("did you mean `blocking_in_async`"),
+        "{out:?}"
+    );
+}

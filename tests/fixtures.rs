@@ -262,7 +262,7 @@ fn setup() -> &'static (Catalog, Levels) {
     SETUP.get_or_init(|| {
         let catalog = Catalog::builtin().unwrap();
         let mut levels = Levels::default();
-        levels.set("all", Level::Warn);
+        levels.set("all", Level::Warn).expect("`all` is a selector");
         (catalog, levels)
     })
 }

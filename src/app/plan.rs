@@ -2,6 +2,7 @@
 //! or PATH arguments and stdin), the config file, and what it adds to the built-in
 //! catalogs, levels, runtime and exclusions.
 
+use crate::catalog::sources::Sources;
 use crate::catalog::{Catalog, Runtime};
 use crate::cli::LintArgs;
 use crate::config::{self, Config};
@@ -195,7 +196,11 @@ pub(crate) fn settings(
 
 /// The built-in catalog extended by the config.
 fn catalog(config: &Config) -> Result<Catalog, String> {
-    let mut catalog = Catalog::builtin()?;
+    let mut sources = Sources::builtin()?;
+    for (name, table) in &config.catalogs {
+        sources.extend(name, table.clone())?;
+    }
+    let mut catalog = Catalog::load(&sources)?;
     let config_place = config
         .source
         .as_ref()
@@ -216,15 +221,8 @@ fn catalog(config: &Config) -> Result<Catalog, String> {
 /// Default levels, then the config's `[rules]`, then `-W/-A/-D` in order.
 fn levels(config: &Config, cli_levels: &[(String, Level)]) -> Result<Levels, String> {
     let mut levels = Levels::default();
-    for (selector, level) in &config.levels {
-        levels.set(selector, *level);
-    }
-    for (selector, level) in cli_levels {
-        if !levels.set(selector, *level) {
-            return Err(format!(
-                "unknown rule or group `{selector}` (see `cargo concurrency-lint rules`)"
-            ));
-        }
+    for (selector, level) in config.levels.iter().chain(cli_levels) {
+        levels.set(selector, *level)?;
     }
     Ok(levels)
 }

@@ -1,11 +1,9 @@
 //! `rules/guards.toml`: which method calls acquire guards, which lock types are synchronous,
 //! asynchronous or re-entrant, and which field types make a type (un)synchronized.
 
+use super::sources::Sources;
 use serde::Deserialize;
 use std::collections::HashSet;
-use std::sync::OnceLock;
-
-const GUARDS_TOML: &str = include_str!("../../rules/guards.toml");
 
 /// What holding a guard means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +78,8 @@ pub struct GuardCatalog {
 }
 
 impl GuardCatalog {
-    pub fn parse(text: &str) -> Result<GuardCatalog, String> {
-        let file: GuardsFile =
-            toml::from_str(text).map_err(|e| format!("rules/guards.toml: {e}"))?;
+    pub fn load(sources: &Sources) -> Result<GuardCatalog, String> {
+        let file: GuardsFile = sources.load("guards")?;
         let mut catalog = GuardCatalog::default();
         for entry in file.acquire {
             let mode = match entry.mode.as_str() {
@@ -114,10 +111,9 @@ impl GuardCatalog {
         Ok(catalog)
     }
 
-    /// The embedded catalog (checked by a unit test, so it always parses).
-    pub fn builtin() -> &'static GuardCatalog {
-        static CATALOG: OnceLock<GuardCatalog> = OnceLock::new();
-        CATALOG.get_or_init(|| GuardCatalog::parse(GUARDS_TOML).unwrap_or_default())
+    /// The names of the methods that acquire a guard.
+    pub fn acquire_names(&self) -> impl Iterator<Item = &str> {
+        self.acquire.iter().map(|(name, _)| name.as_str())
     }
 
     pub fn acquire_method(&self, name: &str) -> Option<&AcquireMethod> {
@@ -163,7 +159,7 @@ mod tests {
 
     #[test]
     fn builtin_guard_catalog_parses() {
-        let catalog = GuardCatalog::parse(GUARDS_TOML).unwrap();
+        let catalog = GuardCatalog::load(&Sources::builtin().unwrap()).unwrap();
         assert!(catalog.acquire_method("lock").is_some());
         assert!(catalog.is_async_lock("tokio::sync::Mutex"));
         assert!(catalog.is_sync_lock("std::sync::Mutex"));

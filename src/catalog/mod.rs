@@ -1,15 +1,49 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
 pub mod guards;
+pub mod sources;
 pub mod structure;
 
 use crate::diagnostic::Model;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
 
-const BLOCKING_TOML: &str = include_str!("../../rules/blocking.toml");
-const TYPES_TOML: &str = include_str!("../../rules/types.toml");
-const WRAPPERS_TOML: &str = include_str!("../../rules/wrappers.toml");
+use guards::GuardCatalog;
+use sources::Sources;
+use structure::StructureCatalog;
+
+/// What kind of waiting a blocking API does (`category` in `rules/blocking.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockingCategory {
+    Fs,
+    File,
+    Net,
+    Dns,
+    Http,
+    Db,
+    Process,
+    Stdin,
+    Sleep,
+    Channel,
+    Sync,
+    Thread,
+    /// Waiting for a future synchronously (`block_on` and friends).
+    Executor,
+    #[default]
+    Blocking,
+}
+
+impl BlockingCategory {
+    /// I/O (or sleeping), as opposed to waiting for other threads.
+    pub fn is_io(self) -> bool {
+        use BlockingCategory::*;
+        matches!(
+            self,
+            Fs | File | Net | Dns | Http | Db | Process | Stdin | Sleep
+        )
+    }
+}
 
 /// One blocking API from `blocking.toml` (or config `[blocking] extra`).
 #[derive(Debug, Clone, Deserialize)]
@@ -19,7 +53,7 @@ pub struct BlockingFunction {
     #[serde(default)]
     pub rule: Option<String>,
     #[serde(default)]
-    pub category: Option<String>,
+    pub category: Option<BlockingCategory>,
     #[serde(default)]
     pub tokio: Option<String>,
     #[serde(default)]
@@ -44,7 +78,7 @@ struct BlockingMethods {
     #[serde(default)]
     rule: Option<String>,
     #[serde(default)]
-    category: Option<String>,
+    category: Option<BlockingCategory>,
     #[serde(default)]
     tokio: Option<String>,
     #[serde(default)]
@@ -170,7 +204,7 @@ pub struct BlockingApi {
     /// What the user called, for messages: `std::fs::read` or `std::fs::File::read`.
     pub display: String,
     pub kind: BlockingKind,
-    pub category: String,
+    pub category: BlockingCategory,
     pub tokio: Option<String>,
     pub async_std: Option<String>,
     pub smol: Option<String>,
@@ -217,6 +251,10 @@ pub struct Catalog {
     not_blocking: std::collections::HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
+    /// `rules/guards.toml`: lock acquisitions and lock types.
+    pub guards: GuardCatalog,
+    /// `rules/{compute,spawn,channels}.toml`: CPU-heavy APIs, spawners, channels.
+    pub structure: StructureCatalog,
 }
 
 fn parse_model(text: &Option<String>, place: &str) -> Result<Option<Model>, String> {
@@ -242,17 +280,24 @@ impl Catalog {
     /// The built-in catalog. The embedded files are checked by the test suite, so an error
     /// here is a bug in `rules/`.
     pub fn builtin() -> Result<Catalog, String> {
-        let mut catalog = Catalog::default();
-        let blocking: BlockingFile =
-            toml::from_str(BLOCKING_TOML).map_err(|e| format!("rules/blocking.toml: {e}"))?;
+        Catalog::load(&Sources::builtin()?)
+    }
+
+    /// Every catalog from its (possibly extended) sources.
+    pub fn load(sources: &Sources) -> Result<Catalog, String> {
+        let mut catalog = Catalog {
+            guards: GuardCatalog::load(sources)?,
+            structure: StructureCatalog::load(sources)?,
+            ..Catalog::default()
+        };
+        let blocking: BlockingFile = sources.load("blocking")?;
         for function in blocking.function {
             catalog.add_function(function, "rules/blocking.toml")?;
         }
         for method in blocking.method {
             catalog.add_methods(method)?;
         }
-        let types: TypesFile =
-            toml::from_str(TYPES_TOML).map_err(|e| format!("rules/types.toml: {e}"))?;
+        let types: TypesFile = sources.load("types")?;
         for constructor in types.constructor {
             let shape = match constructor.returns {
                 Returns::One(t) => TypeShape::One(t),
@@ -280,8 +325,7 @@ impl Catalog {
             catalog.known_paths.insert(alias.path.clone());
             catalog.aliases.insert(alias.path, alias.same_as);
         }
-        let wrappers: WrappersFile =
-            toml::from_str(WRAPPERS_TOML).map_err(|e| format!("rules/wrappers.toml: {e}"))?;
+        let wrappers: WrappersFile = sources.load("wrappers")?;
         for function in wrappers.functions {
             catalog.add_wrapper(function);
         }
@@ -296,7 +340,7 @@ impl Catalog {
         let api = BlockingApi {
             display: function.path.clone(),
             kind: parse_kind(&function.rule, &place)?,
-            category: function.category.unwrap_or_else(|| "blocking".into()),
+            category: function.category.unwrap_or_default(),
             tokio: function.tokio.or_else(|| function.replacement.clone()),
             async_std: function.async_std.or_else(|| function.replacement.clone()),
             smol: function.smol.or(function.replacement),
@@ -321,10 +365,7 @@ impl Catalog {
                     format!("{}::{}", methods.receiver, name)
                 },
                 kind,
-                category: methods
-                    .category
-                    .clone()
-                    .unwrap_or_else(|| "blocking".into()),
+                category: methods.category.unwrap_or_default(),
                 tokio: methods.tokio.clone(),
                 async_std: methods.async_std.clone(),
                 smol: methods.smol.clone(),

@@ -2,19 +2,26 @@
 //! rayon), `rules/spawn.toml` (spawners, limits, structured owners) and
 //! `rules/channels.toml` (channel constructors). Embedded, parsed once per process.
 
+use super::sources::Sources;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
 
-const COMPUTE_TOML: &str = include_str!("../../rules/compute.toml");
-const SPAWN_TOML: &str = include_str!("../../rules/spawn.toml");
-const CHANNELS_TOML: &str = include_str!("../../rules/channels.toml");
+/// What kind of computation a CPU-heavy API does (`category` in `rules/compute.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComputeCategory {
+    PasswordHash,
+    Compression,
+    Image,
+    Crypto,
+    Rayon,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ComputeFunction {
     path: String,
-    category: String,
+    category: ComputeCategory,
     #[serde(default)]
     what: Option<String>,
 }
@@ -26,7 +33,7 @@ struct ComputeMethods {
     #[serde(default, rename = "trait")]
     required_trait: Option<String>,
     names: Vec<String>,
-    category: String,
+    category: ComputeCategory,
     #[serde(default)]
     what: Option<String>,
 }
@@ -130,7 +137,7 @@ struct ChannelsFile {
 pub struct ComputeApi {
     /// `bcrypt::hash`, or the method name for methods.
     pub display: String,
-    pub category: String,
+    pub category: ComputeCategory,
     /// How messages name the work ("bcrypt password hashing").
     pub what: String,
 }
@@ -199,24 +206,10 @@ fn last_segment(path: &str) -> &str {
 }
 
 impl StructureCatalog {
-    /// The embedded catalogs (checked by the unit test below).
-    pub fn get() -> &'static StructureCatalog {
-        static CATALOG: OnceLock<StructureCatalog> = OnceLock::new();
-        CATALOG.get_or_init(|| {
-            StructureCatalog::parse(COMPUTE_TOML, SPAWN_TOML, CHANNELS_TOML).unwrap_or_else(|e| {
-                eprintln!("concurrency-lint: internal catalog error: {e}");
-                StructureCatalog::default()
-            })
-        })
-    }
-
-    fn parse(compute: &str, spawn: &str, channels: &str) -> Result<StructureCatalog, String> {
-        let compute: ComputeFile =
-            toml::from_str(compute).map_err(|e| format!("rules/compute.toml: {e}"))?;
-        let spawn: SpawnFile =
-            toml::from_str(spawn).map_err(|e| format!("rules/spawn.toml: {e}"))?;
-        let channels: ChannelsFile =
-            toml::from_str(channels).map_err(|e| format!("rules/channels.toml: {e}"))?;
+    pub fn load(sources: &Sources) -> Result<StructureCatalog, String> {
+        let compute: ComputeFile = sources.load("compute")?;
+        let spawn: SpawnFile = sources.load("spawn")?;
+        let channels: ChannelsFile = sources.load("channels")?;
         let mut catalog = StructureCatalog::default();
         for function in compute.function {
             let api = ComputeApi {
@@ -235,7 +228,7 @@ impl StructureCatalog {
             for name in methods.names {
                 let api = ComputeApi {
                     display: name.clone(),
-                    category: methods.category.clone(),
+                    category: methods.category,
                     what: methods.what.clone().unwrap_or_else(|| format!("`{name}`")),
                 };
                 match (&methods.required_trait, methods.receiver.as_str()) {
@@ -394,7 +387,7 @@ mod tests {
 
     #[test]
     fn embedded_catalogs_parse() {
-        let catalog = StructureCatalog::parse(COMPUTE_TOML, SPAWN_TOML, CHANNELS_TOML).unwrap();
+        let catalog = StructureCatalog::load(&Sources::builtin().unwrap()).unwrap();
         assert!(catalog.compute_function("bcrypt::hash").is_some());
         assert!(catalog.rayon_sources.contains("par_iter"));
         assert!(catalog.spawner("tokio::spawn").is_some());
@@ -410,7 +403,11 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_rejected() {
-        let bad = "[[function]]\npath = \"a::b\"\ncategory = \"x\"\ncolour = 1\n";
-        assert!(StructureCatalog::parse(bad, SPAWN_TOML, CHANNELS_TOML).is_err());
+        let mut sources = Sources::builtin().unwrap();
+        let bad: toml::Table =
+            toml::from_str("[[function]]\npath = \"a::b\"\ncategory = \"image\"\ncolour = 1\n")
+                .unwrap();
+        sources.extend("compute", bad).unwrap();
+        assert!(StructureCatalog::load(&sources).is_err());
     }
 }

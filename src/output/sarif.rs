@@ -79,7 +79,7 @@ pub fn render(report: &Report) -> Vec<u8> {
                 "fullDescription": { "text": r.summary },
                 "help": { "text": r.doc, "markdown": r.doc },
                 "defaultConfiguration": { "level": sarif_level(r.default_level) },
-                "properties": { "tags": ["concurrency", r.group] },
+                "properties": { "tags": ["concurrency", r.group.name()] },
             })
         })
         .collect();

@@ -1,6 +1,6 @@
 //! `atomic_check_then_act`: an atomic load followed by a dependent store.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
 use crate::semantic::events::{interest, Checker, Event};
@@ -11,7 +11,7 @@ use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "atomic_check_then_act",
-    group: "shared_state",
+    group: Group::SharedState,
     default_level: Level::Warn,
     summary: "an atomic load followed by a dependent store instead of an atomic RMW",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `block_on_in_async`: driving a future to completion synchronously inside async code.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::BlockingApi;
 use crate::catalog::BlockingKind;
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
@@ -10,7 +10,7 @@ use crate::semantic::walker::{CallSite, Exec, FileContext, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "block_on_in_async",
-    group: "blocking",
+    group: Group::Blocking,
     default_level: Level::Warn,
     summary: "block_on / blocking_recv / blocking_lock … inside async code (panics or deadlocks)",
     doc: DOC,

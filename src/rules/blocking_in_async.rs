@@ -1,8 +1,8 @@
 //! `blocking_in_async`: a call to a known blocking API on the async executor.
 
-use super::RuleInfo;
-use crate::catalog::BlockingKind;
+use super::{Group, RuleInfo};
 use crate::catalog::{BlockingApi, Catalog, Runtime};
+use crate::catalog::{BlockingCategory, BlockingKind};
 use crate::diagnostic::{Applicability, Diagnostic, Label, Level, Model, Note, Suggestion};
 use crate::program::callgraph::{CallGraph, DirectCause};
 use crate::program::FileAnalysis;
@@ -14,7 +14,7 @@ use crate::semantic::walker::{CallSite, Exec, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "blocking_in_async",
-    group: "blocking",
+    group: Group::Blocking,
     default_level: Level::Warn,
     summary:
         "a blocking call (std::fs, std::net, thread::sleep, blocking clients, …) in async code",
@@ -129,9 +129,9 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
     } else {
         Model::BlockingPool
     });
-    let what = match api.category.as_str() {
-        "sleep" => "blocking sleep",
-        "executor" => "blocking wait",
+    let what = match api.category {
+        BlockingCategory::Sleep => "blocking sleep",
+        BlockingCategory::Executor => "blocking wait",
         _ => "blocking call",
     };
     let mut diagnostic = Diagnostic::new(

@@ -1,6 +1,6 @@
 //! `busy_wait`: a loop that polls shared state and sleeps between polls.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::Checker;
 use crate::semantic::loops::loop_parts;
@@ -14,7 +14,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "busy_wait",
-    group: "structure",
+    group: Group::Structure,
     default_level: Level::Warn,
     summary: "a loop polling shared state with sleeps between polls",
     doc: DOC,

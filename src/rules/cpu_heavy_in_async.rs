@@ -1,7 +1,7 @@
 //! `cpu_heavy_in_async`: CPU-bound work (a CPU-heavy API, a rayon parallel iterator driven
 //! to completion, a loop whose work grows with the input) on the async executor.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::structure::ComputeApi;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
@@ -15,7 +15,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "cpu_heavy_in_async",
-    group: "compute",
+    group: Group::Compute,
     default_level: Level::Warn,
     summary: "CPU-bound work (hashing, compression, growing loops) on the async executor",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `detached_spawn`: a spawned task's or thread's `JoinHandle` is discarded.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::structure::DropBehavior;
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
@@ -13,7 +13,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "detached_spawn",
-    group: "structure",
+    group: Group::Structure,
     default_level: Level::Warn,
     summary: "a spawned task's JoinHandle is discarded",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `double_lock`: the same lock acquired again while a guard from it is alive.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::{interest, Checker, Event};
@@ -10,7 +10,7 @@ use crate::source::Location;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "double_lock",
-    group: "guards",
+    group: Group::Guards,
     default_level: Level::Deny,
     summary: "the same lock acquired again while its guard is alive (deadlock)",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `guard_across_await`: a synchronous lock guard or `RefCell` borrow alive at an `.await`.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::{interest, Checker, Event};
@@ -9,7 +9,7 @@ use crate::semantic::walker::{FileContext, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "guard_across_await",
-    group: "guards",
+    group: Group::Guards,
     default_level: Level::Warn,
     summary: "a synchronous lock guard or RefCell borrow alive across an `.await`",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `io_in_rayon`: blocking I/O inside a rayon parallel iterator or rayon task.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
 use crate::semantic::events::Checker;
 use crate::semantic::walker::FileContext;
@@ -10,7 +10,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "io_in_rayon",
-    group: "compute",
+    group: Group::Compute,
     default_level: Level::Warn,
     summary: "blocking I/O inside a rayon parallel iterator or rayon task",
     doc: DOC,
@@ -86,11 +86,6 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &str) -> Diagn
     diagnostic
 }
 
-/// Blocking-catalog categories that are I/O (or sleeping) rather than synchronization.
-const IO_CATEGORIES: &[&str] = &[
-    "fs", "file", "net", "dns", "http", "db", "process", "stdin", "sleep",
-];
-
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
     (cx.text.contains("par_") || cx.text.contains("rayon")).then(|| super::expr_rule(detect))
 }
@@ -122,7 +117,7 @@ fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
         }
         _ => return None,
     };
-    IO_CATEGORIES
-        .contains(&api.category.as_str())
+    api.category
+        .is_io()
         .then(|| diagnostic(walker, primary, &api.display))
 }

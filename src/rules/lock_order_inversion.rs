@@ -1,6 +1,6 @@
 //! `lock_order_inversion`: the crate's lock-order graph has a cycle.
 
-use super::{CrateFile, RuleInfo};
+use super::{CrateFile, Group, RuleInfo};
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::lockgraph::ReachableLocks;
@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "lock_order_inversion",
-    group: "guards",
+    group: Group::Guards,
     default_level: Level::Warn,
     summary: "two locks acquired in opposite orders in different places (deadlock)",
     doc: DOC,

@@ -36,7 +36,7 @@ pub(crate) type CheckerFactory = fn(&FileContext) -> Option<Box<dyn Checker>>;
 #[derive(Debug)]
 pub struct RuleInfo {
     pub name: &'static str,
-    pub group: &'static str,
+    pub group: Group,
     pub default_level: Level,
     /// One line: what it finds.
     pub summary: &'static str,
@@ -78,23 +78,137 @@ static RULES: &[RuleInfo] = &[
     unused_suppression::INFO,
 ];
 
-/// Group names accepted by `-W/-A/-D` and config, besides rule names and `all`.
-pub const GROUPS: &[&str] = &[
-    "blocking",
-    "compute",
-    "guards",
-    "shared_state",
-    "structure",
-    "pedantic",
-];
-
-pub fn find(name: &str) -> Option<&'static RuleInfo> {
-    RULES.iter().find(|r| r.name == name)
+/// A rule's group: `-W/-A/-D`, config `[rules]` and `rules` name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Blocking,
+    Compute,
+    Guards,
+    SharedState,
+    Structure,
+    Suppression,
+    /// `syntax_error`, `file_error`: always on.
+    Errors,
 }
 
-/// Whether a rule belongs to a group (`pedantic` = rules off by default).
-pub fn in_group(rule: &RuleInfo, group: &str) -> bool {
-    rule.group == group || (group == "pedantic" && rule.default_level == Level::Allow)
+impl Group {
+    pub const ALL: [Group; 7] = [
+        Group::Blocking,
+        Group::Compute,
+        Group::Guards,
+        Group::SharedState,
+        Group::Structure,
+        Group::Suppression,
+        Group::Errors,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Group::Blocking => "blocking",
+            Group::Compute => "compute",
+            Group::Guards => "guards",
+            Group::SharedState => "shared_state",
+            Group::Structure => "structure",
+            Group::Suppression => "suppression",
+            Group::Errors => "errors",
+        }
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What `-W/-A/-D RULE` and config `[rules]` name: a rule, a group, `pedantic` (the rules
+/// off by default) or `all`.
+#[derive(Debug, Clone, Copy)]
+pub enum Selector {
+    All,
+    Pedantic,
+    Group(Group),
+    Rule(&'static RuleInfo),
+}
+
+/// A rule or group name as a user may write it: `blocking_in_async`,
+/// `concurrency_lint::blocking_in_async` (as printed) or `blocking-in-async`.
+pub fn normalize(name: &str) -> String {
+    let name = name.trim();
+    let name = name
+        .strip_prefix("concurrency_lint::")
+        .or_else(|| name.strip_prefix("concurrency-lint::"))
+        .unwrap_or(name);
+    name.replace('-', "_")
+}
+
+impl Selector {
+    /// Parse a selector; an unknown name is an error that suggests the closest one.
+    pub fn parse(name: &str) -> Result<Selector, String> {
+        let normalized = normalize(name);
+        if normalized == "all" {
+            return Ok(Selector::All);
+        }
+        if normalized == "pedantic" {
+            return Ok(Selector::Pedantic);
+        }
+        if let Some(group) = Group::ALL.iter().find(|g| g.name() == normalized) {
+            return Ok(Selector::Group(*group));
+        }
+        if let Some(rule) = RULES.iter().find(|r| r.name == normalized) {
+            return Ok(Selector::Rule(rule));
+        }
+        let mut message = format!("unknown rule or group `{name}`");
+        if let Some(closest) = closest_name(&normalized) {
+            message.push_str(&format!("; did you mean `{closest}`?"));
+        }
+        message.push_str(" (see `cargo concurrency-lint rules`)");
+        Err(message)
+    }
+
+    /// Whether the selector covers a rule.
+    pub fn matches(&self, rule: &RuleInfo) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Pedantic => rule.default_level == Level::Allow,
+            Selector::Group(group) => rule.group == *group,
+            Selector::Rule(selected) => selected.name == rule.name,
+        }
+    }
+}
+
+/// The rule or group name closest to `name` (edit distance at most a third of its length).
+pub fn closest_name(name: &str) -> Option<&'static str> {
+    let names = RULES
+        .iter()
+        .map(|r| r.name)
+        .chain(Group::ALL.iter().map(|g| g.name()))
+        .chain(["all", "pedantic"]);
+    names
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= candidate.len().max(3) / 3)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+/// A rule by any of its spellings (see [`normalize`]).
+pub fn find(name: &str) -> Option<&'static RuleInfo> {
+    let name = normalize(name);
+    RULES.iter().find(|r| r.name == name)
 }
 
 /// Rules that are always on at error level and cannot be configured.

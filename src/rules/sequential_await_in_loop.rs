@@ -1,7 +1,7 @@
 //! `sequential_await_in_loop`: a `for` loop over independent inputs awaiting one I/O future
 //! per item, one after another.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::Checker;
 use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
@@ -15,7 +15,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "sequential_await_in_loop",
-    group: "structure",
+    group: Group::Structure,
     default_level: Level::Warn,
     summary: "a loop awaiting independent I/O one item at a time",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `split_lock_update`: a read-modify-write split across two acquisitions of one lock.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::{interest, Checker, Event};
 use crate::semantic::guards::lock_expr;
@@ -11,7 +11,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "split_lock_update",
-    group: "shared_state",
+    group: Group::SharedState,
     default_level: Level::Warn,
     summary: "a read-modify-write split across two acquisitions of one lock (lost update)",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `static_mut`: a `static mut` item that is read or written.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
 use crate::semantic::events::{interest, Checker, Event};
@@ -10,7 +10,7 @@ use syn::spanned::Spanned;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "static_mut",
-    group: "shared_state",
+    group: Group::SharedState,
     default_level: Level::Warn,
     summary: "a `static mut` that is read or written",
     doc: DOC,

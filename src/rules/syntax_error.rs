@@ -1,13 +1,13 @@
 //! `syntax_error` and `file_error`: files that cannot be linted, reported as findings so
 //! that CI sees them and every other file is still linted.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Level, Note};
 use crate::source::Location;
 
 pub const SYNTAX_ERROR: RuleInfo = RuleInfo {
     name: "syntax_error",
-    group: "errors",
+    group: Group::Errors,
     default_level: Level::Deny,
     summary: "a file that does not parse (always on, level error)",
     doc: r#"# syntax_error
@@ -38,7 +38,7 @@ Not applicable.
 
 pub const FILE_ERROR: RuleInfo = RuleInfo {
     name: "file_error",
-    group: "errors",
+    group: Group::Errors,
     default_level: Level::Deny,
     summary: "a file that cannot be read or is not UTF-8 (always on, level error)",
     doc: r#"# file_error

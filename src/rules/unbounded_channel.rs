@@ -1,7 +1,6 @@
 //! `unbounded_channel`: a channel with no capacity limit (no backpressure).
 
-use super::RuleInfo;
-use crate::catalog::structure::StructureCatalog;
+use super::{Group, RuleInfo};
 use crate::catalog::structure::UnboundedChannel;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
 use crate::semantic::events::Checker;
@@ -12,7 +11,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "unbounded_channel",
-    group: "structure",
+    group: Group::Structure,
     default_level: Level::Allow,
     summary: "an unbounded channel (no backpressure)",
     doc: DOC,
@@ -94,7 +93,7 @@ fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
     let Expr::Path(func) = &*call.func else {
         return None;
     };
-    let catalog = StructureCatalog::get();
+    let catalog = &walker.cx.catalog.structure;
     let name = func.path.segments.last()?.ident.to_string();
     if !catalog.function_names.contains(&name) || walker.frames().in_test() {
         return None;

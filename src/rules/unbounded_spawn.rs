@@ -1,6 +1,6 @@
 //! `unbounded_spawn`: a task or thread spawned per item of input with no visible limit.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::semantic::events::Checker;
@@ -13,7 +13,7 @@ use syn::Expr;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "unbounded_spawn",
-    group: "structure",
+    group: Group::Structure,
     default_level: Level::Warn,
     summary: "tasks or threads spawned per input item with no limit",
     doc: DOC,

@@ -1,6 +1,6 @@
 //! `unsafe_impl_sync`: `unsafe impl Send/Sync` for a type that is not thread-safe.
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::catalog::guards::GuardCatalog;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
@@ -11,7 +11,7 @@ use syn::spanned::Spanned;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "unsafe_impl_sync",
-    group: "shared_state",
+    group: Group::SharedState,
     default_level: Level::Warn,
     summary: "`unsafe impl Send/Sync` for a type that is not thread-safe",
     doc: DOC,
@@ -150,7 +150,7 @@ impl Checker for UnsafeImplChecker {
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
-        let catalog = GuardCatalog::builtin();
+        let catalog = &walker.cx.catalog.guards;
         match event {
             Event::Item(syn::Item::Impl(item)) => {
                 if let Some(found) = unsafe_impl(item) {

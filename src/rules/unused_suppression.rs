@@ -1,7 +1,7 @@
 //! `unused_suppression`: a suppression comment that suppresses nothing (reported only
 //! with `--report-unused-suppressions`).
 
-use super::RuleInfo;
+use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::source::Location;
 
@@ -9,7 +9,7 @@ pub const UNUSED_SUPPRESSION: &str = "unused_suppression";
 
 pub const INFO: RuleInfo = RuleInfo {
     name: UNUSED_SUPPRESSION,
-    group: "suppression",
+    group: Group::Suppression,
     default_level: Level::Warn,
     summary: "a `concurrency-lint: allow(..)` comment that suppresses nothing (with --report-unused-suppressions)",
     doc: r#"# unused_suppression

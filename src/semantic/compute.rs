@@ -6,26 +6,26 @@
 use super::frames::chain_has_rayon_source;
 use super::loops::{cpu_loop_reason, loop_parts, scan_loop};
 use super::walker::Walker;
-use crate::catalog::structure::{ComputeApi, StructureCatalog};
+use crate::catalog::structure::ComputeApi;
 use crate::source::Location;
 use syn::Expr;
 
 /// What kind of CPU-heavy work.
-pub enum CpuWork {
-    Api(&'static ComputeApi),
+pub enum CpuWork<'c> {
+    Api(&'c ComputeApi),
     /// A rayon parallel iterator driven to completion by this method.
     RayonDrive(String),
     /// A CPU loop, with the reason (`nested loops whose work grows with the input`).
     Loop(String),
 }
 
-pub struct CpuSite {
+pub struct CpuSite<'c> {
     /// The callee path, the method name, or the loop keyword.
     pub location: Location,
-    pub work: CpuWork,
+    pub work: CpuWork<'c>,
 }
 
-impl CpuSite {
+impl CpuSite<'_> {
     /// Short description: "bcrypt password hashing", "a rayon parallel iterator driven to
     /// completion by `collect`", or the loop's reason.
     pub fn what(&self) -> String {
@@ -41,8 +41,8 @@ impl CpuSite {
 
 /// The CPU-heavy work `expr` does (in source order: a method call may be both a rayon
 /// drive and a catalog API). Loops are judged by [`cpu_loop`].
-pub fn cpu_work(walker: &Walker, expr: &Expr) -> Vec<CpuSite> {
-    let catalog = StructureCatalog::get();
+pub fn cpu_work<'c>(walker: &Walker<'c>, expr: &Expr) -> Vec<CpuSite<'c>> {
+    let catalog: &'c crate::catalog::structure::StructureCatalog = &walker.cx.catalog.structure;
     let awaited = walker.frames().is_awaited(expr);
     let mut found = Vec::new();
     match expr {
@@ -100,7 +100,7 @@ pub fn cpu_work(walker: &Walker, expr: &Expr) -> Vec<CpuSite> {
 }
 
 /// A loop with no `.await` whose work grows with the input.
-pub fn cpu_loop(expr: &Expr) -> Option<CpuSite> {
+pub fn cpu_loop(expr: &Expr) -> Option<CpuSite<'static>> {
     let parts = loop_parts(expr)?;
     if !parts.source.grows() {
         return None;

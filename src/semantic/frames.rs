@@ -54,7 +54,6 @@ pub struct FunctionFrame {
 
 #[derive(Default)]
 pub struct Frames {
-    catalog: Option<&'static StructureCatalog>,
     /// The file mentions rayon / spawning (cheap text tests by the walker's caller).
     rayon_file: bool,
     spawn_file: bool,
@@ -88,7 +87,6 @@ impl Frames {
         let mentions = NEEDLES.scan(text);
         let file = file.replace('\\', "/");
         Frames {
-            catalog: Some(StructureCatalog::get()),
             rayon_file: mentions.any_of(&[0, 1]),
             spawn_file: mentions.has(2),
             test_file: ["tests/", "benches/"]
@@ -96,10 +94,6 @@ impl Frames {
                 .any(|dir| file.starts_with(dir) || file.contains(&format!("/{dir}"))),
             ..Frames::default()
         }
-    }
-
-    fn catalog(&self) -> &'static StructureCatalog {
-        self.catalog.unwrap_or_else(StructureCatalog::get)
     }
 
     // ----- what rules ask -----
@@ -192,9 +186,11 @@ impl Frames {
         match event {
             Event::ExprEnter(expr) => match expr {
                 Expr::Call(call) => self.call_enter(walker, call),
-                Expr::MethodCall(call) => self.method_enter(call),
+                Expr::MethodCall(call) => self.method_enter(call, &walker.cx.catalog.structure),
                 Expr::Await(a) => self.awaited = addr(&*a.base),
-                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => self.loop_enter(expr),
+                Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                    self.loop_enter(expr, &walker.cx.catalog.structure)
+                }
                 Expr::Closure(_) => self.closure_enter(expr),
                 Expr::Async(_) => self.frames.push(Frame::Async(addr(*expr))),
                 _ => {}
@@ -327,13 +323,11 @@ impl Frames {
         }
     }
 
-    fn loop_enter(&mut self, expr: &Expr) {
+    fn loop_enter(&mut self, expr: &Expr, catalog: &StructureCatalog) {
         let Some(parts) = loop_parts(expr) else {
             return;
         };
-        let spawn = self
-            .spawn_file
-            .then(|| spawn_loop_facts(&parts, self.catalog()));
+        let spawn = self.spawn_file.then(|| spawn_loop_facts(&parts, catalog));
         self.frames.push(Frame::Loop(LoopFrame {
             addr: addr(expr),
             keyword: parts.keyword,
@@ -391,7 +385,7 @@ impl Frames {
         let Some(last) = func.path.segments.last() else {
             return;
         };
-        let catalog = self.catalog();
+        let catalog = &walker.cx.catalog.structure;
         let in_rayon = self.in_rayon();
         if !in_rayon && !catalog.function_names.contains(&last.ident.to_string()) {
             return;
@@ -406,11 +400,10 @@ impl Frames {
         }
     }
 
-    fn method_enter(&mut self, call: &syn::ExprMethodCall) {
+    fn method_enter(&mut self, call: &syn::ExprMethodCall, catalog: &StructureCatalog) {
         if !self.rayon_file {
             return;
         }
-        let catalog = self.catalog();
         if chain_has_rayon_source(&call.receiver, catalog)
             || catalog
                 .rayon_closure_methods

@@ -189,18 +189,18 @@ pub fn may_spawn(name: &str) -> bool {
 
 /// A spawn at `expr` (a call or method call of `rules/spawn.toml`): the API and the callee
 /// path / method name. Only in files that mention spawning.
-pub fn spawn_at(
-    walker: &crate::semantic::walker::Walker,
+pub fn spawn_at<'a>(
+    walker: &crate::semantic::walker::Walker<'a>,
     expr: &Expr,
 ) -> Option<(
-    &'static crate::catalog::structure::SpawnApi,
+    &'a crate::catalog::structure::SpawnApi,
     crate::source::Location,
 )> {
     use crate::source::Location;
     if !walker.frames().spawn_file() {
         return None;
     }
-    let catalog = StructureCatalog::get();
+    let catalog: &'a crate::catalog::structure::StructureCatalog = &walker.cx.catalog.structure;
     match expr {
         Expr::Call(call) => {
             let Expr::Path(func) = &*call.func else {

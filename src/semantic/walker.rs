@@ -109,7 +109,7 @@ pub struct Walker<'a> {
     /// Loops, closures, functions and test code around the current node.
     frames: Frames,
     /// Guard liveness and value origins (files that mention locks or atomics).
-    guards: Option<GuardTracker>,
+    guards: Option<GuardTracker<'a>>,
     /// The union of the checkers' interests.
     checker_interests: u16,
 }
@@ -270,7 +270,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Guard liveness and value origins, in files that mention locks or atomics.
-    pub fn guards(&self) -> Option<&GuardTracker> {
+    pub fn guards(&self) -> Option<&GuardTracker<'a>> {
         self.guards.as_ref()
     }
 

@@ -10,7 +10,7 @@ use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::Expr;
 
-impl GuardTracker {
+impl GuardTracker<'_> {
     pub(super) fn held_locks(body: &Body) -> Vec<HeldLock> {
         body.guards
             .guards

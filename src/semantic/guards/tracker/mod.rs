@@ -31,9 +31,14 @@ struct Interests {
 }
 
 impl Interests {
-    fn of(text: &str) -> Interests {
+    fn of(text: &str, catalog: &GuardCatalog) -> Interests {
         let m = NEEDLES.scan(text);
-        let guards = m.any_of(&[0, 1, 2, 3, 4, 5]);
+        // Acquire methods added by config are not among the needles: look for them too.
+        let guards = m.any_of(&[0, 1, 2, 3, 4, 5])
+            || catalog
+                .acquire_names()
+                .filter(|name| !NEEDLE_COVERED.iter().any(|n| name.contains(n)))
+                .any(|name| text.contains(name));
         Interests {
             guards,
             atomics: m.has(6) && m.has(7),
@@ -46,6 +51,9 @@ impl Interests {
         self.guards || self.atomics
     }
 }
+
+/// Acquire-method names the needles below find (`read` in `.read()`, `try_read`, …).
+const NEEDLE_COVERED: &[&str] = &["lock", "read", "write", "borrow"];
 
 /// What a file's text must mention for each interest (indices used by `Interests::of`).
 static NEEDLES: crate::semantic::mentions::Needles = crate::semantic::mentions::Needles::new(&[
@@ -71,7 +79,7 @@ static ASYNC_LOCK_NEEDLES: crate::semantic::mentions::Needles =
         "smol::lock",
     ]);
 
-impl GuardTracker {
+impl<'a> GuardTracker<'a> {
     /// The events that keep the model current.
     pub const INTERESTS: u16 = interest::FUNCTIONS
         | interest::BLOCKS
@@ -81,8 +89,8 @@ impl GuardTracker {
         | interest::CALLS;
 
     /// The tracker for this file, or None when its text mentions no lock and no atomic.
-    pub fn for_file(cx: &FileContext) -> Option<GuardTracker> {
-        let interests = Interests::of(cx.text);
+    pub fn for_file(cx: &FileContext<'a>) -> Option<GuardTracker<'a>> {
+        let interests = Interests::of(cx.text, &cx.catalog.guards);
         if !interests.any() {
             return None;
         }
@@ -90,8 +98,20 @@ impl GuardTracker {
             file: cx.file.to_string(),
             edition_2024: cx.edition >= "2024",
             interests,
-            catalog: GuardCatalog::builtin(),
-            ..GuardTracker::default()
+            catalog: &cx.catalog.guards,
+            bodies: Vec::new(),
+            open_functions: Vec::new(),
+            done_functions: Vec::new(),
+            closed: Vec::new(),
+            bodies_opened: 0,
+            acquired: false,
+            awaited: Vec::new(),
+            unwrapped: 0,
+            passed_as_argument: Vec::new(),
+            value_block: 0,
+            scrutinee_names: None,
+            dead: Vec::new(),
+            cfg_gated: Vec::new(),
         })
     }
 }
@@ -130,12 +150,11 @@ impl Body {
     }
 }
 
-#[derive(Default)]
-pub struct GuardTracker {
+pub struct GuardTracker<'a> {
     file: String,
     edition_2024: bool,
     interests: Interests,
-    catalog: &'static GuardCatalog,
+    catalog: &'a GuardCatalog,
     bodies: Vec<Body>,
     open_functions: Vec<FunctionLocks>,
     done_functions: Vec<FunctionLocks>,
@@ -161,13 +180,7 @@ pub struct GuardTracker {
     cfg_gated: Vec<(usize, usize)>,
 }
 
-impl Default for &'static GuardCatalog {
-    fn default() -> Self {
-        GuardCatalog::builtin()
-    }
-}
-
-impl GuardTracker {
+impl<'a> GuardTracker<'a> {
     fn body(&mut self) -> Option<&mut Body> {
         self.bodies.last_mut()
     }
@@ -210,7 +223,7 @@ impl GuardTracker {
         )
     }
 
-    pub fn catalog(&self) -> &'static GuardCatalog {
+    pub fn catalog(&self) -> &'a GuardCatalog {
         self.catalog
     }
 
@@ -503,7 +516,7 @@ pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
     )
 }
 
-impl GuardTracker {
+impl<'a> GuardTracker<'a> {
     /// Update the model for an event, before the rules see it.
     pub(crate) fn observe(&mut self, walker: &Walker, event: &Event) {
         match event {
