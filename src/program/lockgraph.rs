@@ -1,13 +1,15 @@
 //! Locks reached through calls: for each synchronous crate function, every lock it
 //! acquires itself or through the crate functions it calls (shortest chain), so that a
 //! call made while a guard is alive can be checked against what the callee locks
-//! (`double_lock` and `lock_order_inversion` through calls).
+//! (a double lock or a lock-order edge through calls); and the crate's lock-order graph
+//! ([`LockGraph`]).
 
 use super::calls::{CallContext, FunctionSummary};
 use super::locks::FunctionLocks;
+use super::CrateFile;
 use crate::catalog::guards::LockMode;
 use crate::source::Location;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// How a function reaches a lock.
 #[derive(Debug, Clone)]
@@ -140,4 +142,124 @@ impl<'a> ReachableLocks<'a> {
         }
         chain
     }
+}
+
+/// One edge occurrence of the crate's lock-order graph: `to` acquired at `location` while
+/// `from` (acquired at `held_at`) is held, in `function` of `file`.
+pub struct Edge<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+    pub file: &'a str,
+    pub function: &'a str,
+    pub location: Location,
+    pub held_at: &'a Location,
+    /// For an acquisition reached through calls: each step (function, file, location).
+    pub through: Vec<(String, String, Location)>,
+}
+
+/// The crate's lock-order graph: an edge A→B wherever B is acquired (blocking) while a
+/// guard of A is alive, directly or through calls. Two shared acquisitions never conflict,
+/// so read→read edges are left out.
+pub struct LockGraph<'a> {
+    pub edges: Vec<Edge<'a>>,
+    successors: HashMap<&'a str, BTreeSet<&'a str>>,
+}
+
+impl<'a> LockGraph<'a> {
+    pub fn build(files: &'a [CrateFile<'a>]) -> LockGraph<'a> {
+        let mut edges = direct_edges(files);
+        edges.extend(edges_through_calls(files));
+        let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for edge in &edges {
+            successors.entry(edge.from).or_default().insert(edge.to);
+        }
+        LockGraph { edges, successors }
+    }
+
+    /// Whether a path of edges leads from `start` to `goal`.
+    pub fn reaches(&self, start: &str, goal: &str) -> bool {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut stack = vec![start];
+        while let Some(node) = stack.pop() {
+            if node == goal {
+                return true;
+            }
+            if seen.insert(node) {
+                if let Some(next) = self.successors.get(node) {
+                    stack.extend(next.iter().copied());
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Acquisitions made while another lock's guard is alive, in the same function.
+fn direct_edges<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
+    let mut edges: Vec<Edge> = Vec::new();
+    for file in files {
+        for function in &file.facts.locks {
+            for acquisition in &function.acquisitions {
+                if !acquisition.blocks {
+                    continue;
+                }
+                for held in &acquisition.held {
+                    if held.lock == acquisition.lock
+                        || (held.mode == LockMode::Shared && acquisition.mode == LockMode::Shared)
+                    {
+                        continue;
+                    }
+                    edges.push(Edge {
+                        from: &held.lock,
+                        to: &acquisition.lock,
+                        file: file.display,
+                        function: &function.function,
+                        location: acquisition.location.clone(),
+                        held_at: &held.acquired,
+                        through: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// A call made while `held` is alive into a function that (transitively) acquires another
+/// lock adds the edge held → that lock, at the call.
+fn edges_through_calls<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
+    let mut edges = Vec::new();
+    let reachable = ReachableLocks::build(
+        files.iter().flat_map(|f| f.facts.locks.iter()),
+        files.iter().flat_map(|f| f.facts.functions.iter()),
+    );
+    for file in files {
+        for function in &file.facts.locks {
+            for call in &function.calls_under_guard {
+                for (lock, reach) in reachable.locks_of(&call.callee) {
+                    for held in &call.held {
+                        if held.lock == lock
+                            || (held.mode == LockMode::Shared && reach.mode == LockMode::Shared)
+                        {
+                            continue;
+                        }
+                        edges.push(Edge {
+                            from: &held.lock,
+                            to: lock,
+                            file: file.display,
+                            function: &function.function,
+                            location: call.location.clone(),
+                            held_at: &held.acquired,
+                            through: reachable.chain(&call.callee, lock),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for edge in &edges {
+        successors.entry(edge.from).or_default().insert(edge.to);
+    }
+    edges
 }

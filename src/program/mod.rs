@@ -64,3 +64,9 @@ pub struct CpuHeavyFn {
     /// data, so the call graph does not propagate loop facts).
     pub from_loop: bool,
 }
+
+/// One file of a crate, as the crate-level phase sees it.
+pub struct CrateFile<'a> {
+    pub display: &'a str,
+    pub facts: &'a FileFacts,
+}

@@ -1,11 +1,10 @@
 //! `lock_order_inversion`: the crate's lock-order graph has a cycle.
 
 use super::{CrateFile, Group, RuleInfo};
-use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::program::lockgraph::ReachableLocks;
+use crate::program::lockgraph::{Edge, LockGraph};
 use crate::source::Location;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "lock_order_inversion",
@@ -61,101 +60,13 @@ fn audit(&self) {
 `lock-scope`: a fixed lock order (or one lock) for every critical section.
 "#;
 
-/// One edge occurrence: `to` acquired at `location` while `from` (acquired at `held_at`) is
-/// held, in `function` of `file`.
-struct Edge<'a> {
-    from: &'a str,
-    to: &'a str,
-    file: &'a str,
-    function: &'a str,
-    location: Location,
-    held_at: &'a Location,
-    /// For an acquisition reached through calls: each step (function, file, location).
-    through: Vec<(String, String, Location)>,
-}
-
-pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
-    let mut edges: Vec<Edge> = Vec::new();
-    for file in files {
-        for function in &file.facts.locks {
-            for acquisition in &function.acquisitions {
-                if !acquisition.blocks {
-                    continue;
-                }
-                for held in &acquisition.held {
-                    if held.lock == acquisition.lock
-                        || (held.mode == LockMode::Shared && acquisition.mode == LockMode::Shared)
-                    {
-                        continue;
-                    }
-                    edges.push(Edge {
-                        from: &held.lock,
-                        to: &acquisition.lock,
-                        file: file.display,
-                        function: &function.function,
-                        location: acquisition.location.clone(),
-                        held_at: &held.acquired,
-                        through: Vec::new(),
-                    });
-                }
-            }
-        }
-    }
-    // Through calls: a call made while `held` is alive into a function that (transitively)
-    // acquires another lock adds the edge held → that lock, at the call.
-    let reachable = ReachableLocks::build(
-        files.iter().flat_map(|f| f.facts.locks.iter()),
-        files.iter().flat_map(|f| f.facts.functions.iter()),
-    );
-    for file in files {
-        for function in &file.facts.locks {
-            for call in &function.calls_under_guard {
-                for (lock, reach) in reachable.locks_of(&call.callee) {
-                    for held in &call.held {
-                        if held.lock == lock
-                            || (held.mode == LockMode::Shared && reach.mode == LockMode::Shared)
-                        {
-                            continue;
-                        }
-                        edges.push(Edge {
-                            from: &held.lock,
-                            to: lock,
-                            file: file.display,
-                            function: &function.function,
-                            location: call.location.clone(),
-                            held_at: &held.acquired,
-                            through: reachable.chain(&call.callee, lock),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    if edges.is_empty() {
-        return Vec::new();
-    }
-    let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for edge in &edges {
-        successors.entry(edge.from).or_default().insert(edge.to);
-    }
-    let reaches = |start: &str, goal: &str| -> bool {
-        let mut seen: HashSet<&str> = HashSet::new();
-        let mut stack = vec![start];
-        while let Some(node) = stack.pop() {
-            if node == goal {
-                return true;
-            }
-            if seen.insert(node) {
-                if let Some(next) = successors.get(node) {
-                    stack.extend(next.iter().copied());
-                }
-            }
-        }
-        false
-    };
+pub(crate) fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
+    let graph = LockGraph::build(files);
+    let edges = &graph.edges;
+    let reaches = |start: &str, goal: &str| graph.reaches(start, goal);
     let mut reported: HashSet<(&str, &Location)> = HashSet::new();
     let mut found = Vec::new();
-    for edge in &edges {
+    for edge in edges {
         // On a cycle: the acquired lock leads back to the held one.
         if !reaches(edge.to, edge.from) || !reported.insert((edge.file, &edge.location)) {
             continue;
@@ -168,6 +79,14 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
                     .iter()
                     .find(|o| o.from == edge.to && reaches(o.to, edge.from))
             });
+        found.push(diagnostic(edge, opposite));
+    }
+    found
+}
+
+/// The finding at one edge of a cycle, with the opposite edge (or path) as a note.
+fn diagnostic(edge: &Edge, opposite: Option<&Edge>) -> Diagnostic {
+    {
         let mut diagnostic = Diagnostic::new(
             INFO.name,
             edge.file,
@@ -233,9 +152,8 @@ pub fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
             short(edge.to)
         ));
         diagnostic.model = Some(Model::LockScope);
-        found.push(diagnostic);
+        diagnostic
     }
-    found
 }
 
 /// `crate::bank::Bank.accounts` → `Bank.accounts`; `crate::STATE` → `STATE`.

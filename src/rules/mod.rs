@@ -22,7 +22,6 @@ pub(crate) mod unsafe_impl_sync;
 mod unused_suppression;
 
 use crate::diagnostic::{Diagnostic, Level};
-use crate::program::FileFacts;
 use crate::semantic::events::{interest, Checker, Event};
 use crate::semantic::walker::{FileContext, Walker};
 
@@ -290,11 +289,7 @@ impl Checker for EventRule {
     }
 }
 
-/// One file of a crate, as the crate-level phase sees it.
-pub struct CrateFile<'a> {
-    pub display: &'a str,
-    pub facts: &'a FileFacts,
-}
+pub use crate::program::CrateFile;
 
 /// The crate as the crate-level rules see it.
 pub struct CrateProgram<'a> {
