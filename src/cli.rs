@@ -131,6 +131,13 @@ pub struct LintArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Level cap for `blocking_in_async`, `cpu_heavy_in_async` and
+    /// `sequential_await_in_loop` findings whose code runs only from the program's `main`
+    /// (startup, a CLI's commands): allow (default), warn or deny. Overrides config
+    /// `[context] main`.
+    #[arg(long, value_name = "LEVEL")]
+    pub context_main: Option<String>,
+
     /// Config file to use instead of discovering one. (A cargo `--config KEY=VALUE` is
     /// accepted and ignored.)
     #[arg(long, value_name = "FILE")]

@@ -25,6 +25,8 @@ struct RawConfig {
     runtime: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    context: RawContext,
     /// Extensions of the other catalogs of `rules/`, each in its file's schema.
     #[serde(default)]
     types: Option<Spanned<toml::Table>>,
@@ -38,6 +40,14 @@ struct RawConfig {
     spawn: Option<Spanned<toml::Table>>,
     #[serde(default)]
     channels: Option<Spanned<toml::Table>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContext {
+    /// The level cap for findings whose code runs only from `main`.
+    #[serde(default)]
+    main: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +125,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Entries added to the catalogs of `rules/` (catalog name, entries in its schema).
     pub catalogs: Vec<(String, toml::Table)>,
+    /// `[context] main`: the level cap for findings that run only from `main`.
+    pub context_main: Option<Level>,
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -170,6 +182,20 @@ fn validate(mut raw: RawConfig, file: &Path, text: &str) -> Result<Config, Confi
             ));
         };
         config.levels.push((name.into_inner(), parsed));
+    }
+    if let Some(level) = raw.context.main.take() {
+        let Some(parsed) = Level::parse(level.get_ref()) else {
+            return Err(error_at(
+                file,
+                text,
+                level.span().start,
+                format!(
+                    "unknown level `{}` for `[context] main`: expected \"allow\", \"warn\" or \"deny\"",
+                    level.get_ref()
+                ),
+            ));
+        };
+        config.context_main = Some(parsed);
     }
     for runtime in [raw.runtime, raw.blocking.runtime].into_iter().flatten() {
         match Runtime::parse(runtime.get_ref()) {

@@ -151,6 +151,39 @@ pub struct Diagnostic {
     pub model: Option<Model>,
     pub suggestion: Option<Suggestion>,
     pub notes: Vec<Note>,
+    /// Where the code runs (async rules; computed over the workspace's entry points).
+    pub context: Option<Context>,
+    /// The enclosing function's path (`crate::api::login`).
+    pub item: Option<String>,
+}
+
+/// Where a finding's code runs (SPEC §2 "Where the code runs").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Reached from a function handed to a framework or callback as a value.
+    Handler,
+    /// Inside or reached from a spawned future.
+    Task,
+    /// A `pub` async API of a library crate (callers unknown).
+    Library,
+    Unknown,
+    /// Tests and benches.
+    Test,
+    /// Reached only from the program's (async) `main`: runs once, in sequence.
+    Main,
+}
+
+impl Context {
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Handler => "handler",
+            Context::Task => "task",
+            Context::Library => "library",
+            Context::Unknown => "unknown",
+            Context::Test => "test",
+            Context::Main => "main",
+        }
+    }
 }
 
 impl Diagnostic {
@@ -167,6 +200,8 @@ impl Diagnostic {
             model: None,
             suggestion: None,
             notes: Vec::new(),
+            context: None,
+            item: None,
         }
     }
 

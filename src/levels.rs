@@ -7,6 +7,9 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub struct Levels {
     by_rule: HashMap<&'static str, Level>,
+    /// The cap for findings whose code runs only from `main` (`[context] main`,
+    /// `--context-main`).
+    pub context_main: Level,
 }
 
 impl Default for Levels {
@@ -16,6 +19,7 @@ impl Default for Levels {
                 .iter()
                 .map(|r| (r.name, r.default_level))
                 .collect(),
+            context_main: Level::Allow,
         }
     }
 }
@@ -32,6 +36,16 @@ impl Levels {
             }
         }
         Ok(())
+    }
+
+    /// A finding's level: its rule's, capped when its code runs only from `main`.
+    pub fn of(&self, d: &crate::diagnostic::Diagnostic) -> Level {
+        let level = self.level(d.rule);
+        if d.context == Some(crate::diagnostic::Context::Main) && rules::capped_in_main(d.rule) {
+            level.min(self.context_main)
+        } else {
+            level
+        }
     }
 
     pub fn level(&self, rule: &str) -> Level {

@@ -1745,3 +1745,35 @@ fn config_accepts_groups_and_every_spelling_of_a_rule() {
         "{out:?}"
     );
 }
+
+#[test]
+fn findings_that_run_only_from_main_are_capped_unless_asked() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/lib.rs",
+        "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read_to_string(\"settings.toml\");\n}\n",
+    );
+    let (_, doc) = json(&dir, &["-W", "all"]);
+    assert_eq!(doc["summary"]["diagnostics"], 0, "{doc:#}");
+    let (_, doc) = json(&dir, &["--context-main", "warn"]);
+    assert_eq!(
+        findings(&doc),
+        vec![f("src/lib.rs", 3, BLOCKING)],
+        "{doc:#}"
+    );
+    assert_eq!(diagnostics(&doc)[0]["context"], "main", "{doc:#}");
+    write(
+        &dir,
+        "concurrency-lint.toml",
+        "[context]\nmain = \"warn\"\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(
+        findings(&doc),
+        vec![f("src/lib.rs", 3, BLOCKING)],
+        "{doc:#}"
+    );
+    let out = config_error("[context]\nmain = \"loud\"\n");
+    assert!(out.stderr.contains("concurrency-lint.toml:2"), "{out:?}");
+}

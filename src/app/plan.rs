@@ -188,7 +188,17 @@ pub(crate) fn settings(
 ) -> Result<Settings, String> {
     Ok(Settings {
         catalog: catalog(&plan.config)?,
-        levels: levels(&plan.config, cli_levels)?,
+        levels: {
+            let mut levels = levels(&plan.config, cli_levels)?;
+            if let Some(text) = &cli.context_main {
+                levels.context_main = Level::parse(text).ok_or_else(|| {
+                    format!(
+                        "unknown level `{text}` for --context-main: expected allow, warn or deny"
+                    )
+                })?;
+            }
+            levels
+        },
         runtime: runtime(cli, &plan.config)?,
         exclude: exclude(&plan.config, &plan.base)?,
     })
@@ -223,6 +233,9 @@ fn levels(config: &Config, cli_levels: &[(String, Level)]) -> Result<Levels, Str
     let mut levels = Levels::default();
     for (selector, level) in config.levels.iter().chain(cli_levels) {
         levels.set(selector, *level)?;
+    }
+    if let Some(level) = config.context_main {
+        levels.context_main = level;
     }
     Ok(levels)
 }

@@ -53,7 +53,7 @@ pub(crate) fn judge(
             let enabled: Vec<Diagnostic> = file
                 .iter()
                 .chain(&crate_level)
-                .filter(|d| levels.level(d.rule) != Level::Allow)
+                .filter(|d| levels.of(d) != Level::Allow)
                 .cloned()
                 .collect();
             unused_suppressions(display, &enabled, suppressions, levels)
@@ -76,7 +76,7 @@ pub(crate) fn judge(
 
 /// A finding at its rule's level; None when the rule is off or a suppression covers it.
 fn admit(mut d: Diagnostic, levels: &Levels, suppressions: &Suppressions) -> Option<Diagnostic> {
-    let level = levels.level(d.rule);
+    let level = levels.of(&d);
     if level == Level::Allow
         || (!rules::is_always_on(d.rule)
             && suppress::is_suppressed(&d, &suppressions.comments, &suppressions.extents))

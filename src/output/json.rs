@@ -56,6 +56,8 @@ pub fn render(report: &Report) -> Vec<u8> {
                 "help": d.help,
                 "suggestion": suggestion,
                 "notes": notes,
+                "context": d.context.map(|c| c.name()),
+                "item": d.item,
             })
         })
         .collect();

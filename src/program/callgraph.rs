@@ -62,7 +62,7 @@ impl<'a> CallGraph<'a> {
                 let mut best = blocking.get(path).map(|(len, _)| *len);
                 let mut best_step = None;
                 for (index, edge) in summary.calls.iter().enumerate() {
-                    if edge.context != CallContext::Sync {
+                    if edge.context != CallContext::Sync || edge.awaited {
                         continue;
                     }
                     let Some((len, _)) = blocking.get(edge.callee.as_str()) else {

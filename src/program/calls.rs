@@ -28,6 +28,9 @@ pub struct CallEdge {
     pub context: CallContext,
     /// The enclosing async fn/block header when `context` is `Async`.
     pub async_header: Option<(Location, &'static str)>,
+    /// The call's result is `.await`ed directly (a call into an async fn): it tells where
+    /// code runs (contexts), not what blocks.
+    pub awaited: bool,
 }
 
 /// A blocking API called directly, in synchronous code.
@@ -98,6 +101,7 @@ impl CallRecorder {
         callee: Option<String>,
         location: impl Fn() -> Location,
         blocking: Option<&str>,
+        awaited: bool,
     ) {
         let depth = self.open.len();
         if self
@@ -126,6 +130,7 @@ impl CallRecorder {
                 location: location(),
                 context,
                 async_header,
+                awaited,
             });
         }
     }
@@ -179,16 +184,19 @@ impl Checker for CallRecorder {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
-                if *awaited {
-                    return;
-                }
-                let blocking = blocking_name(*blocking);
+                let blocking = blocking_name(*blocking).filter(|_| !awaited);
                 let callee = callee.filter(|c| c.starts_with("crate::"));
                 if callee.is_none() && blocking.is_none() {
                     return;
                 }
                 let location = || Location::of_expr(&call.func);
-                self.record(walker, callee.map(String::from), location, blocking);
+                self.record(
+                    walker,
+                    callee.map(String::from),
+                    location,
+                    blocking,
+                    *awaited,
+                );
             }
             Event::MethodCall {
                 call,
@@ -200,10 +208,7 @@ impl Checker for CallRecorder {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
-                if *awaited {
-                    return;
-                }
-                let blocking = blocking_name(*blocking);
+                let blocking = blocking_name(*blocking).filter(|_| !awaited);
                 // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`
                 // → `crate::…::Store::save`.
                 let owner = match &*call.receiver {
@@ -216,7 +221,7 @@ impl Checker for CallRecorder {
                 }
                 let callee = owner.map(|owner| format!("{owner}::{}", call.method));
                 let location = || Location::from_span(call.method.span());
-                self.record(walker, callee, location, blocking);
+                self.record(walker, callee, location, blocking, *awaited);
             }
             _ => {}
         }

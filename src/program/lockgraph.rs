@@ -68,7 +68,7 @@ impl<'a> ReachableLocks<'a> {
                 for edge in function
                     .calls
                     .iter()
-                    .filter(|e| e.context == CallContext::Sync)
+                    .filter(|e| e.context == CallContext::Sync && !e.awaited)
                 {
                     let Some(callee_locks) = reach.get(edge.callee.as_str()) else {
                         continue;

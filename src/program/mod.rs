@@ -5,7 +5,9 @@
 
 pub mod callgraph;
 pub mod calls;
+pub mod contexts;
 pub mod cpu;
+pub mod entries;
 pub mod lockgraph;
 pub mod locks;
 
@@ -35,6 +37,8 @@ pub struct FileFacts {
     /// Per function: the locks it acquires (with the locks held at each acquisition) and
     /// the crate calls it makes while holding a guard (`guards::facts`).
     pub locks: Vec<locks::FunctionLocks>,
+    /// Entry points, function extents and spawned futures (for each finding's context).
+    pub entries: entries::EntryFacts,
 }
 
 /// A function whose own body does CPU-heavy work: it calls a CPU-heavy API of

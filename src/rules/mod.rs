@@ -210,6 +210,29 @@ pub fn find(name: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.name == name)
 }
 
+/// Rules about code on the async executor: their findings say where the code runs.
+pub fn runs_on_executor(name: &str) -> bool {
+    [
+        blocking_in_async::INFO.name,
+        block_on_in_async::INFO.name,
+        cpu_heavy_in_async::INFO.name,
+        sequential_await_in_loop::INFO.name,
+        guard_across_await::INFO.name,
+    ]
+    .contains(&name)
+}
+
+/// Rules whose findings in code that runs only from `main` are capped at the
+/// `[context] main` level (allow by default): blocking once at startup is harmless.
+pub fn capped_in_main(name: &str) -> bool {
+    [
+        blocking_in_async::INFO.name,
+        cpu_heavy_in_async::INFO.name,
+        sequential_await_in_loop::INFO.name,
+    ]
+    .contains(&name)
+}
+
 /// Rules that are always on at error level and cannot be configured.
 pub fn is_always_on(name: &str) -> bool {
     name == "syntax_error" || name == "file_error"
@@ -222,6 +245,7 @@ pub fn checkers(cx: &FileContext) -> Vec<Box<dyn Checker>> {
     let mut checkers: Vec<Box<dyn Checker>> = vec![
         Box::new(crate::program::calls::CallRecorder::default()),
         Box::new(crate::program::cpu::CpuHeavyRecorder::default()),
+        Box::new(crate::program::entries::EntryRecorder::default()),
     ];
     checkers.extend(RULES.iter().filter_map(|rule| rule.checker?(cx)));
     checkers

@@ -19,6 +19,11 @@ pub struct FunctionInfo<'ast> {
     pub async_header: Option<Location>,
     /// The `impl` block's self type, fully qualified, if any.
     pub self_type: Option<String>,
+    /// The trait of the `impl` block, as written (its last segment: `Service`), if any.
+    pub impl_trait: Option<String>,
+    pub attrs: &'ast [syn::Attribute],
+    /// `pub` (any `pub(..)` too), or a method of a trait impl.
+    pub is_pub: bool,
 }
 
 /// What the walk reports to checkers, in source order. `*Enter` comes before the node's

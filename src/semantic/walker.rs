@@ -95,6 +95,8 @@ pub struct Walker<'a> {
     bindings: Bindings,
     struct_fields: StructFields,
     self_types: Vec<Option<String>>,
+    /// The trait of each enclosing `impl` block (None: an inherent impl).
+    impl_traits: Vec<Option<String>>,
     exec: Vec<ExecFrame>,
     /// Names of local closures later passed to an insulating wrapper, per async body.
     insulated_names: Vec<HashSet<String>>,
@@ -178,6 +180,7 @@ impl<'a> Walker<'a> {
             bindings: Bindings::default(),
             struct_fields: StructFields::new(),
             self_types: Vec::new(),
+            impl_traits: Vec::new(),
             exec: vec![ExecFrame {
                 exec: Exec::Sync,
                 in_sync_closure: false,
@@ -420,10 +423,11 @@ impl<'a> Walker<'a> {
         callee.is_some_and(|c| self.cx.catalog.is_wrapper_function(c))
     }
 
-    fn visit_fn_body(
+    fn visit_fn_body<'ast>(
         &mut self,
-        attrs: &[syn::Attribute],
-        sig: &syn::Signature,
+        attrs: &'ast [syn::Attribute],
+        is_pub: bool,
+        sig: &'ast syn::Signature,
         block: &syn::Block,
         start: Span,
     ) {
@@ -468,6 +472,9 @@ impl<'a> Walker<'a> {
                 _ => None,
             },
             self_type: self.self_type().map(String::from),
+            impl_trait: self.impl_traits.last().cloned().flatten(),
+            attrs,
+            is_pub: is_pub || self.impl_traits.last().is_some_and(Option::is_some),
         };
         self.emit(Event::FnEnter(&info));
         self.visit_block(block);
@@ -660,7 +667,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             return;
         }
         let start = item.sig.fn_token.span;
-        self.visit_fn_body(&item.attrs, &item.sig, &item.block, start);
+        let is_pub = !matches!(item.vis, syn::Visibility::Inherited);
+        self.visit_fn_body(&item.attrs, is_pub, &item.sig, &item.block, start);
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
@@ -668,7 +676,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             return;
         }
         let start = item.sig.fn_token.span;
-        self.visit_fn_body(&item.attrs, &item.sig, &item.block, start);
+        let is_pub = !matches!(item.vis, syn::Visibility::Inherited);
+        self.visit_fn_body(&item.attrs, is_pub, &item.sig, &item.block, start);
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
@@ -677,7 +686,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
         if let Some(block) = &item.default {
             let start = item.sig.fn_token.span;
-            self.visit_fn_body(&item.attrs, &item.sig, block, start);
+            self.visit_fn_body(&item.attrs, false, &item.sig, block, start);
         }
     }
 
@@ -695,9 +704,15 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             _ => None,
         };
         self.self_types.push(self_type);
+        let impl_trait = item
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last().map(|s| s.ident.to_string()));
+        self.impl_traits.push(impl_trait);
         for impl_item in &item.items {
             self.visit_impl_item(impl_item);
         }
+        self.impl_traits.pop();
         self.self_types.pop();
     }
 

@@ -5,5 +5,5 @@ async fn tick() {
 }
 
 fn main() {
-    let _ = tick();
+    let _task = tokio::spawn(tick());
 }

@@ -1,0 +1,179 @@
+//! Where the code runs (SPEC §2): the entry points of every crate of the run, propagated
+//! over the call graph of the whole run, give each function the set of contexts it is
+//! reached from — a request handler, a spawned task, the program's `main`, a test. Paths
+//! are made run-wide by naming each crate (`crate::api::login` in crate `app` is
+//! `app::api::login`), so a binary's `main` reaches the handlers of its library.
+
+use super::entries::{Entry, EntryFacts, EntryKind};
+use super::FileFacts;
+use crate::diagnostic::Context;
+use crate::source::Location;
+use std::collections::{HashMap, VecDeque};
+
+/// One crate of the run, as the context computation sees it.
+pub struct CrateFiles<'a> {
+    /// The crate's name as other crates write it (`my_lib`).
+    pub name: String,
+    /// A library target: its `pub` async fns are an API with unknown callers.
+    pub is_lib: bool,
+    /// (display path, facts)
+    pub files: Vec<(&'a str, &'a FileFacts)>,
+}
+
+/// What reaches a function: the entry kinds, and the first handler / task entry (for the
+/// note that says where the code runs).
+#[derive(Debug, Default, Clone)]
+struct Reach {
+    main: bool,
+    test: bool,
+    handler: Option<Via>,
+    task: Option<Via>,
+}
+
+/// An entry point, for messages.
+#[derive(Debug, Clone)]
+pub struct Via {
+    /// The entry function's path.
+    pub function: String,
+    pub file: String,
+    pub at: Location,
+}
+
+/// A finding's context, with the entry it comes from.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub context: Context,
+    pub item: Option<String>,
+    pub via: Option<Via>,
+}
+
+/// The contexts of every function of the run.
+pub struct Contexts {
+    reach: HashMap<String, Reach>,
+    /// (crate name, is_lib) by file display path, and the file's entry facts.
+    files: HashMap<String, (String, bool, EntryFacts)>,
+}
+
+/// `crate::x` in crate `name` is `name::x` run-wide.
+fn global(crate_name: &str, path: &str) -> String {
+    match path.strip_prefix("crate::") {
+        Some(rest) => format!("{crate_name}::{rest}"),
+        None if path == "crate" => crate_name.to_string(),
+        None => path.to_string(),
+    }
+}
+
+impl Contexts {
+    pub fn compute(crates: &[CrateFiles]) -> Contexts {
+        let mut callees: HashMap<String, Vec<String>> = HashMap::new();
+        let mut entries: Vec<(Entry, String)> = Vec::new();
+        let mut files = HashMap::new();
+        for krate in crates {
+            for (display, facts) in &krate.files {
+                for function in &facts.functions {
+                    let caller = global(&krate.name, &function.path);
+                    for edge in &function.calls {
+                        let callee = global(&krate.name, &edge.callee);
+                        // A call inside a spawned future starts a task.
+                        if let Some(at) = facts.entries.task_at(edge.location.byte_start) {
+                            entries.push((
+                                Entry {
+                                    function: callee,
+                                    kind: EntryKind::Task,
+                                    at: at.clone(),
+                                },
+                                display.to_string(),
+                            ));
+                        } else {
+                            callees.entry(caller.clone()).or_default().push(callee);
+                        }
+                    }
+                }
+                for entry in &facts.entries.entries {
+                    let mut entry = entry.clone();
+                    entry.function = global(&krate.name, &entry.function);
+                    entries.push((entry, display.to_string()));
+                }
+                files.insert(
+                    display.to_string(),
+                    (krate.name.clone(), krate.is_lib, facts.entries.clone()),
+                );
+            }
+        }
+        let mut reach: HashMap<String, Reach> = HashMap::new();
+        for (entry, file) in &entries {
+            let via = Via {
+                function: entry.function.clone(),
+                file: file.clone(),
+                at: entry.at.clone(),
+            };
+            let mut queue = VecDeque::from([entry.function.clone()]);
+            while let Some(function) = queue.pop_front() {
+                let r = reach.entry(function.clone()).or_default();
+                let new = match entry.kind {
+                    EntryKind::Main => !std::mem::replace(&mut r.main, true),
+                    EntryKind::Test => !std::mem::replace(&mut r.test, true),
+                    EntryKind::Handler => {
+                        r.handler.is_none() && r.handler.replace(via.clone()).is_none()
+                    }
+                    EntryKind::Task => r.task.is_none() && r.task.replace(via.clone()).is_none(),
+                };
+                if new {
+                    if let Some(next) = callees.get(&function) {
+                        queue.extend(next.iter().cloned());
+                    }
+                }
+            }
+        }
+        Contexts { reach, files }
+    }
+
+    /// Where the code at `offset` of `file` runs.
+    pub fn placement(&self, file: &str, offset: usize) -> Option<Placement> {
+        let (crate_name, is_lib, facts) = self.files.get(file)?;
+        let function = facts.function_at(offset);
+        let item = function.map(|f| f.path.clone());
+        if let Some(at) = facts.task_at(offset) {
+            let via = Via {
+                function: item.clone().unwrap_or_default(),
+                file: file.to_string(),
+                at: at.clone(),
+            };
+            return Some(Placement {
+                context: Context::Task,
+                item,
+                via: Some(via),
+            });
+        }
+        if let Some(at) = facts.callback_at(offset) {
+            let via = Via {
+                function: item.clone().unwrap_or_default(),
+                file: file.to_string(),
+                at: at.clone(),
+            };
+            return Some(Placement {
+                context: Context::Handler,
+                item,
+                via: Some(via),
+            });
+        }
+        let reach = function
+            .and_then(|f| self.reach.get(&global(crate_name, &f.path)))
+            .cloned()
+            .unwrap_or_default();
+        let (context, via) = if let Some(via) = reach.handler {
+            (Context::Handler, Some(via))
+        } else if let Some(via) = reach.task {
+            (Context::Task, Some(via))
+        } else if reach.main {
+            (Context::Main, None)
+        } else if reach.test {
+            (Context::Test, None)
+        } else if *is_lib && function.is_some_and(|f| f.is_pub && f.is_async) {
+            (Context::Library, None)
+        } else {
+            (Context::Unknown, None)
+        };
+        Some(Placement { context, item, via })
+    }
+}

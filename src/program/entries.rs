@@ -1,0 +1,262 @@
+//! Where a file's code can start running: entry points (the program's `main`, tests,
+//! functions handed to a framework or callback as a value, attribute-registered handlers,
+//! trait-impl methods a framework calls, spawned futures), the extent of every function
+//! (to find a finding's enclosing item) and of every async block handed to a spawner (its
+//! code runs in a task). Plain data for [`super::contexts`].
+
+use super::FileAnalysis;
+use crate::semantic::events::{interest, Checker, Event, FunctionInfo};
+use crate::semantic::spawns::spawn_at;
+use crate::semantic::walker::Walker;
+use crate::source::Location;
+use syn::Expr;
+
+/// How an entry point starts running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// The program's `main` (`#[tokio::main]`, or `fn main` driving a runtime).
+    Main,
+    Test,
+    /// Called by a framework or a callback holder, once per event (a request handler).
+    Handler,
+    /// A spawned future.
+    Task,
+}
+
+/// One entry point.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The function's path (`crate::api::login`).
+    pub function: String,
+    pub kind: EntryKind,
+    /// Where it is registered, spawned or declared.
+    pub at: Location,
+}
+
+/// A function's body, by byte range.
+#[derive(Debug, Clone)]
+pub struct FunctionExtent {
+    pub path: String,
+    pub start: usize,
+    pub end: usize,
+    pub is_pub: bool,
+    pub is_async: bool,
+}
+
+/// A file's entry points and extents.
+#[derive(Debug, Default, Clone)]
+pub struct EntryFacts {
+    pub entries: Vec<Entry>,
+    pub functions: Vec<FunctionExtent>,
+    /// Byte ranges of async blocks (and closures) handed to a spawner, with the spawn's
+    /// location.
+    pub tasks: Vec<(usize, usize, Location)>,
+    /// Byte ranges of closures and async blocks handed to a call that keeps them to run
+    /// later (a route's handler, a callback), with the call's location; not those run
+    /// during the call (`map`, `for_each`, …) or insulated (`spawn_blocking`).
+    pub callbacks: Vec<(usize, usize, Location)>,
+}
+
+impl EntryFacts {
+    /// The innermost function whose body contains `offset`.
+    pub fn function_at(&self, offset: usize) -> Option<&FunctionExtent> {
+        self.functions
+            .iter()
+            .filter(|f| (f.start..f.end).contains(&offset))
+            .min_by_key(|f| f.end - f.start)
+    }
+
+    /// The spawn whose future contains `offset`, if any.
+    pub fn task_at(&self, offset: usize) -> Option<&Location> {
+        innermost(&self.tasks, offset)
+    }
+
+    /// The call that registered the callback containing `offset`, if any.
+    pub fn callback_at(&self, offset: usize) -> Option<&Location> {
+        innermost(&self.callbacks, offset)
+    }
+}
+
+fn innermost(ranges: &[(usize, usize, Location)], offset: usize) -> Option<&Location> {
+    ranges
+        .iter()
+        .filter(|(start, end, _)| (*start..*end).contains(&offset))
+        .min_by_key(|(start, end, _)| end - start)
+        .map(|(_, _, at)| at)
+}
+
+/// Route attributes of web frameworks (`#[get("/")]`, `#[actix_web::post(..)]`).
+const ROUTE_ATTRIBUTES: &[&str] = &[
+    "get", "post", "put", "delete", "patch", "head", "options", "route", "connect", "trace",
+];
+
+#[derive(Default)]
+pub struct EntryRecorder {
+    facts: EntryFacts,
+}
+
+impl EntryRecorder {
+    fn function(&mut self, walker: &Walker, info: &FunctionInfo) {
+        let start = info.block.brace_token.span.open().byte_range().start;
+        let end = info.block.brace_token.span.close().byte_range().end;
+        self.facts.functions.push(FunctionExtent {
+            path: info.path.clone(),
+            start,
+            end,
+            is_pub: info.is_pub,
+            is_async: info.sig.asyncness.is_some(),
+        });
+        let at = Location::from_span(info.sig.ident.span());
+        if let Some(kind) = attribute_entry(info, walker) {
+            self.facts.entries.push(Entry {
+                function: info.path.clone(),
+                kind,
+                at,
+            });
+        }
+    }
+
+    /// Functions passed as values: handlers (or tasks, when handed to a spawner); closures
+    /// and async blocks kept by the callee to run later: callbacks.
+    fn arguments<'e>(
+        &mut self,
+        walker: &Walker,
+        args: impl Iterator<Item = &'e Expr>,
+        spawned: bool,
+        keeps_closures: bool,
+        at: impl Fn() -> Location,
+    ) {
+        for arg in args {
+            if keeps_closures && matches!(arg, Expr::Closure(_) | Expr::Async(_)) {
+                let range = syn::spanned::Spanned::span(arg).byte_range();
+                self.facts.callbacks.push((range.start, range.end, at()));
+            }
+            if let Expr::Path(path) = arg {
+                if let Some(function) = walker.resolve_callee(path) {
+                    self.facts.entries.push(Entry {
+                        function,
+                        kind: if spawned {
+                            EntryKind::Task
+                        } else {
+                            EntryKind::Handler
+                        },
+                        at: Location::of_expr(arg),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A spawn: a call in its argument starts a task; an async block's code is a task.
+    fn spawn(&mut self, walker: &Walker, expr: &Expr, at: Location) {
+        let args = match expr {
+            Expr::Call(call) => &call.args,
+            Expr::MethodCall(call) => &call.args,
+            _ => return,
+        };
+        for arg in args {
+            let mut future = arg;
+            while let Expr::MethodCall(m) = future {
+                future = &m.receiver; // `run(x).instrument(span)`, `.boxed()`
+            }
+            match future {
+                Expr::Call(call) => {
+                    if let Expr::Path(func) = &*call.func {
+                        if let Some(function) = walker.resolve_callee(func) {
+                            self.facts.entries.push(Entry {
+                                function,
+                                kind: EntryKind::Task,
+                                at: at.clone(),
+                            });
+                        }
+                    }
+                }
+                Expr::Async(_) | Expr::Closure(_) => {
+                    let range = syn::spanned::Spanned::span(future).byte_range();
+                    self.facts.tasks.push((range.start, range.end, at.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// An entry point declared by the function's attributes, name or impl.
+fn attribute_entry(info: &FunctionInfo, walker: &Walker) -> Option<EntryKind> {
+    if walker.frames().in_test() {
+        return Some(EntryKind::Test);
+    }
+    for attr in info.attrs {
+        let segments: Vec<String> = attr
+            .path()
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let last = segments.last().map(String::as_str).unwrap_or_default();
+        match last {
+            "main" if segments.len() > 1 => return Some(EntryKind::Main),
+            "test" | "bench" => return Some(EntryKind::Test),
+            _ if ROUTE_ATTRIBUTES.contains(&last) => return Some(EntryKind::Handler),
+            _ => {}
+        }
+    }
+    if info.path == "crate::main" {
+        return Some(EntryKind::Main);
+    }
+    // A trait impl's async method (or `Service::call`) is called by whoever holds the
+    // trait: a framework, per request.
+    let trait_method = info.impl_trait.as_deref().is_some_and(|t| {
+        info.sig.asyncness.is_some() || (t == "Service" && info.sig.ident == "call")
+    });
+    trait_method.then_some(EntryKind::Handler)
+}
+
+impl Checker for EntryRecorder {
+    fn interests(&self) -> u16 {
+        interest::FUNCTIONS | interest::EXPRESSIONS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        match event {
+            Event::FnEnter(info) => self.function(walker, info),
+            Event::ExprEnter(expr) => {
+                let spawn = spawn_at(walker, expr);
+                let spawned = spawn.is_some();
+                if let Some((_, at)) = spawn {
+                    self.spawn(walker, expr, at);
+                }
+                let catalog = walker.cx.catalog;
+                match expr {
+                    Expr::Call(call) => {
+                        let callee = match &*call.func {
+                            Expr::Path(func) => walker.resolve_callee(func),
+                            _ => None,
+                        };
+                        let keeps = !spawned
+                            && callee.as_deref().is_some_and(|c| {
+                                !catalog.is_wrapper_function(c)
+                                    && !catalog.runs_inline(c.rsplit("::").next().unwrap_or(c))
+                            });
+                        let at = || Location::of_expr(&call.func);
+                        self.arguments(walker, call.args.iter(), spawned, keeps, at);
+                    }
+                    Expr::MethodCall(call) => {
+                        let name = call.method.to_string();
+                        let keeps = !spawned
+                            && !catalog.is_wrapper_method(&name)
+                            && !catalog.runs_inline(&name);
+                        let at = || Location::from_span(call.method.span());
+                        self.arguments(walker, call.args.iter(), spawned, keeps, at);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.facts.entries = self.facts;
+    }
+}
