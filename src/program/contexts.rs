@@ -89,6 +89,21 @@ impl Contexts {
                         }
                     }
                 }
+                for (caller, callee, location) in &facts.entries.external_calls {
+                    if let Some(at) = facts.entries.task_at(location.byte_start) {
+                        let entry = Entry {
+                            function: callee.clone(),
+                            kind: EntryKind::Task,
+                            at: at.clone(),
+                        };
+                        entries.push((entry, display.to_string()));
+                        continue;
+                    }
+                    callees
+                        .entry(global(&krate.name, caller))
+                        .or_default()
+                        .push(callee.clone());
+                }
                 for entry in &facts.entries.entries {
                     let mut entry = entry.clone();
                     entry.function = global(&krate.name, &entry.function);

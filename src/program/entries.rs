@@ -55,6 +55,9 @@ pub struct EntryFacts {
     /// later (a route's handler, a callback), with the call's location; not those run
     /// during the call (`map`, `for_each`, …) or insulated (`spawn_blocking`).
     pub callbacks: Vec<(usize, usize, Location)>,
+    /// Calls into other crates of the run as written (`my_lib::daemon::run`), by caller:
+    /// a binary's `main` reaching its library. Crate-local calls are in the summaries.
+    pub external_calls: Vec<(String, String, Location)>,
 }
 
 impl EntryFacts {
@@ -93,7 +96,12 @@ const ROUTE_ATTRIBUTES: &[&str] = &[
 #[derive(Default)]
 pub struct EntryRecorder {
     facts: EntryFacts,
+    /// The functions being walked (innermost last).
+    open: Vec<String>,
 }
+
+/// Paths that are never another crate of the run.
+const FOREIGN_ROOTS: &[&str] = &["std", "core", "alloc", "self", "super", "crate", "Self"];
 
 impl EntryRecorder {
     fn function(&mut self, walker: &Walker, info: &FunctionInfo) {
@@ -181,6 +189,21 @@ impl EntryRecorder {
     }
 }
 
+impl EntryRecorder {
+    /// A call into another crate of the run (a path dependency, or a binary's library).
+    fn external_call(&mut self, callee: &str, location: impl Fn() -> Location) {
+        let root = callee.split("::").next().unwrap_or_default();
+        if !callee.contains("::") || FOREIGN_ROOTS.contains(&root) {
+            return;
+        }
+        if let Some(caller) = self.open.last() {
+            self.facts
+                .external_calls
+                .push((caller.clone(), callee.to_string(), location()));
+        }
+    }
+}
+
 /// An entry point declared by the function's attributes, name or impl.
 fn attribute_entry(info: &FunctionInfo, walker: &Walker) -> Option<EntryKind> {
     if walker.frames().in_test() {
@@ -214,12 +237,31 @@ fn attribute_entry(info: &FunctionInfo, walker: &Walker) -> Option<EntryKind> {
 
 impl Checker for EntryRecorder {
     fn interests(&self) -> u16 {
-        interest::FUNCTIONS | interest::EXPRESSIONS
+        interest::FUNCTIONS | interest::EXPRESSIONS | interest::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
-            Event::FnEnter(info) => self.function(walker, info),
+            Event::FnEnter(info) => {
+                self.open.push(info.path.clone());
+                self.function(walker, info);
+            }
+            Event::FnExit(_) => {
+                self.open.pop();
+            }
+            Event::Call {
+                call,
+                callee: Some(callee),
+                ..
+            } => self.external_call(callee, || Location::of_expr(&call.func)),
+            Event::MethodCall {
+                call,
+                receiver_type: Some(owner),
+                ..
+            } => {
+                let callee = format!("{owner}::{}", call.method);
+                self.external_call(&callee, || Location::from_span(call.method.span()));
+            }
             Event::ExprEnter(expr) => {
                 let spawn = spawn_at(walker, expr);
                 let spawned = spawn.is_some();
