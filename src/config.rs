@@ -24,6 +24,15 @@ struct RawConfig {
     runtime: Option<Spanned<String>>,
     #[serde(default)]
     exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    detached_spawn: RawDetachedSpawn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetachedSpawn {
+    #[serde(default)]
+    report: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +103,8 @@ pub struct Config {
     pub runtime: Option<Runtime>,
     /// Glob patterns, relative to the config file's directory.
     pub exclude: Vec<String>,
+    /// Rule options (`[detached_spawn] report`).
+    pub options: crate::catalog::RuleOptions,
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -180,6 +191,22 @@ fn validate(raw: RawConfig, file: &Path, text: &str) -> Result<Config, ConfigErr
             ));
         }
         config.exclude.push(pattern.into_inner());
+    }
+    if let Some(report) = raw.detached_spawn.report {
+        config.options.detached_spawn_all = match report.get_ref().as_str() {
+            "errors" => false,
+            "all" => true,
+            other => {
+                return Err(error_at(
+                    file,
+                    text,
+                    report.span().start,
+                    format!(
+                        "unknown value `{other}` for `[detached_spawn] report`: expected \"errors\" or \"all\""
+                    ),
+                ))
+            }
+        };
     }
     config.extra_blocking = raw.blocking.extra;
     config.extra_wrappers = raw.blocking.wrappers;
@@ -277,5 +304,19 @@ mod tests {
         assert_eq!(e.line, 2);
         let e = parse("[rules]\n\n[blockng]\nx = 1\n").unwrap_err();
         assert_eq!(e.line, 3, "{e}");
+    }
+
+    #[test]
+    fn detached_spawn_report() {
+        assert!(!parse("").unwrap().options.detached_spawn_all);
+        let config = parse("[detached_spawn]\nreport = \"all\"\n").unwrap();
+        assert!(config.options.detached_spawn_all);
+        let config = parse("[detached_spawn]\nreport = \"errors\"\n").unwrap();
+        assert!(!config.options.detached_spawn_all);
+        let e = parse("[rules]\n\n[detached_spawn]\nreport = \"some\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (4, 10), "{e}");
+        assert!(e.message.contains("\"errors\" or \"all\""), "{e}");
+        let e = parse("[detached_spawn]\nreports = \"all\"\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 }

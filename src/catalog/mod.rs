@@ -217,6 +217,16 @@ pub struct Catalog {
     not_blocking: std::collections::HashSet<String>,
     /// Every path the catalogs name (for glob-import resolution).
     known_paths: HashSet<String>,
+    /// The rules' options from config (`[detached_spawn] report`).
+    options: RuleOptions,
+}
+
+/// Options of individual rules, set by config; the defaults are the SPEC's.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// `[detached_spawn] report = "all"`: every discarded spawn, not only those whose task
+    /// output carries an error.
+    pub detached_spawn_all: bool,
 }
 
 fn parse_model(text: &Option<String>, place: &str) -> Result<Option<Model>, String> {
@@ -359,6 +369,15 @@ impl Catalog {
 
     pub fn not_blocking(&self) -> &std::collections::HashSet<String> {
         &self.not_blocking
+    }
+
+    /// The rules' options (config).
+    pub fn options(&self) -> RuleOptions {
+        self.options
+    }
+
+    pub fn set_options(&mut self, options: RuleOptions) {
+        self.options = options;
     }
 
     pub fn add_wrapper(&mut self, path: String) {

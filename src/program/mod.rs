@@ -8,6 +8,7 @@ pub mod calls;
 pub mod cpu;
 pub mod lockgraph;
 pub mod locks;
+pub mod signatures;
 
 use crate::diagnostic::Diagnostic;
 use crate::semantic::walker::{ItemExtent, ModDecl};
@@ -35,6 +36,17 @@ pub struct FileFacts {
     /// Per function: the locks it acquires (with the locks held at each acquisition) and
     /// the crate calls it makes while holding a guard (`guards::facts`).
     pub locks: Vec<locks::FunctionLocks>,
+    /// Findings that hold only if a crate function's declared return type is a `Result`
+    /// (a spawned call to a function of another file): the crate phase decides.
+    pub if_returns_result: Vec<IfReturnsResult>,
+}
+
+/// A finding conditional on a crate function's declared return type being a `Result`.
+#[derive(Debug, Clone)]
+pub struct IfReturnsResult {
+    /// Fully qualified path, as in `FunctionSummary::path`.
+    pub callee: String,
+    pub diagnostic: Diagnostic,
 }
 
 /// A function whose own body does CPU-heavy work: it calls a CPU-heavy API of

@@ -175,8 +175,13 @@ impl Frames {
             return false;
         };
         args.iter().any(|arg| {
+            // `fut`, `fut.boxed()`, `fut.instrument(span)`: the parameter itself, wrapped
+            // (not `server.serve()`, a future the function makes).
             let mut root = arg;
             while let Expr::MethodCall(m) = root {
+                if !super::spawns::OUTPUT_PRESERVING.contains(&m.method.to_string().as_str()) {
+                    return false;
+                }
                 root = &m.receiver;
             }
             matches!(root, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
