@@ -35,6 +35,8 @@ pub enum Command {
     },
     /// List all rules with their group and default level.
     Rules,
+    /// Run the language server over stdio (LSP: diagnostics, quick fixes, hover docs).
+    Server,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

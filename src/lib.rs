@@ -15,6 +15,7 @@ pub mod output;
 pub mod program;
 pub mod rules;
 pub mod semantic;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod workspace;

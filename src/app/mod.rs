@@ -5,9 +5,9 @@
 pub(crate) mod analyze;
 mod crate_phase;
 mod fixes;
-mod plan;
-mod run;
-mod verdict;
+pub(crate) mod plan;
+pub(crate) mod run;
+pub(crate) mod verdict;
 
 pub use run::SourceOptions;
 
@@ -46,6 +46,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     match &cli.command {
+        Some(Command::Server) => return crate::server::run(),
         Some(Command::Rules) => {
             print!("{}", output::rules_table());
             return EXIT_OK;

@@ -31,6 +31,37 @@ pub(crate) struct Settings {
     pub(crate) exclude: Option<(globset::GlobSet, PathBuf)>,
 }
 
+impl Settings {
+    /// As the command line builds them from a config, with no command-line flags (the
+    /// language server).
+    pub(crate) fn from_config(config: &Config, base: &Path) -> Result<Settings, String> {
+        Ok(Settings {
+            catalog: catalog(config)?,
+            levels: levels(config, &[])?,
+            runtime: config.runtime,
+            exclude: exclude(config, base)?,
+        })
+    }
+
+    /// The built-in catalog and default levels (a config that does not load).
+    pub(crate) fn defaults() -> Settings {
+        Settings {
+            catalog: Catalog::builtin().unwrap_or_default(),
+            levels: Levels::default(),
+            runtime: None,
+            exclude: None,
+        }
+    }
+
+    /// Whether the config's `exclude` globs cover a path.
+    pub(crate) fn excluded(&self, path: &Path) -> bool {
+        let Some((set, dir)) = &self.exclude else {
+            return false;
+        };
+        set.is_match(path.strip_prefix(dir).unwrap_or(path))
+    }
+}
+
 fn config_file_argument(cli: &LintArgs) -> Option<PathBuf> {
     // cargo's `--config KEY=VALUE` is accepted and ignored; a path is our config file.
     cli.config

@@ -128,10 +128,8 @@ impl Checker for CpuHeavyInAsync {
                     }
                 }
             }
-            Event::ExprExit(expr) => {
-                if self.reported_loops.last() == Some(&addr(*expr)) {
-                    self.reported_loops.pop();
-                }
+            Event::ExprExit(expr) if self.reported_loops.last() == Some(&addr(*expr)) => {
+                self.reported_loops.pop();
             }
             _ => {}
         }

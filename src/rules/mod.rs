@@ -29,6 +29,9 @@ use crate::semantic::walker::{FileContext, Walker};
 pub use syntax_error::{file_error, syntax_error};
 pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
 
+/// Makes a rule's checker for a file (None: the file cannot matter to the rule).
+pub(crate) type CheckerFactory = fn(&FileContext) -> Option<Box<dyn Checker>>;
+
 /// A rule as the registry knows it.
 #[derive(Debug)]
 pub struct RuleInfo {
@@ -43,7 +46,7 @@ pub struct RuleInfo {
     /// listed by `rules`, but find nothing.
     pub implemented: bool,
     /// Per-file detection: the checker the one walk feeds (None: the file cannot matter).
-    pub(crate) checker: Option<fn(&FileContext) -> Option<Box<dyn Checker>>>,
+    pub(crate) checker: Option<CheckerFactory>,
     /// Crate-level detection, over the crate's per-file summaries.
     pub(crate) crate_phase: Option<fn(&CrateProgram) -> Vec<Diagnostic>>,
 }
