@@ -48,6 +48,12 @@ pub struct FunctionFrame {
     pub takes_mut_self: bool,
     /// Names bound `mut` (or typed `&mut`) in the function: receivers used exclusively.
     pub mut_names: HashSet<String>,
+    /// Parameters and locals holding a `&mut` (typed `&mut T`, or bound to `&mut expr`):
+    /// passed on as they are, they lend exclusive access without a `&mut` at the call.
+    pub mut_refs: HashSet<String>,
+    /// Parameters and locals that are one connection, transaction or single-writer store
+    /// (by name or declared type, `rules/spawn.toml` `[serializing]`).
+    pub serializing: HashSet<String>,
     /// Parameter names (a spawn of a parameter hands on the caller's future).
     pub params: Vec<String>,
 }
@@ -72,6 +78,9 @@ pub struct Frames {
     awaited: usize,
     /// Spawn calls whose result a statement discards.
     discarded: Vec<usize>,
+    /// The file's `macro_rules!` whose body returns (`macro_rules! ensure_ok { .. return
+    /// Err(..) .. }`), as defined so far.
+    returning_macros: HashSet<String>,
 }
 
 impl Frames {
@@ -153,6 +162,16 @@ impl Frames {
             .collect()
     }
 
+    /// A macro that may leave the function: `bail!`, `ensure!`, or one of the file's
+    /// `macro_rules!` whose body contains `return`.
+    pub fn macro_returns(&self, mac: &syn::Macro) -> bool {
+        mac.path.segments.last().is_some_and(|s| {
+            s.ident == "bail"
+                || s.ident == "ensure"
+                || self.returning_macros.contains(&s.ident.to_string())
+        })
+    }
+
     /// The expression is the operand of an `.await`.
     pub fn is_awaited(&self, expr: &Expr) -> bool {
         self.awaited == addr(expr)
@@ -212,9 +231,24 @@ impl Frames {
                     syn::Pat::Type(typed) => &*typed.pat,
                     other => other,
                 };
+                let catalog = self.catalog();
+                let ty = match &local.pat {
+                    syn::Pat::Type(typed) => Some(&*typed.ty),
+                    _ => None,
+                };
                 if let (syn::Pat::Ident(ident), Some(function)) = (pat, self.functions.last_mut()) {
+                    let name = ident.ident.to_string();
                     if ident.mutability.is_some() {
-                        function.mut_names.insert(ident.ident.to_string());
+                        function.mut_names.insert(name.clone());
+                    }
+                    let init_mut_ref = local.init.as_ref().is_some_and(
+                        |init| matches!(&*init.expr, Expr::Reference(r) if r.mutability.is_some()),
+                    );
+                    if init_mut_ref || ty.is_some_and(is_mut_ref_type) {
+                        function.mut_refs.insert(name.clone());
+                    }
+                    if catalog.is_serializing(&name, ty) {
+                        function.serializing.insert(name);
                     }
                 }
             }
@@ -265,6 +299,8 @@ impl Frames {
             .iter()
             .any(|input| matches!(input, syn::FnArg::Receiver(r) if r.mutability.is_some()));
         let mut mut_names = HashSet::new();
+        let mut mut_refs = HashSet::new();
+        let mut serializing = HashSet::new();
         let mut params = Vec::new();
         for input in &info.sig.inputs {
             let syn::FnArg::Typed(typed) = input else {
@@ -272,10 +308,15 @@ impl Frames {
             };
             if let syn::Pat::Ident(ident) = &*typed.pat {
                 let name = ident.ident.to_string();
-                let mut_ref =
-                    matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                let mut_ref = is_mut_ref_type(&typed.ty);
                 if ident.mutability.is_some() || mut_ref {
                     mut_names.insert(name.clone());
+                }
+                if mut_ref {
+                    mut_refs.insert(name.clone());
+                }
+                if self.catalog().is_serializing(&name, Some(&typed.ty)) {
+                    serializing.insert(name.clone());
                 }
                 params.push(name);
             }
@@ -286,6 +327,8 @@ impl Frames {
             is_test,
             takes_mut_self,
             mut_names,
+            mut_refs,
+            serializing,
             params,
         });
         self.frames.push(Frame::Function);
@@ -293,6 +336,14 @@ impl Frames {
 
     fn item(&mut self, item: &Item) {
         match item {
+            Item::Macro(m)
+                if m.mac.path.is_ident("macro_rules")
+                    && super::loops::tokens_contain_ident(m.mac.tokens.clone(), "return") =>
+            {
+                if let Some(name) = &m.ident {
+                    self.returning_macros.insert(name.to_string());
+                }
+            }
             Item::Fn(f) if is_test_only(&f.attrs) => self.test_fn_blocks.push(addr(&*f.block)),
             Item::Mod(m) if is_test_only(&m.attrs) => {
                 if let Some((brace, _)) = &m.content {
@@ -424,6 +475,10 @@ impl Frames {
             self.mark_closures(call.args.iter(), true);
         }
     }
+}
+
+fn is_mut_ref_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
 }
 
 /// Remove `value` from a small list of pending addresses; whether it was there.
