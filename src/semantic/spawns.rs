@@ -63,14 +63,53 @@ struct LimitScanner<'c, 'l> {
     label: Option<&'l syn::Lifetime>,
 }
 
-fn has_len_call(expr: &Expr) -> bool {
+/// A count of what is in flight: a length (`set.len()`), an atomic counter
+/// (`in_flight.load(..)`), the permits left.
+fn has_count_call(expr: &Expr) -> bool {
     match expr {
-        Expr::MethodCall(call) => call.method == "len" || has_len_call(&call.receiver),
-        Expr::Paren(p) => has_len_call(&p.expr),
-        Expr::Reference(r) => has_len_call(&r.expr),
-        Expr::Binary(b) => has_len_call(&b.left) || has_len_call(&b.right),
+        Expr::MethodCall(call) => {
+            matches!(
+                call.method.to_string().as_str(),
+                "len" | "load" | "available_permits"
+            ) || has_count_call(&call.receiver)
+        }
+        Expr::Paren(p) => has_count_call(&p.expr),
+        Expr::Reference(r) => has_count_call(&r.expr),
+        Expr::Unary(u) => has_count_call(&u.expr),
+        Expr::Binary(b) => has_count_call(&b.left) || has_count_call(&b.right),
         _ => false,
     }
+}
+
+fn is_comparison(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_)
+    )
+}
+
+/// Whether a body waits: an `.await`, or a `sleep`/`wait`/`yield_now` call.
+fn waits(block: &syn::Block) -> bool {
+    struct Waits(bool);
+    impl<'ast> Visit<'ast> for Waits {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let name = call.method.to_string();
+            self.0 |= name.starts_with("wait") || name == "sleep";
+            visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            self.0 |=
+                path.path.segments.last().is_some_and(|s| {
+                    s.ident == "sleep" || s.ident == "yield_now" || s.ident == "park"
+                });
+        }
+    }
+    let mut w = Waits(false);
+    w.visit_block(block);
+    w.0
 }
 
 impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
@@ -94,11 +133,8 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
     }
 
     fn visit_expr_binary(&mut self, expr: &'ast syn::ExprBinary) {
-        let comparison = matches!(
-            expr.op,
-            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_)
-        );
-        if comparison && (has_len_call(&expr.left) || has_len_call(&expr.right)) {
+        // `if set.len() >= max { .. }`, `if in_flight.load(..) >= max { sleep; continue }`
+        if is_comparison(&expr.op) && (has_count_call(&expr.left) || has_count_call(&expr.right)) {
             self.limited = true;
         }
         visit::visit_expr_binary(self, expr);
@@ -156,6 +192,10 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
     }
 
     fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        // `while running >= limit { wait }`: waits for a slot before going on.
+        if matches!(&*expr.cond, Expr::Binary(b) if is_comparison(&b.op)) && waits(&expr.body) {
+            self.limited = true;
+        }
         self.depth += 1;
         visit::visit_expr_while(self, expr);
         self.depth -= 1;
