@@ -492,10 +492,12 @@ pub(crate) fn check(
     for_loop: &syn::ExprForLoop,
     exclusive: &Exclusive,
 ) -> Option<Diagnostic> {
-    if !matches!(
-        for_source(&for_loop.expr),
-        LoopSource::Collection | LoopSource::Range
-    ) {
+    let source = walker
+        .frames()
+        .enclosing_loops()
+        .first()
+        .map_or_else(|| for_source(&for_loop.expr), |l| l.source);
+    if !matches!(source, LoopSource::Collection | LoopSource::Range) {
         return None;
     }
     if iterates_mut(&for_loop.expr) {

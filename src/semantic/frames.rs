@@ -54,6 +54,9 @@ pub struct FunctionFrame {
     /// Parameters and locals that are one connection, transaction or single-writer store
     /// (by name or declared type, `rules/spawn.toml` `[serializing]`).
     pub serializing: HashSet<String>,
+    /// Locals bound to a small fixed list (`let paths = if lib { LIB_PATHS } else {
+    /// OTHER_PATHS };`, `let v = vec![a, b];`): a loop over one is bounded by the code.
+    pub constant_locals: HashSet<String>,
     /// Parameter names (a spawn of a parameter hands on the caller's future).
     pub params: Vec<String>,
 }
@@ -247,6 +250,13 @@ impl Frames {
                     if init_mut_ref || ty.is_some_and(is_mut_ref_type) {
                         function.mut_refs.insert(name.clone());
                     }
+                    if local
+                        .init
+                        .as_ref()
+                        .is_some_and(|init| is_small_constant(&init.expr))
+                    {
+                        function.constant_locals.insert(name.clone());
+                    }
                     if catalog.is_serializing(&name, ty) {
                         function.serializing.insert(name);
                     }
@@ -329,6 +339,7 @@ impl Frames {
             mut_names,
             mut_refs,
             serializing,
+            constant_locals: HashSet::new(),
             params,
         });
         self.frames.push(Frame::Function);
@@ -384,9 +395,18 @@ impl Frames {
     }
 
     fn loop_enter(&mut self, expr: &Expr) {
-        let Some(parts) = loop_parts(expr) else {
+        let Some(mut parts) = loop_parts(expr) else {
             return;
         };
+        if let (Expr::ForLoop(for_loop), LoopSource::Collection, Some(function)) =
+            (expr, parts.source, self.functions.last())
+        {
+            if iterated_name(&for_loop.expr)
+                .is_some_and(|name| function.constant_locals.contains(&name))
+            {
+                parts.source = LoopSource::SmallConstant;
+            }
+        }
         let spawn = self
             .spawn_file
             .then(|| spawn_loop_facts(&parts, self.catalog()));
@@ -474,6 +494,52 @@ impl Frames {
         {
             self.mark_closures(call.args.iter(), true);
         }
+    }
+}
+
+/// A small fixed list: a literal array or `vec!`, a constant, or an `if`/`match` choosing
+/// between such.
+fn is_small_constant(expr: &Expr) -> bool {
+    let tail = |block: &syn::Block| match block.stmts.last() {
+        Some(Stmt::Expr(tail, None)) => is_small_constant(tail),
+        _ => false,
+    };
+    match expr {
+        Expr::If(i) => {
+            tail(&i.then_branch)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| is_small_constant(e))
+        }
+        Expr::Block(b) => tail(&b.block),
+        Expr::Match(m) => m.arms.iter().all(|arm| is_small_constant(&arm.body)),
+        Expr::Paren(p) => is_small_constant(&p.expr),
+        Expr::Reference(r) => is_small_constant(&r.expr),
+        // `vec![]` is a collection about to be filled.
+        Expr::Macro(m) if m.mac.tokens.is_empty() => false,
+        Expr::Array(a) if a.elems.is_empty() => false,
+        Expr::Array(_) | Expr::Path(_) | Expr::Macro(_) => {
+            super::loops::for_source(expr) == LoopSource::SmallConstant
+        }
+        _ => false,
+    }
+}
+
+/// The local a `for` loop iterates: `paths`, `&paths`, `paths.iter()`.
+fn iterated_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => iterated_name(&r.expr),
+        Expr::Paren(p) => iterated_name(&p.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "copied" | "cloned" | "enumerate"
+            ) =>
+        {
+            iterated_name(&m.receiver)
+        }
+        _ => None,
     }
 }
 
