@@ -103,11 +103,20 @@ struct SerializingTable {
     types: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfiguredTable {
+    #[serde(default)]
+    names: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpawnFile {
     #[serde(default)]
     serializing: SerializingTable,
+    #[serde(default)]
+    configured: ConfiguredTable,
     #[serde(default)]
     spawner: Vec<Spawner>,
     #[serde(default)]
@@ -203,6 +212,8 @@ pub struct StructureCatalog {
     /// single-writer store (`[serializing]`).
     pub serializing_names: HashSet<String>,
     pub serializing_types: HashSet<String>,
+    /// Names of configuration roots (`[configured]`).
+    pub configured_names: HashSet<String>,
     unbounded_channels: HashMap<String, UnboundedChannel>,
     bounded_channels: HashSet<String>,
     /// Last path segments of every function path above, to skip resolving most calls.
@@ -348,6 +359,7 @@ impl StructureCatalog {
             .extend(spawn.structured.detach_methods);
         catalog.serializing_names.extend(spawn.serializing.names);
         catalog.serializing_types.extend(spawn.serializing.types);
+        catalog.configured_names.extend(spawn.configured.names);
         for channel in channels.channel {
             catalog
                 .function_names

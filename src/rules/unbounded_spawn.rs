@@ -36,7 +36,9 @@ loop: no `Semaphore` permit (`acquire`/`acquire_owned`, a `permit` moved into th
 
 Not reported: a fixed number of workers (`for _ in 0..4`, `for i in 0..n_workers` — a range
 is a worker count, not input), a literal list or a constant array (`for x in [a, b, c]`,
-`for level in &LEVELS`), `spawn_blocking` (the blocking pool has its own limit),
+`for level in &LEVELS`, a local bound to one), a collection from the configuration (`for
+addr in &args.addrs`, `for pool in config.pools.values()`: configuration-sized, names in
+`rules/spawn.toml` `[configured]`), `spawn_blocking` (the blocking pool has its own limit),
 `JoinSet::spawn` and scoped spawns, a `for` loop that stops at the first spawn (`break`,
 `return`), test code.
 

@@ -57,6 +57,9 @@ pub struct FunctionFrame {
     /// Locals bound to a small fixed list (`let paths = if lib { LIB_PATHS } else {
     /// OTHER_PATHS };`, `let v = vec![a, b];`): a loop over one is bounded by the code.
     pub constant_locals: HashSet<String>,
+    /// Locals and loop variables taken from the configuration (`let addrs =
+    /// args.addrs.clone();`, `for pool in &config.pools`): configuration-sized.
+    pub configured_locals: HashSet<String>,
     /// Parameter names (a spawn of a parameter hands on the caller's future).
     pub params: Vec<String>,
 }
@@ -250,12 +253,13 @@ impl Frames {
                     if init_mut_ref || ty.is_some_and(is_mut_ref_type) {
                         function.mut_refs.insert(name.clone());
                     }
-                    if local
-                        .init
-                        .as_ref()
-                        .is_some_and(|init| is_small_constant(&init.expr))
-                    {
-                        function.constant_locals.insert(name.clone());
+                    if let Some(init) = &local.init {
+                        if is_small_constant(&init.expr) {
+                            function.constant_locals.insert(name.clone());
+                        }
+                        if is_configured(&init.expr, catalog, &function.configured_locals) {
+                            function.configured_locals.insert(name.clone());
+                        }
                     }
                     if catalog.is_serializing(&name, ty) {
                         function.serializing.insert(name);
@@ -340,6 +344,7 @@ impl Frames {
             mut_refs,
             serializing,
             constant_locals: HashSet::new(),
+            configured_locals: HashSet::new(),
             params,
         });
         self.frames.push(Frame::Function);
@@ -398,13 +403,20 @@ impl Frames {
         let Some(mut parts) = loop_parts(expr) else {
             return;
         };
+        let catalog = self.catalog();
         if let (Expr::ForLoop(for_loop), LoopSource::Collection, Some(function)) =
-            (expr, parts.source, self.functions.last())
+            (expr, parts.source, self.functions.last_mut())
         {
             if iterated_name(&for_loop.expr)
                 .is_some_and(|name| function.constant_locals.contains(&name))
             {
                 parts.source = LoopSource::SmallConstant;
+            }
+            if is_configured(&for_loop.expr, catalog, &function.configured_locals) {
+                parts.source = LoopSource::SmallConstant;
+                let mut names = Vec::new();
+                pattern_idents(&for_loop.pat, &mut names);
+                function.configured_locals.extend(names);
             }
         }
         let spawn = self
@@ -522,6 +534,38 @@ fn is_small_constant(expr: &Expr) -> bool {
             super::loops::for_source(expr) == LoopSource::SmallConstant
         }
         _ => false,
+    }
+}
+
+/// A value reached from the configuration: a path, field or method chain whose root or one
+/// of whose fields is a configuration name (`args.addrs`, `self.config.pools.values()`), or
+/// a local already taken from one.
+fn is_configured(expr: &Expr, catalog: &StructureCatalog, locals: &HashSet<String>) -> bool {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let name = i.to_string();
+            catalog.configured_names.contains(&name) || locals.contains(&name)
+        }),
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if catalog.configured_names.contains(&n.to_string()))
+                || is_configured(&f.base, catalog, locals)
+        }
+        Expr::MethodCall(m) => is_configured(&m.receiver, catalog, locals),
+        Expr::Reference(r) => is_configured(&r.expr, catalog, locals),
+        Expr::Paren(p) => is_configured(&p.expr, catalog, locals),
+        Expr::Try(t) => is_configured(&t.expr, catalog, locals),
+        _ => false,
+    }
+}
+
+fn pattern_idents(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_idents(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_idents(p, out)),
+        syn::Pat::Reference(r) => pattern_idents(&r.pat, out),
+        syn::Pat::Type(t) => pattern_idents(&t.pat, out),
+        _ => {}
     }
 }
 
