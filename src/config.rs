@@ -40,6 +40,8 @@ struct RawConfig {
     spawn: Option<Spanned<toml::Table>>,
     #[serde(default)]
     channels: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    detached_spawn: RawDetachedSpawn,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +50,13 @@ struct RawContext {
     /// The level cap for findings whose code runs only from `main`.
     #[serde(default)]
     main: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetachedSpawn {
+    #[serde(default)]
+    report: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +136,8 @@ pub struct Config {
     pub catalogs: Vec<(String, toml::Table)>,
     /// `[context] main`: the level cap for findings that run only from `main`.
     pub context_main: Option<Level>,
+    /// Rule options (`[detached_spawn] report`).
+    pub options: crate::catalog::RuleOptions,
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -223,6 +234,22 @@ fn validate(mut raw: RawConfig, file: &Path, text: &str) -> Result<Config, Confi
             ));
         }
         config.exclude.push(pattern.into_inner());
+    }
+    if let Some(report) = raw.detached_spawn.report {
+        config.options.detached_spawn_all = match report.get_ref().as_str() {
+            "errors" => false,
+            "all" => true,
+            other => {
+                return Err(error_at(
+                    file,
+                    text,
+                    report.span().start,
+                    format!(
+                        "unknown value `{other}` for `[detached_spawn] report`: expected \"errors\" or \"all\""
+                    ),
+                ))
+            }
+        };
     }
     config.extra_blocking = raw.blocking.extra;
     config.extra_wrappers = raw.blocking.wrappers;
@@ -365,5 +392,19 @@ mod tests {
         assert_eq!(e.line, 2);
         let e = parse("[rules]\n\n[blockng]\nx = 1\n").unwrap_err();
         assert_eq!(e.line, 3, "{e}");
+    }
+
+    #[test]
+    fn detached_spawn_report() {
+        assert!(!parse("").unwrap().options.detached_spawn_all);
+        let config = parse("[detached_spawn]\nreport = \"all\"\n").unwrap();
+        assert!(config.options.detached_spawn_all);
+        let config = parse("[detached_spawn]\nreport = \"errors\"\n").unwrap();
+        assert!(!config.options.detached_spawn_all);
+        let e = parse("[rules]\n\n[detached_spawn]\nreport = \"some\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (4, 10), "{e}");
+        assert!(e.message.contains("\"errors\" or \"all\""), "{e}");
+        let e = parse("[detached_spawn]\nreports = \"all\"\n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 }

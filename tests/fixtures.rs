@@ -14,14 +14,15 @@
 //! that should exist but is not produced yet (the test fails if it starts to appear, so the
 //! annotation gets promoted). A comment in the first three lines, `// runtime: async-std`, picks the
 //! runtime (`// edition: 2024` the edition); `// exclude-tests` lints as a non-test build (skipping `#[cfg(test)]`);
-//! `// report-unused-suppressions` turns that report on.
+//! `// report-unused-suppressions` turns that report on; `// detached_spawn.report: all` sets
+//! that rule option as config would.
 //!
 //! A folder `tests/fixtures/<rule>/<name>/` is one crate of several files (`lib.rs` is the
 //! root, `a.rs` is `crate::a`, `a/b.rs` is `crate::a::b`): linted together, with the
 //! crate-level phase (call chains, lock order). Annotations work the same in each file.
 
 use concurrency_lint::app::{lint_crate_sources, SourceOptions};
-use concurrency_lint::catalog::{Catalog, Runtime};
+use concurrency_lint::catalog::{Catalog, RuleOptions, Runtime};
 use concurrency_lint::diagnostic::Level;
 use concurrency_lint::levels::Levels;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -202,6 +203,18 @@ fn check(fixture: &Fixture, catalog: &Catalog, levels: &Levels) -> Result<usize,
             .lines()
             .take(3)
             .any(|l| l.trim() == "// report-unused-suppressions"),
+    };
+    let configured;
+    let catalog = match header("// detached_spawn.report:") {
+        Some(report) => {
+            let mut with_options = Catalog::builtin().unwrap();
+            with_options.set_options(RuleOptions {
+                detached_spawn_all: report == "all",
+            });
+            configured = with_options;
+            &configured
+        }
+        None => catalog,
     };
     let diagnostics = lint_crate_sources(&texts, &options, catalog, levels);
     let actual: BTreeSet<(String, Expected)> = diagnostics

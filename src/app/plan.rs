@@ -225,6 +225,7 @@ fn catalog(config: &Config) -> Result<Catalog, String> {
     for path in &config.not_blocking {
         catalog.add_not_blocking(path.clone());
     }
+    catalog.set_options(config.options);
     Ok(catalog)
 }
 

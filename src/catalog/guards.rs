@@ -60,6 +60,8 @@ struct GuardsFile {
     async_lock_types: Vec<String>,
     reentrant_types: Vec<String>,
     not_lock_types: Vec<String>,
+    #[serde(default)]
+    not_lock_type_names: Vec<String>,
     sync_field_types: Vec<String>,
     unsync_field_types: Vec<String>,
 }
@@ -73,6 +75,8 @@ pub struct GuardCatalog {
     async_lock_types: HashSet<String>,
     reentrant_types: HashSet<String>,
     not_lock_types: HashSet<String>,
+    /// Last path segments of types that are never locks of shared state (`File`).
+    not_lock_type_names: HashSet<String>,
     sync_field_types: HashSet<String>,
     unsync_field_types: HashSet<String>,
 }
@@ -106,6 +110,7 @@ impl GuardCatalog {
         catalog.async_lock_types = set(file.async_lock_types);
         catalog.reentrant_types = set(file.reentrant_types);
         catalog.not_lock_types = set(file.not_lock_types);
+        catalog.not_lock_type_names = set(file.not_lock_type_names);
         catalog.sync_field_types = set(file.sync_field_types);
         catalog.unsync_field_types = set(file.unsync_field_types);
         Ok(catalog)
@@ -141,6 +146,9 @@ impl GuardCatalog {
 
     pub fn is_not_lock(&self, ty: &str) -> bool {
         self.not_lock_types.contains(ty)
+            || self
+                .not_lock_type_names
+                .contains(ty.rsplit("::").next().unwrap_or(ty))
     }
 
     /// By the type's last path segment (`Mutex`, `AtomicUsize`).

@@ -255,6 +255,16 @@ pub struct Catalog {
     pub guards: GuardCatalog,
     /// `rules/{compute,spawn,channels}.toml`: CPU-heavy APIs, spawners, channels.
     pub structure: StructureCatalog,
+    /// The rules' options from config (`[detached_spawn] report`).
+    options: RuleOptions,
+}
+
+/// Options of individual rules, set by config; the defaults are the SPEC's.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RuleOptions {
+    /// `[detached_spawn] report = "all"`: every discarded spawn, not only those whose task
+    /// output carries an error.
+    pub detached_spawn_all: bool,
 }
 
 fn parse_model(text: &Option<String>, place: &str) -> Result<Option<Model>, String> {
@@ -400,6 +410,15 @@ impl Catalog {
 
     pub fn not_blocking(&self) -> &std::collections::HashSet<String> {
         &self.not_blocking
+    }
+
+    /// The rules' options (config).
+    pub fn options(&self) -> RuleOptions {
+        self.options
+    }
+
+    pub fn set_options(&mut self, options: RuleOptions) {
+        self.options = options;
     }
 
     pub fn add_wrapper(&mut self, path: String) {

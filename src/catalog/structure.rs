@@ -101,9 +101,29 @@ struct StructuredTable {
     detach_methods: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SerializingTable {
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfiguredTable {
+    #[serde(default)]
+    names: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpawnFile {
+    #[serde(default)]
+    serializing: SerializingTable,
+    #[serde(default)]
+    configured: ConfiguredTable,
     #[serde(default)]
     spawner: Vec<Spawner>,
     #[serde(default)]
@@ -195,6 +215,12 @@ pub struct StructureCatalog {
     pub limit_names: HashSet<String>,
     pub structured_receivers: HashSet<String>,
     pub detach_methods: HashSet<String>,
+    /// Binding names and type names (last segment) of one connection, transaction or
+    /// single-writer store (`[serializing]`).
+    pub serializing_names: HashSet<String>,
+    pub serializing_types: HashSet<String>,
+    /// Names of configuration roots (`[configured]`).
+    pub configured_names: HashSet<String>,
     unbounded_channels: HashMap<String, UnboundedChannel>,
     bounded_channels: HashSet<String>,
     /// Last path segments of every function path above, to skip resolving most calls.
@@ -206,6 +232,30 @@ fn last_segment(path: &str) -> &str {
 }
 
 impl StructureCatalog {
+    /// A binding of this name, or of this declared type, is one connection, transaction or
+    /// single-writer store (`[serializing]`).
+    pub fn is_serializing(&self, name: &str, ty: Option<&syn::Type>) -> bool {
+        let name = name.trim_start_matches('_');
+        self.serializing_names.contains(name)
+            || name
+                .rsplit_once('_')
+                .is_some_and(|(_, last)| self.serializing_names.contains(last) && last != "tx")
+            || ty.is_some_and(|ty| self.is_serializing_type(ty))
+    }
+
+    fn is_serializing_type(&self, ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Reference(r) => self.is_serializing_type(&r.elem),
+            syn::Type::Paren(p) => self.is_serializing_type(&p.elem),
+            syn::Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| self.serializing_types.contains(&s.ident.to_string())),
+            _ => false,
+        }
+    }
+
     pub fn load(sources: &Sources) -> Result<StructureCatalog, String> {
         let compute: ComputeFile = sources.load("compute")?;
         let spawn: SpawnFile = sources.load("spawn")?;
@@ -300,6 +350,9 @@ impl StructureCatalog {
         catalog
             .detach_methods
             .extend(spawn.structured.detach_methods);
+        catalog.serializing_names.extend(spawn.serializing.names);
+        catalog.serializing_types.extend(spawn.serializing.types);
+        catalog.configured_names.extend(spawn.configured.names);
         for channel in channels.channel {
             catalog
                 .function_names

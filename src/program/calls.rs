@@ -49,6 +49,8 @@ pub struct FunctionSummary {
     pub file: String,
     pub name_location: Location,
     pub is_async: bool,
+    /// Its declared return type (of an `async fn`: the future's output) is a `Result`.
+    pub returns_result: bool,
     pub calls: Vec<CallEdge>,
     /// The first blocking API called in its own synchronous code (not insulated).
     pub blocks: Option<DirectBlocking>,
@@ -141,6 +143,7 @@ impl CallRecorder {
             file: walker.cx.file.to_string(),
             name_location: Location::from_span(info.sig.ident.span()),
             is_async: info.sig.asyncness.is_some(),
+            returns_result: crate::semantic::signatures::declares_result(info.sig),
             calls: Vec::new(),
             blocks: None,
         });

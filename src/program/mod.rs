@@ -10,6 +10,7 @@ pub mod cpu;
 pub mod entries;
 pub mod lockgraph;
 pub mod locks;
+pub mod signatures;
 
 use crate::diagnostic::Diagnostic;
 use crate::semantic::walker::{ItemExtent, ModDecl};
@@ -39,6 +40,17 @@ pub struct FileFacts {
     pub locks: Vec<locks::FunctionLocks>,
     /// Entry points, function extents and spawned futures (for each finding's context).
     pub entries: entries::EntryFacts,
+    /// Findings that hold only if a crate function's declared return type is a `Result`
+    /// (a spawned call to a function of another file): the crate phase decides.
+    pub if_returns_result: Vec<IfReturnsResult>,
+}
+
+/// A finding conditional on a crate function's declared return type being a `Result`.
+#[derive(Debug, Clone)]
+pub struct IfReturnsResult {
+    /// Fully qualified path, as in `FunctionSummary::path`.
+    pub callee: String,
+    pub diagnostic: Diagnostic,
 }
 
 /// A function whose own body does CPU-heavy work: it calls a CPU-heavy API of

@@ -4,8 +4,10 @@ use super::{Group, RuleInfo};
 use crate::catalog::structure::DropBehavior;
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
-use crate::semantic::events::Checker;
-use crate::semantic::spawns::spawn_at;
+use crate::program::signatures::ReturnIndex;
+use crate::program::{FileAnalysis, IfReturnsResult};
+use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::spawns::{spawn_at, task_output, TaskOutput};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
@@ -19,21 +21,33 @@ pub const INFO: RuleInfo = RuleInfo {
     doc: DOC,
     implemented: true,
     checker: Some(checker),
-    crate_phase: None,
+    crate_phase: Some(crate_findings),
 };
 
 const DOC: &str = r#"# detached_spawn
 
 ## What it does
-Finds a spawn whose `JoinHandle` is thrown away: the call is a statement of its own
+Finds a spawn whose `JoinHandle` is thrown away — the call is a statement of its own
 (`tokio::spawn(fut);`, `std::thread::spawn(f);`, `builder.spawn(f).unwrap();`) or is bound
-to `_` (`let _ = tokio::spawn(fut);`). Spawners are those of `rules/spawn.toml` (tokio,
-async-std, std threads, a tokio `Runtime`/`Handle`).
+to `_` (`let _ = tokio::spawn(fut);`) — *when the task's output carries an error*: the
+spawned async block or closure uses `?`, returns or ends in `Ok(..)`/`Err(..)`, or ends in
+(or is) a call to a crate function whose declared return type is a `Result`
+(`tokio::spawn(run(cfg))`, `async move { server.serve().await }`, a thread running
+`move || ui::run(state)`). Spawners are those of `rules/spawn.toml` (tokio, async-std, std
+threads, a tokio `Runtime`/`Handle`).
 
-Not reported: a handle kept in a variable (also `_handle`), pushed into a `Vec` or returned;
-`JoinSet::spawn` and `TaskTracker::spawn` (the set owns the task); scoped threads;
-`smol::spawn(..).detach()` (an explicit, visible decision; a smol `Task` dropped without it
-is cancelled instead); test code.
+Fire-and-forget tasks whose output is `()` — the error handled inside
+(`if let Err(e) = work().await { log }`), a signal handler, an accept loop — are a
+deliberate pattern and are reported only with the option
+```toml
+[detached_spawn]
+report = "all"   # default "errors"
+```
+Not reported either way: a handle kept in a variable (also `_handle`), pushed into a `Vec`
+or returned; `JoinSet::spawn` and `TaskTracker::spawn` (the set owns the task); scoped
+threads; `smol::spawn(..).detach()` (an explicit, visible decision; a smol `Task` dropped
+without it is cancelled instead); a spawn of the function's own future parameter (an
+executor adapter); test code.
 
 ## Why is this bad?
 A detached task has no owner: if it panics or returns an error, nobody hears of it (the
@@ -43,8 +57,13 @@ tests cannot tell when it is done.
 
 ## Example
 ```rust
+async fn index(file: Upload) -> Result<()> {
+    let text = extract(&file).await?;
+    search::add(&file.name, &text).await
+}
+
 async fn on_upload(file: Upload) {
-    tokio::spawn(async move { index(file).await.unwrap() });
+    tokio::spawn(index(file)); // an indexing error vanishes with the handle
 }
 ```
 
@@ -97,8 +116,8 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &SpawnApi) -> 
     });
     diagnostic.model = Some(Model::StructuredTasks);
     diagnostic.notes.push(Note {
-        message: "a panic or error in a detached task is lost, and the task outlives the code \
-                  that started it"
+        message: "the task's output carries an error: with the handle dropped, that error (or a \
+                  panic) is lost, and the task outlives the code that started it"
             .into(),
         file: None,
         location: None,
@@ -107,16 +126,73 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &SpawnApi) -> 
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    cx.text.contains("spawn").then(|| super::expr_rule(detect))
+    cx.text.contains("spawn").then(|| {
+        Box::new(DetachedSpawns {
+            report_all: cx.catalog.options().detached_spawn_all,
+            found: Vec::new(),
+            conditional: Vec::new(),
+        }) as Box<dyn Checker>
+    })
+}
+
+struct DetachedSpawns {
+    report_all: bool,
+    found: Vec<Diagnostic>,
+    /// Spawns of a crate function's future: reported if it declares a `Result`.
+    conditional: Vec<IfReturnsResult>,
+}
+
+impl Checker for DetachedSpawns {
+    fn interests(&self) -> u16 {
+        interest::EXPRESSIONS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        let Event::ExprEnter(expr) = event else {
+            return;
+        };
+        let Some((api, primary)) = detached(walker, expr) else {
+            return;
+        };
+        if self.report_all {
+            self.found.push(diagnostic(walker, primary, api));
+            return;
+        }
+        match task_output(walker, expr) {
+            TaskOutput::Error => self.found.push(diagnostic(walker, primary, api)),
+            TaskOutput::Returns(callee) => self.conditional.push(IfReturnsResult {
+                callee,
+                diagnostic: diagnostic(walker, primary, api),
+            }),
+            TaskOutput::Plain => {}
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut FileAnalysis) {
+        out.diagnostics.extend(self.found);
+        out.facts.if_returns_result.extend(self.conditional);
+    }
 }
 
 /// A spawn whose handle a statement discards.
-fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
+fn detached<'a>(walker: &Walker<'a>, expr: &Expr) -> Option<(&'a SpawnApi, Location)> {
     let (api, primary) = spawn_at(walker, expr)?;
     let frames = walker.frames();
     let detached = frames.is_discarded(expr)
         && api.detach == DropBehavior::Drop
         && !frames.in_test()
         && !frames.spawns_parameter(expr);
-    detached.then(|| diagnostic(walker, primary, api))
+    detached.then_some((api, primary))
+}
+
+/// The spawns of crate functions whose declared return type is a `Result`.
+fn crate_findings(program: &super::CrateProgram) -> Vec<Diagnostic> {
+    let index = ReturnIndex::of_files(program.files.iter().map(|f| f.facts));
+    program
+        .files
+        .iter()
+        .flat_map(|f| &f.facts.if_returns_result)
+        .filter(|c| c.diagnostic.rule == INFO.name && index.returns_result(&c.callee) == Some(true))
+        .map(|c| c.diagnostic.clone())
+        .collect()
 }

@@ -8,7 +8,7 @@ use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::{snippet, Location};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::Expr;
@@ -183,6 +183,14 @@ struct BodyFacts<'ast> {
     awaited: Vec<(&'ast Expr, proc_macro2::Span)>,
     /// Root names assigned in the body (`cursor = …`, `state.token = …`, `n += 1`).
     assigned: HashSet<String>,
+    /// Root names of method-call receivers (`plan.add(..)`: a write when bound `mut`).
+    receivers: HashSet<String>,
+    /// How often each name appears in the body (a written name seen again is read).
+    mentions: HashMap<String, usize>,
+    /// Names the body binds itself (`let`): fresh in every iteration.
+    bound: HashSet<String>,
+    /// Macros invoked in the loop's own code (not in closures): may they leave it?
+    macros: Vec<&'ast syn::Macro>,
     exits: bool,
     macro_awaits: bool,
     has_try: bool,
@@ -252,10 +260,48 @@ impl<'ast> Visit<'ast> for BodyFacts<'ast> {
         visit::visit_expr_try(self, expr);
     }
 
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if let Some(root) = root_name(&call.receiver) {
+            self.receivers.insert(root);
+        }
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        pattern_names(&local.pat, &mut self.bound);
+        visit::visit_local(self, local);
+    }
+
+    fn visit_ident(&mut self, ident: &'ast proc_macro2::Ident) {
+        *self.mentions.entry(ident.to_string()).or_default() += 1;
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if macro_awaits(mac) {
             self.macro_awaits = true;
         }
+        if self.depth == 0 {
+            self.macros.push(mac);
+        }
+        let mut idents = HashSet::new();
+        collect_idents(mac.tokens.clone(), &mut idents);
+        for ident in idents {
+            *self.mentions.entry(ident).or_default() += 1;
+        }
+    }
+}
+
+impl BodyFacts<'_> {
+    /// A variable from outside the loop that the body writes (assigns, or calls a method
+    /// on while it is bound `mut`) and also reads: each iteration sees what the previous
+    /// one left (`idx = last + 1; last = idx`, `if plan.count(..) { .. plan.add(..) }`).
+    fn carries_state(&self, items: &HashSet<String>, mut_names: &HashSet<String>) -> bool {
+        let method_writes = self.receivers.iter().filter(|r| mut_names.contains(*r));
+        self.assigned
+            .iter()
+            .chain(method_writes)
+            .filter(|name| *name != "self" && !items.contains(*name) && !self.bound.contains(*name))
+            .any(|name| self.mentions.get(name).is_some_and(|n| *n >= 2))
     }
 }
 
@@ -285,6 +331,8 @@ struct Mentions {
     self_method: bool,
     /// Root names of method-call receivers.
     receivers: Vec<String>,
+    /// Names of the methods called.
+    methods: Vec<String>,
 }
 
 impl<'ast> Visit<'ast> for Mentions {
@@ -301,6 +349,7 @@ impl<'ast> Visit<'ast> for Mentions {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let name = call.method.to_string();
+        self.methods.push(name.clone());
         // `request.send()` (HTTP) starts a request; `tx.send(item)` feeds a channel or sink.
         let http_send = name == "send" && call.args.is_empty();
         if !http_send && (ORDERED_METHODS.contains(&name.as_str()) || name.starts_with("write_")) {
@@ -372,6 +421,70 @@ pub(crate) struct Exclusive<'a> {
     pub takes_mut_self: bool,
     /// Locals and parameters bound `mut` or typed `&mut` (a connection, a transaction).
     pub mut_names: &'a HashSet<String>,
+    /// Locals and parameters holding a `&mut` (passed on without `&mut` at the call).
+    pub mut_refs: &'a HashSet<String>,
+    /// Locals and parameters that are one connection, transaction or single-writer store.
+    pub serializing: &'a HashSet<String>,
+    /// Whether a macro may leave the loop (`bail!`, a file's `macro_rules!` that returns).
+    pub macro_returns: &'a dyn Fn(&syn::Macro) -> bool,
+}
+
+/// Words (of a snake_case name) of items that are applied in order: a log of changes,
+/// events, operations or migrations replayed one after another.
+const ORDERED_ITEM_WORDS: &[&str] = &[
+    "change",
+    "changes",
+    "event",
+    "events",
+    "op",
+    "ops",
+    "operation",
+    "operations",
+    "migration",
+    "migrations",
+    "modification",
+    "modifications",
+    "mods",
+    "patch",
+    "patches",
+    "delta",
+    "deltas",
+    "mutation",
+    "mutations",
+    "step",
+    "steps",
+    "command",
+    "commands",
+    "instruction",
+    "instructions",
+    "transition",
+    "transitions",
+];
+
+/// Words of awaited method names that write into one ordered sequence (`add_to_queue`,
+/// `append_entry`, `replay`): the order of the calls is the result.
+const ORDERED_WRITE_WORDS: &[&str] = &[
+    "queue", "enqueue", "append", "prepend", "push", "replay", "reorder",
+];
+
+fn has_word(name: &str, words: &[&str]) -> bool {
+    name.trim_start_matches('_')
+        .split('_')
+        .any(|word| words.contains(&word.to_ascii_lowercase().as_str()))
+}
+
+/// `for x in items.iter_mut()`, `for x in &mut items`: each item is borrowed exclusively,
+/// usually for ordered shutdown or dispatch.
+fn iterates_mut(expr: &Expr) -> bool {
+    match expr {
+        Expr::Reference(r) => r.mutability.is_some(),
+        Expr::Paren(p) => iterates_mut(&p.expr),
+        Expr::MethodCall(m) => {
+            matches!(m.method.to_string().as_str(), "iter_mut" | "values_mut")
+                || iterates_mut(&m.receiver)
+        }
+        _ => false,
+    }
 }
 
 pub(crate) fn check(
@@ -379,10 +492,15 @@ pub(crate) fn check(
     for_loop: &syn::ExprForLoop,
     exclusive: &Exclusive,
 ) -> Option<Diagnostic> {
-    if !matches!(
-        for_source(&for_loop.expr),
-        LoopSource::Collection | LoopSource::Range
-    ) {
+    let source = walker
+        .frames()
+        .enclosing_loops()
+        .first()
+        .map_or_else(|| for_source(&for_loop.expr), |l| l.source);
+    if !matches!(source, LoopSource::Collection | LoopSource::Range) {
+        return None;
+    }
+    if iterates_mut(&for_loop.expr) {
         return None;
     }
     let mut items = HashSet::new();
@@ -390,11 +508,27 @@ pub(crate) fn check(
     if items.is_empty() {
         return None;
     }
-    let mut body = BodyFacts::default();
-    body.visit_block(&for_loop.body);
-    if body.exits || body.macro_awaits || body.awaited.is_empty() {
+    // Applying a log of changes, events or operations: in order by nature.
+    let iterable = root_name(&for_loop.expr);
+    if items
+        .iter()
+        .chain(iterable.as_ref())
+        .any(|name| has_word(name, ORDERED_ITEM_WORDS))
+    {
         return None;
     }
+    let mut body = BodyFacts::default();
+    body.visit_block(&for_loop.body);
+    if body.exits
+        || body.macro_awaits
+        || body.awaited.is_empty()
+        || body.macros.iter().any(|m| (exclusive.macro_returns)(m))
+        || body.carries_state(&items, exclusive.mut_names)
+    {
+        return None;
+    }
+    // A name from outside the loop (not rebound in each iteration).
+    let shared = |name: &String| !items.contains(name) && !body.bound.contains(name);
     let mut per_item = None;
     for (awaited, await_span) in &body.awaited {
         // A ready-made future or handle (`h.await`, `self.rx.await`): nothing to start.
@@ -405,6 +539,15 @@ pub(crate) fn check(
         mentions.visit_expr(awaited);
         if mentions.ordered
             || mentions.mut_borrow
+            || mentions
+                .idents
+                .iter()
+                .filter(|i| shared(i))
+                .any(|i| exclusive.mut_refs.contains(i) || exclusive.serializing.contains(i))
+            || mentions
+                .methods
+                .iter()
+                .any(|m| has_word(m, ORDERED_WRITE_WORDS))
             || (mentions.self_method && exclusive.takes_mut_self)
             || mentions
                 .receivers
@@ -477,9 +620,13 @@ fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {
         return None;
     }
     let function = frames.function()?;
+    let macro_returns = |mac: &syn::Macro| frames.macro_returns(mac);
     let exclusive = Exclusive {
         takes_mut_self: function.takes_mut_self,
         mut_names: &function.mut_names,
+        mut_refs: &function.mut_refs,
+        serializing: &function.serializing,
+        macro_returns: &macro_returns,
     };
     check(walker, for_loop, &exclusive)
 }

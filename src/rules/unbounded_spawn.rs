@@ -31,10 +31,14 @@ input — a `for` loop over a collection or iterator, a `while let` over a strea
 channel, a `loop` around `accept()`/`recv()`/`next()` — when no limit is visible in the
 loop: no `Semaphore` permit (`acquire`/`acquire_owned`, a `permit` moved into the task), no
 `JoinSet`/`FuturesUnordered` drained as it fills (`join_next`, a `.len()` check), no
-`buffer_unordered`/`for_each_concurrent`.
+`buffer_unordered`/`for_each_concurrent`, no in-flight counter checked before spawning
+(`if in_flight.load(..) >= max { sleep; continue }`, `while running >= limit { wait }`).
 
 Not reported: a fixed number of workers (`for _ in 0..4`, `for i in 0..n_workers` — a range
-is a worker count, not input), `spawn_blocking` (the blocking pool has its own limit),
+is a worker count, not input), a literal list or a constant array (`for x in [a, b, c]`,
+`for level in &LEVELS`, a local bound to one), a collection from the configuration (`for
+addr in &args.addrs`, `for pool in config.pools.values()`: configuration-sized, names in
+`rules/spawn.toml` `[configured]`), `spawn_blocking` (the blocking pool has its own limit),
 `JoinSet::spawn` and scoped spawns, a `for` loop that stops at the first spawn (`break`,
 `return`), test code.
 

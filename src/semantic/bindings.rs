@@ -202,6 +202,8 @@ impl TypeEnv<'_> {
                     .map(|t| TypeShape::One(t.to_string()))
             }
             Expr::Try(t) => self.shape_of(&t.expr),
+            // Async constructors and methods are cataloged with the awaited type.
+            Expr::Await(a) => self.shape_of(&a.base),
             Expr::Paren(p) => self.shape_of(&p.expr),
             Expr::Group(g) => self.shape_of(&g.expr),
             Expr::Reference(r) => self.shape_of(&r.expr),

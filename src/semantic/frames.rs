@@ -48,6 +48,18 @@ pub struct FunctionFrame {
     pub takes_mut_self: bool,
     /// Names bound `mut` (or typed `&mut`) in the function: receivers used exclusively.
     pub mut_names: HashSet<String>,
+    /// Parameters and locals holding a `&mut` (typed `&mut T`, or bound to `&mut expr`):
+    /// passed on as they are, they lend exclusive access without a `&mut` at the call.
+    pub mut_refs: HashSet<String>,
+    /// Parameters and locals that are one connection, transaction or single-writer store
+    /// (by name or declared type, `rules/spawn.toml` `[serializing]`).
+    pub serializing: HashSet<String>,
+    /// Locals bound to a small fixed list (`let paths = if lib { LIB_PATHS } else {
+    /// OTHER_PATHS };`, `let v = vec![a, b];`): a loop over one is bounded by the code.
+    pub constant_locals: HashSet<String>,
+    /// Locals and loop variables taken from the configuration (`let addrs =
+    /// args.addrs.clone();`, `for pool in &config.pools`): configuration-sized.
+    pub configured_locals: HashSet<String>,
     /// Parameter names (a spawn of a parameter hands on the caller's future).
     pub params: Vec<String>,
 }
@@ -71,6 +83,9 @@ pub struct Frames {
     awaited: usize,
     /// Spawn calls whose result a statement discards.
     discarded: Vec<usize>,
+    /// The file's `macro_rules!` whose body returns (`macro_rules! ensure_ok { .. return
+    /// Err(..) .. }`), as defined so far.
+    returning_macros: HashSet<String>,
 }
 
 impl Frames {
@@ -147,6 +162,16 @@ impl Frames {
             .collect()
     }
 
+    /// A macro that may leave the function: `bail!`, `ensure!`, or one of the file's
+    /// `macro_rules!` whose body contains `return`.
+    pub fn macro_returns(&self, mac: &syn::Macro) -> bool {
+        mac.path.segments.last().is_some_and(|s| {
+            s.ident == "bail"
+                || s.ident == "ensure"
+                || self.returning_macros.contains(&s.ident.to_string())
+        })
+    }
+
     /// The expression is the operand of an `.await`.
     pub fn is_awaited(&self, expr: &Expr) -> bool {
         self.awaited == addr(expr)
@@ -169,8 +194,13 @@ impl Frames {
             return false;
         };
         args.iter().any(|arg| {
+            // `fut`, `fut.boxed()`, `fut.instrument(span)`: the parameter itself, wrapped
+            // (not `server.serve()`, a future the function makes).
             let mut root = arg;
             while let Expr::MethodCall(m) = root {
+                if !super::spawns::OUTPUT_PRESERVING.contains(&m.method.to_string().as_str()) {
+                    return false;
+                }
                 root = &m.receiver;
             }
             matches!(root, Expr::Path(p) if p.path.get_ident().is_some_and(|i| {
@@ -196,16 +226,39 @@ impl Frames {
                 _ => {}
             },
             Event::BlockEnter(block) => self.block_enter(block),
-            Event::FnEnter(info) => self.fn_enter(info),
+            Event::FnEnter(info) => self.fn_enter(info, &walker.cx.catalog.structure),
             Event::Item(item) => self.item(item),
             Event::LocalBound(local) => {
                 let pat = match &local.pat {
                     syn::Pat::Type(typed) => &*typed.pat,
                     other => other,
                 };
+                let catalog = &walker.cx.catalog.structure;
+                let ty = match &local.pat {
+                    syn::Pat::Type(typed) => Some(&*typed.ty),
+                    _ => None,
+                };
                 if let (syn::Pat::Ident(ident), Some(function)) = (pat, self.functions.last_mut()) {
+                    let name = ident.ident.to_string();
                     if ident.mutability.is_some() {
-                        function.mut_names.insert(ident.ident.to_string());
+                        function.mut_names.insert(name.clone());
+                    }
+                    let init_mut_ref = local.init.as_ref().is_some_and(
+                        |init| matches!(&*init.expr, Expr::Reference(r) if r.mutability.is_some()),
+                    );
+                    if init_mut_ref || ty.is_some_and(is_mut_ref_type) {
+                        function.mut_refs.insert(name.clone());
+                    }
+                    if let Some(init) = &local.init {
+                        if is_small_constant(&init.expr) {
+                            function.constant_locals.insert(name.clone());
+                        }
+                        if is_configured(&init.expr, catalog, &function.configured_locals) {
+                            function.configured_locals.insert(name.clone());
+                        }
+                    }
+                    if catalog.is_serializing(&name, ty) {
+                        function.serializing.insert(name);
                     }
                 }
             }
@@ -240,7 +293,7 @@ impl Frames {
         }
     }
 
-    fn fn_enter(&mut self, info: &FunctionInfo) {
+    fn fn_enter(&mut self, info: &FunctionInfo, catalog: &StructureCatalog) {
         let parent_test = self.functions.last().is_some_and(|f| f.is_test);
         let is_test = parent_test
             || self.test_fn_blocks.contains(&addr(info.block))
@@ -256,6 +309,8 @@ impl Frames {
             .iter()
             .any(|input| matches!(input, syn::FnArg::Receiver(r) if r.mutability.is_some()));
         let mut mut_names = HashSet::new();
+        let mut mut_refs = HashSet::new();
+        let mut serializing = HashSet::new();
         let mut params = Vec::new();
         for input in &info.sig.inputs {
             let syn::FnArg::Typed(typed) = input else {
@@ -263,10 +318,15 @@ impl Frames {
             };
             if let syn::Pat::Ident(ident) = &*typed.pat {
                 let name = ident.ident.to_string();
-                let mut_ref =
-                    matches!(&*typed.ty, syn::Type::Reference(r) if r.mutability.is_some());
+                let mut_ref = is_mut_ref_type(&typed.ty);
                 if ident.mutability.is_some() || mut_ref {
                     mut_names.insert(name.clone());
+                }
+                if mut_ref {
+                    mut_refs.insert(name.clone());
+                }
+                if catalog.is_serializing(&name, Some(&typed.ty)) {
+                    serializing.insert(name.clone());
                 }
                 params.push(name);
             }
@@ -277,6 +337,10 @@ impl Frames {
             is_test,
             takes_mut_self,
             mut_names,
+            mut_refs,
+            serializing,
+            constant_locals: HashSet::new(),
+            configured_locals: HashSet::new(),
             params,
         });
         self.frames.push(Frame::Function);
@@ -284,6 +348,14 @@ impl Frames {
 
     fn item(&mut self, item: &Item) {
         match item {
+            Item::Macro(m)
+                if m.mac.path.is_ident("macro_rules")
+                    && super::loops::tokens_contain_ident(m.mac.tokens.clone(), "return") =>
+            {
+                if let Some(name) = &m.ident {
+                    self.returning_macros.insert(name.to_string());
+                }
+            }
             Item::Fn(f) if is_test_only(&f.attrs) => self.test_fn_blocks.push(addr(&*f.block)),
             Item::Mod(m) if is_test_only(&m.attrs) => {
                 if let Some((brace, _)) = &m.content {
@@ -324,9 +396,24 @@ impl Frames {
     }
 
     fn loop_enter(&mut self, expr: &Expr, catalog: &StructureCatalog) {
-        let Some(parts) = loop_parts(expr) else {
+        let Some(mut parts) = loop_parts(expr) else {
             return;
         };
+        if let (Expr::ForLoop(for_loop), LoopSource::Collection, Some(function)) =
+            (expr, parts.source, self.functions.last_mut())
+        {
+            if iterated_name(&for_loop.expr)
+                .is_some_and(|name| function.constant_locals.contains(&name))
+            {
+                parts.source = LoopSource::SmallConstant;
+            }
+            if is_configured(&for_loop.expr, catalog, &function.configured_locals) {
+                parts.source = LoopSource::SmallConstant;
+                let mut names = Vec::new();
+                pattern_idents(&for_loop.pat, &mut names);
+                function.configured_locals.extend(names);
+            }
+        }
         let spawn = self.spawn_file.then(|| spawn_loop_facts(&parts, catalog));
         self.frames.push(Frame::Loop(LoopFrame {
             addr: addr(expr),
@@ -412,6 +499,88 @@ impl Frames {
             self.mark_closures(call.args.iter(), true);
         }
     }
+}
+
+/// A small fixed list: a literal array or `vec!`, a constant, or an `if`/`match` choosing
+/// between such.
+fn is_small_constant(expr: &Expr) -> bool {
+    let tail = |block: &syn::Block| match block.stmts.last() {
+        Some(Stmt::Expr(tail, None)) => is_small_constant(tail),
+        _ => false,
+    };
+    match expr {
+        Expr::If(i) => {
+            tail(&i.then_branch)
+                && i.else_branch
+                    .as_ref()
+                    .is_some_and(|(_, e)| is_small_constant(e))
+        }
+        Expr::Block(b) => tail(&b.block),
+        Expr::Match(m) => m.arms.iter().all(|arm| is_small_constant(&arm.body)),
+        Expr::Paren(p) => is_small_constant(&p.expr),
+        Expr::Reference(r) => is_small_constant(&r.expr),
+        // `vec![]` is a collection about to be filled.
+        Expr::Macro(m) if m.mac.tokens.is_empty() => false,
+        Expr::Array(a) if a.elems.is_empty() => false,
+        Expr::Array(_) | Expr::Path(_) | Expr::Macro(_) => {
+            super::loops::for_source(expr) == LoopSource::SmallConstant
+        }
+        _ => false,
+    }
+}
+
+/// A value reached from the configuration: a path, field or method chain whose root or one
+/// of whose fields is a configuration name (`args.addrs`, `self.config.pools.values()`), or
+/// a local already taken from one.
+fn is_configured(expr: &Expr, catalog: &StructureCatalog, locals: &HashSet<String>) -> bool {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
+            let name = i.to_string();
+            catalog.configured_names.contains(&name) || locals.contains(&name)
+        }),
+        Expr::Field(f) => {
+            matches!(&f.member, syn::Member::Named(n) if catalog.configured_names.contains(&n.to_string()))
+                || is_configured(&f.base, catalog, locals)
+        }
+        Expr::MethodCall(m) => is_configured(&m.receiver, catalog, locals),
+        Expr::Reference(r) => is_configured(&r.expr, catalog, locals),
+        Expr::Paren(p) => is_configured(&p.expr, catalog, locals),
+        Expr::Try(t) => is_configured(&t.expr, catalog, locals),
+        _ => false,
+    }
+}
+
+fn pattern_idents(pat: &syn::Pat, out: &mut Vec<String>) {
+    match pat {
+        syn::Pat::Ident(i) => out.push(i.ident.to_string()),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| pattern_idents(p, out)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| pattern_idents(p, out)),
+        syn::Pat::Reference(r) => pattern_idents(&r.pat, out),
+        syn::Pat::Type(t) => pattern_idents(&t.pat, out),
+        _ => {}
+    }
+}
+
+/// The local a `for` loop iterates: `paths`, `&paths`, `paths.iter()`.
+fn iterated_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Reference(r) => iterated_name(&r.expr),
+        Expr::Paren(p) => iterated_name(&p.expr),
+        Expr::MethodCall(m)
+            if matches!(
+                m.method.to_string().as_str(),
+                "iter" | "into_iter" | "copied" | "cloned" | "enumerate"
+            ) =>
+        {
+            iterated_name(&m.receiver)
+        }
+        _ => None,
+    }
+}
+
+fn is_mut_ref_type(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Reference(r) if r.mutability.is_some())
 }
 
 /// Remove `value` from a small list of pending addresses; whether it was there.

@@ -323,14 +323,16 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
 }
 
 /// Why a loop is CPU-bound, or None. A CPU loop never waits (no `.await`, no `yield`) and
-/// its work grows with the input: nested loops over input doing arithmetic, a large
-/// constant range, or a run-time range whose body computes.
+/// its work grows with the input: nested loops over input doing arithmetic (that do not stop
+/// at the first match), a large constant range, or a run-time range whose body computes.
 pub fn cpu_loop_reason(parts: &LoopParts, scan: &LoopScan) -> Option<String> {
     if scan.awaits > 0 || scan.yields || scan.macro_awaits {
         return None;
     }
     let source = parts.source;
-    if source.grows() && scan.nested_growing_loops > 0 && scan.arithmetic >= 2 {
+    // A nest that stops at the first match (`return Some(line)`, `break 'outer`) is a
+    // search over a few short inputs, not a crunch.
+    if source.grows() && scan.nested_growing_loops > 0 && scan.arithmetic >= 2 && !scan.exits {
         return Some("nested loops whose work grows with the input".into());
     }
     match source {

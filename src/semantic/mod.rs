@@ -13,5 +13,6 @@ pub mod guards;
 pub mod loops;
 pub mod mentions;
 pub mod resolve;
+pub mod signatures;
 pub mod spawns;
 pub mod walker;

@@ -63,14 +63,53 @@ struct LimitScanner<'c, 'l> {
     label: Option<&'l syn::Lifetime>,
 }
 
-fn has_len_call(expr: &Expr) -> bool {
+/// A count of what is in flight: a length (`set.len()`), an atomic counter
+/// (`in_flight.load(..)`), the permits left.
+fn has_count_call(expr: &Expr) -> bool {
     match expr {
-        Expr::MethodCall(call) => call.method == "len" || has_len_call(&call.receiver),
-        Expr::Paren(p) => has_len_call(&p.expr),
-        Expr::Reference(r) => has_len_call(&r.expr),
-        Expr::Binary(b) => has_len_call(&b.left) || has_len_call(&b.right),
+        Expr::MethodCall(call) => {
+            matches!(
+                call.method.to_string().as_str(),
+                "len" | "load" | "available_permits"
+            ) || has_count_call(&call.receiver)
+        }
+        Expr::Paren(p) => has_count_call(&p.expr),
+        Expr::Reference(r) => has_count_call(&r.expr),
+        Expr::Unary(u) => has_count_call(&u.expr),
+        Expr::Binary(b) => has_count_call(&b.left) || has_count_call(&b.right),
         _ => false,
     }
+}
+
+fn is_comparison(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_)
+    )
+}
+
+/// Whether a body waits: an `.await`, or a `sleep`/`wait`/`yield_now` call.
+fn waits(block: &syn::Block) -> bool {
+    struct Waits(bool);
+    impl<'ast> Visit<'ast> for Waits {
+        fn visit_expr_await(&mut self, _: &'ast syn::ExprAwait) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            let name = call.method.to_string();
+            self.0 |= name.starts_with("wait") || name == "sleep";
+            visit::visit_expr_method_call(self, call);
+        }
+        fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+            self.0 |=
+                path.path.segments.last().is_some_and(|s| {
+                    s.ident == "sleep" || s.ident == "yield_now" || s.ident == "park"
+                });
+        }
+    }
+    let mut w = Waits(false);
+    w.visit_block(block);
+    w.0
 }
 
 impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
@@ -94,11 +133,8 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
     }
 
     fn visit_expr_binary(&mut self, expr: &'ast syn::ExprBinary) {
-        let comparison = matches!(
-            expr.op,
-            BinOp::Lt(_) | BinOp::Le(_) | BinOp::Gt(_) | BinOp::Ge(_) | BinOp::Eq(_)
-        );
-        if comparison && (has_len_call(&expr.left) || has_len_call(&expr.right)) {
+        // `if set.len() >= max { .. }`, `if in_flight.load(..) >= max { sleep; continue }`
+        if is_comparison(&expr.op) && (has_count_call(&expr.left) || has_count_call(&expr.right)) {
             self.limited = true;
         }
         visit::visit_expr_binary(self, expr);
@@ -156,6 +192,10 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
     }
 
     fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        // `while running >= limit { wait }`: waits for a slot before going on.
+        if matches!(&*expr.cond, Expr::Binary(b) if is_comparison(&b.op)) && waits(&expr.body) {
+            self.limited = true;
+        }
         self.depth += 1;
         visit::visit_expr_while(self, expr);
         self.depth -= 1;
@@ -223,5 +263,202 @@ pub fn spawn_at<'a>(
             Some((api, Location::from_span(call.method.span())))
         }
         _ => None,
+    }
+}
+
+/// What a spawned task (or thread) hands back through its handle, as far as the spawn shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskOutput {
+    /// An error can come out: the body uses `?`, returns or ends in `Ok(..)`/`Err(..)`.
+    Error,
+    /// Whatever this crate function returns (fully qualified path): its declared return type
+    /// decides (`tokio::spawn(run(..))`, `async move { server.run().await }`).
+    Returns(String),
+    /// Nothing that carries an error is visible: `()`, a loop, an unknown value.
+    Plain,
+}
+
+/// Methods that wrap a future or closure without changing its output.
+pub(crate) const OUTPUT_PRESERVING: &[&str] = &[
+    "instrument",
+    "into_future",
+    "fuse",
+    "in_current_span",
+    "with_current_subscriber",
+    "boxed",
+    "boxed_local",
+];
+
+/// The output of the task a spawn call starts (its first argument: the future or closure).
+pub fn task_output(walker: &crate::semantic::walker::Walker, spawn: &Expr) -> TaskOutput {
+    let arg = match spawn {
+        Expr::Call(call) => call.args.first(),
+        Expr::MethodCall(call) => call.args.first(),
+        _ => None,
+    };
+    arg.map_or(TaskOutput::Plain, |arg| value_output(walker, arg))
+}
+
+/// The output of a future or closure value.
+fn value_output(walker: &crate::semantic::walker::Walker, expr: &Expr) -> TaskOutput {
+    match expr {
+        Expr::Paren(p) => value_output(walker, &p.expr),
+        Expr::Group(g) => value_output(walker, &g.expr),
+        // `{ let state = state.clone(); move || run(&state) }`
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => value_output(walker, tail),
+            _ => TaskOutput::Plain,
+        },
+        Expr::Async(a) => body_output(walker, &a.block),
+        Expr::Closure(c) => match &*c.body {
+            Expr::Block(b) => body_output(walker, &b.block),
+            body => {
+                if has_try(body) {
+                    TaskOutput::Error
+                } else {
+                    tail_output(walker, body)
+                }
+            }
+        },
+        Expr::Call(call) => {
+            let wraps = matches!(&*call.func, Expr::Path(p)
+                if p.path.segments.len() >= 2
+                    && p.path.segments.last().is_some_and(|s| s.ident == "pin" || s.ident == "new")
+                    && p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "Box"));
+            match call.args.first() {
+                Some(inner) if wraps => value_output(walker, inner),
+                _ => call_output(walker, expr),
+            }
+        }
+        Expr::MethodCall(call) if OUTPUT_PRESERVING.contains(&call.method.to_string().as_str()) => {
+            value_output(walker, &call.receiver)
+        }
+        Expr::MethodCall(_) => call_output(walker, expr),
+        _ => TaskOutput::Plain,
+    }
+}
+
+/// The output of an async block's or closure's body: a `?` or an `Ok`/`Err` return in it,
+/// else its tail.
+fn body_output(walker: &crate::semantic::walker::Walker, block: &syn::Block) -> TaskOutput {
+    let mut scan = ErrorScan::default();
+    scan.visit_block(block);
+    if scan.found {
+        return TaskOutput::Error;
+    }
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(tail, None)) => tail_output(walker, tail),
+        _ => TaskOutput::Plain,
+    }
+}
+
+fn has_try(expr: &Expr) -> bool {
+    let mut scan = ErrorScan::default();
+    scan.visit_expr(expr);
+    scan.found
+}
+
+/// The value a body ends in.
+fn tail_output(walker: &crate::semantic::walker::Walker, expr: &Expr) -> TaskOutput {
+    match expr {
+        Expr::Paren(p) => tail_output(walker, &p.expr),
+        Expr::Group(g) => tail_output(walker, &g.expr),
+        Expr::Await(a) => match &*a.base {
+            Expr::Call(_) | Expr::MethodCall(_) => value_output_of_call(walker, &a.base),
+            _ => TaskOutput::Plain,
+        },
+        Expr::Call(_) | Expr::MethodCall(_) => value_output_of_call(walker, expr),
+        Expr::Block(b) => body_output(walker, &b.block),
+        Expr::Unsafe(b) => body_output(walker, &b.block),
+        Expr::If(i) => {
+            let then = body_output(walker, &i.then_branch);
+            match (&then, &i.else_branch) {
+                (TaskOutput::Plain, Some((_, other))) => tail_output(walker, other),
+                _ => then,
+            }
+        }
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .map(|arm| tail_output(walker, &arm.body))
+            .find(|o| *o != TaskOutput::Plain)
+            .unwrap_or(TaskOutput::Plain),
+        _ => TaskOutput::Plain,
+    }
+}
+
+/// A call's value, seen through wrappers that keep the output (`fut.instrument(span)`).
+fn value_output_of_call(walker: &crate::semantic::walker::Walker, expr: &Expr) -> TaskOutput {
+    match expr {
+        Expr::MethodCall(call) if OUTPUT_PRESERVING.contains(&call.method.to_string().as_str()) => {
+            value_output_of_call(walker, &call.receiver)
+        }
+        _ => call_output(walker, expr),
+    }
+}
+
+/// What a call returns: `Ok(..)`/`Err(..)` carry an error; a crate function's declared
+/// return type decides.
+fn call_output(walker: &crate::semantic::walker::Walker, expr: &Expr) -> TaskOutput {
+    match expr {
+        Expr::Call(call) => {
+            let Expr::Path(func) = &*call.func else {
+                return TaskOutput::Plain;
+            };
+            if func
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Ok" || s.ident == "Err")
+            {
+                return TaskOutput::Error;
+            }
+            match walker.resolve_callee(func) {
+                Some(path) if path.starts_with("crate::") => TaskOutput::Returns(path),
+                _ => TaskOutput::Plain,
+            }
+        }
+        Expr::MethodCall(call) => {
+            let owner = match &*call.receiver {
+                Expr::Path(p) if p.path.is_ident("self") => walker.self_type().map(String::from),
+                receiver => walker.type_env().type_of(receiver),
+            };
+            match owner {
+                Some(owner) if owner.starts_with("crate::") => {
+                    TaskOutput::Returns(format!("{owner}::{}", call.method))
+                }
+                _ => TaskOutput::Plain,
+            }
+        }
+        _ => TaskOutput::Plain,
+    }
+}
+
+/// A `?`, or a `return Ok(..)`/`return Err(..)`, in a body (not in closures, async blocks
+/// or items nested in it, which return elsewhere).
+#[derive(Default)]
+struct ErrorScan {
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for ErrorScan {
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_expr_try(&mut self, expr: &'ast syn::ExprTry) {
+        self.found = true;
+        visit::visit_expr_try(self, expr);
+    }
+
+    fn visit_expr_return(&mut self, expr: &'ast syn::ExprReturn) {
+        if let Some(Expr::Call(call)) = expr.expr.as_deref() {
+            if matches!(&*call.func, Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "Ok" || s.ident == "Err"))
+            {
+                self.found = true;
+            }
+        }
+        visit::visit_expr_return(self, expr);
     }
 }

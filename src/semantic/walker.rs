@@ -623,11 +623,12 @@ impl<'a> Walker<'a> {
 
 impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
-        // Macro definitions and item macros are opaque; everything else may hold code.
+        // Macro definitions and item macros are opaque (seen as items, not walked);
+        // everything else may hold code.
+        self.emit(Event::Item(item));
         if let Item::Macro(_) = item {
             return;
         }
-        self.emit(Event::Item(item));
         visit::visit_item(self, item);
     }
 

@@ -39,7 +39,7 @@ async fn run(cfg: config::Config) -> io::Result<()> {
     let (audit_tx, audit_rx) = tokio::sync::mpsc::channel(1024);
     let access_log = tokio::spawn(audit::drain_access_log(log_rx, cfg.log_dir.join("access.log")));
     let audit_task = tokio::spawn(audit::drain_audit(audit_rx, cfg.log_dir.join("audit.log"))); // OK: handle kept and awaited below
-    tokio::spawn(report_stats(Duration::from_secs(60))); // MISTAKE(detached_spawn): JoinHandle dropped, panics vanish
+    tokio::spawn(report_stats(Duration::from_secs(60))); // MISTAKE(detached_spawn): JoinHandle dropped: a write error ends the task and nobody hears of it
 
     let listener = TcpListener::bind(cfg.listen).await?;
     let state = Arc::new(AppState { cfg, store, access_log: log_tx, audit: audit_tx });
@@ -58,10 +58,12 @@ async fn run(cfg: config::Config) -> io::Result<()> {
     }
 }
 
-async fn report_stats(every: Duration) {
+async fn report_stats(every: Duration) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
     let mut tick = tokio::time::interval(every);
+    let mut out = tokio::io::stderr();
     loop {
         tick.tick().await;
-        eprintln!("kvd: {}", store::stats::summary());
+        out.write_all(format!("kvd: {}\n", store::stats::summary()).as_bytes()).await?;
     }
 }
