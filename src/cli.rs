@@ -164,9 +164,10 @@ pub struct LintArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Color: auto, always, never.
-    #[arg(long, default_value = "auto", value_name = "WHEN")]
-    pub color: String,
+    /// Color: auto, always, never [default: auto; or $CARGO_TERM_COLOR]. Auto colors a
+    /// terminal unless NO_COLOR is set.
+    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
 
     /// Apply machine-applicable suggestions in place (stdin: print the fixed source).
     #[arg(long)]

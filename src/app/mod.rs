@@ -73,9 +73,15 @@ fn explain(rule: &str) -> i32 {
             );
             EXIT_OK
         }
-        None => fail(format!(
-            "unknown rule `{rule}` (see `cargo concurrency-lint rules`)"
-        )),
+        None => {
+            let hint = rules::closest_name(&rules::normalize(rule))
+                .filter(|name| rules::find(name).is_some())
+                .map(|name| format!("; did you mean `{name}`?"))
+                .unwrap_or_default();
+            fail(format!(
+                "unknown rule `{rule}`{hint} (see `cargo concurrency-lint rules`)"
+            ))
+        }
     }
 }
 

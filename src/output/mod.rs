@@ -98,8 +98,16 @@ impl Report {
     }
 }
 
+/// `--color`, else `CARGO_TERM_COLOR` (as cargo reads it), else whether stdout is a
+/// terminal (and `NO_COLOR` is unset).
 fn use_color(cli: &Cli) -> bool {
-    match cli.color.as_str() {
+    let from_env = std::env::var("CARGO_TERM_COLOR").ok();
+    let when = cli
+        .color
+        .as_deref()
+        .or(from_env.as_deref())
+        .unwrap_or("auto");
+    match when.trim() {
         "always" => true,
         "never" => false,
         _ => {

@@ -1,0 +1,347 @@
+//! The outputs as editors and CI read them: rustc-shaped human and short output parsed with
+//! vim's `:compiler cargo` errorformat (a port, and the real vim/nvim when installed),
+//! colors, and the JSON Schema of `--format json`.
+
+mod common;
+
+use common::{data, json, locations, run, run_env};
+use regex::Regex;
+use std::collections::BTreeSet;
+
+/// vim's `:compiler cargo`: `compiler/rustc.vim` (rust.vim, 2023-09-11, as shipped with vim
+/// and neovim) followed by the patterns `compiler/cargo.vim` adds, as the option's value
+/// (after `CompilerSet`'s `\ ` and `\\` unescaping).
+const CARGO_ERRORFORMAT: &[&str] = &[
+    // rustc.vim, "new errorformat (after nightly 2016/08/10)"
+    "%-G",
+    "%-Gerror: aborting %.%#",
+    "%-Gerror: Could not compile %.%#",
+    "%Eerror: %m",
+    "%Eerror[E%n]: %m",
+    "%Wwarning: %m",
+    "%Inote: %m",
+    "%C %#--> %f:%l:%c",
+    "%E  left:%m",
+    "%C right:%m %f:%l:%c",
+    "%Z",
+    // rustc.vim, "old errorformat (before nightly 2016/08/10)" (rustc's short format)
+    "%f:%l:%c: %t%*[^:]: %m",
+    "%f:%l:%c: %*\\d:%*\\d %t%*[^:]: %m",
+    "%-G%f:%l %s",
+    "%-G%*[ ]^",
+    "%-G%*[ ]^%*[~]",
+    "%-G%*[ ]...",
+    // rustc.vim, compatibility with standard unix tools
+    "%f:%l:%c:%m",
+    // cargo.vim
+    "%-G%\\s%#Downloading%.%#",
+    "%-G%\\s%#Compiling%.%#",
+    "%-G%\\s%#Finished%.%#",
+    "%-G%\\s%#error: Could not compile %.%#",
+    "%-G%\\s%#To learn more,%.%#",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Single,
+    Start(char),
+    Continue,
+    End,
+    Ignore,
+}
+
+/// One errorformat pattern as (kind, anchored regex).
+fn compile(efm: &str) -> (Kind, Regex) {
+    let (kind, body) = if let Some(rest) = efm.strip_prefix("%-G") {
+        (Kind::Ignore, rest)
+    } else if let Some(rest) = efm.strip_prefix("%C") {
+        (Kind::Continue, rest)
+    } else if let Some(rest) = efm.strip_prefix("%Z") {
+        (Kind::End, rest)
+    } else if let Some(rest) = ["%E", "%W", "%I"].iter().find_map(|p| efm.strip_prefix(p)) {
+        (Kind::Start(efm.as_bytes()[1] as char), rest)
+    } else {
+        (Kind::Single, efm)
+    };
+    let mut regex = String::from("^");
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            regex.push_str(&regex::escape(&c.to_string()));
+            continue;
+        }
+        match chars.next().expect("% at the end of a pattern") {
+            'f' => regex.push_str("(?P<f>.+?)"),
+            'l' => regex.push_str("(?P<l>\\d+)"),
+            'c' => regex.push_str("(?P<c>\\d+)"),
+            'm' => regex.push_str("(?P<m>.+)"),
+            'n' => regex.push_str("(?P<n>\\d+)"),
+            't' => regex.push_str("(?P<t>.)"),
+            's' => regex.push_str("(?P<s>.+)"),
+            '#' => regex.push('*'),
+            '.' => regex.push('.'),
+            '%' => regex.push('%'),
+            '\\' => {
+                regex.push('\\');
+                regex.push(chars.next().unwrap());
+            }
+            '*' => {
+                // %*[...] or %*\d: one or more, not captured
+                let class: String = match chars.next().unwrap() {
+                    '[' => {
+                        let mut class = String::from("[");
+                        for c in chars.by_ref() {
+                            class.push(c);
+                            if c == ']' {
+                                break;
+                            }
+                        }
+                        class
+                    }
+                    '\\' => format!("\\{}", chars.next().unwrap()),
+                    other => panic!("unsupported %*{other}"),
+                };
+                regex.push_str(&class);
+                regex.push('+');
+            }
+            other => panic!("unsupported %{other} in {efm}"),
+        }
+    }
+    regex.push('$');
+    (kind, Regex::new(&regex).unwrap())
+}
+
+/// The valid quickfix entries vim makes of `output`: (file, line, column, type letter).
+fn quickfix(output: &str) -> BTreeSet<(String, u64, u64, char)> {
+    let patterns: Vec<(Kind, Regex)> = CARGO_ERRORFORMAT.iter().map(|e| compile(e)).collect();
+    type Place = (String, u64, u64);
+    let mut entries: Vec<(Option<Place>, char)> = Vec::new();
+    let mut multiline = false;
+    for line in output.lines() {
+        let found = patterns
+            .iter()
+            .find_map(|(kind, regex)| regex.captures(line).map(|c| (*kind, c)));
+        let Some((kind, captures)) = found else {
+            multiline = false;
+            continue;
+        };
+        let place = || {
+            Some((
+                captures.name("f")?.as_str().to_string(),
+                captures.name("l")?.as_str().parse().ok()?,
+                captures.name("c")?.as_str().parse().ok()?,
+            ))
+        };
+        let kind_letter = || {
+            captures
+                .name("t")
+                .and_then(|t| t.as_str().chars().next())
+                .unwrap_or(' ')
+        };
+        match kind {
+            Kind::Ignore => {}
+            Kind::Single => {
+                multiline = false;
+                entries.push((place(), kind_letter().to_ascii_uppercase()));
+            }
+            Kind::Start(letter) => {
+                multiline = true;
+                entries.push((None, letter));
+            }
+            Kind::Continue if multiline => {
+                if let (Some(last), Some(place)) = (entries.last_mut(), place()) {
+                    last.0 = Some(place);
+                }
+            }
+            Kind::Continue => {}
+            Kind::End => multiline = false,
+        }
+    }
+    entries
+        .into_iter()
+        .filter_map(|(place, letter)| place.map(|(f, l, c)| (f, l, c, letter)))
+        .collect()
+}
+
+/// What `--format json` says the findings are, as quickfix entries.
+fn expected(dir: &std::path::Path, args: &[&str]) -> BTreeSet<(String, u64, u64, char)> {
+    let (_, doc) = json(dir, args);
+    let levels: Vec<char> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| if d["level"] == "error" { 'E' } else { 'W' })
+        .collect();
+    let found: BTreeSet<_> = locations(&doc)
+        .into_iter()
+        .zip(levels)
+        .map(|((f, l, c), t)| (f, l, c, t))
+        .collect();
+    assert!(found.len() >= 4, "a multi-finding run: {found:?}");
+    found
+}
+
+/// The real vim (or neovim), headless, reading `output` with `:compiler cargo`.
+fn real_vim(dir: &std::path::Path, output: &str) -> Option<BTreeSet<(String, u64, u64, char)>> {
+    let editor = ["vim", "nvim"].into_iter().find(|e| {
+        std::process::Command::new(e)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })?;
+    std::fs::write(dir.join("out.txt"), output).unwrap();
+    let script = "for e in getqflist() | if e.valid | call append('$', bufname(e.bufnr).'|'.e.lnum.'|'.e.col.'|'.toupper(e.type)) | endif | endfor";
+    let result = std::process::Command::new(editor)
+        .args(["-u", "NONE", "-i", "NONE", "-N", "-es", "--cmd", "set nocp"])
+        .args([
+            "-c",
+            "compiler cargo",
+            "-c",
+            "cgetfile out.txt",
+            "-c",
+            script,
+        ])
+        .args(["-c", "%p", "-c", "qa!"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&result.stdout);
+    Some(
+        text.lines()
+            .filter_map(|line| {
+                let parts: Vec<&str> = line.trim().split('|').collect();
+                (parts.len() == 4).then(|| {
+                    (
+                        parts[0].to_string(),
+                        parts[1].parse().unwrap(),
+                        parts[2].parse().unwrap(),
+                        parts[3].chars().next().unwrap_or(' '),
+                    )
+                })
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn human_and_short_outputs_parse_with_vims_cargo_errorformat() {
+    let ws = data("two_members");
+    for levels in [&[][..], &["-D", "blocking_in_async"][..]] {
+        let want = expected(&ws, levels);
+        for format in ["human", "short"] {
+            let mut args = vec!["--format", format, "--color", "never"];
+            args.extend_from_slice(levels);
+            let out = run(&ws, &args);
+            assert_eq!(quickfix(&out.stdout), want, "{format} {levels:?}:\n{out:?}");
+            if let Some(found) = real_vim(&ws, &out.stdout) {
+                assert_eq!(found, want, "real vim, {format} {levels:?}:\n{out:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn human_output_is_shaped_like_rustc() {
+    let ws = data("two_members");
+    let out = run(&ws, &["--color", "never"]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("warning: blocking sleep"))
+        .expect("a `warning: message` header");
+    assert_eq!(lines[header + 1].trim_start(), "--> app/src/main.rs:4:5");
+    assert!(out
+        .stdout
+        .contains("= note: `#[warn(concurrency_lint::blocking_in_async)]` on by default"));
+    assert!(
+        !out.stdout.contains('┌') && !out.stdout.contains('│'),
+        "{out:?}"
+    );
+    let short = run(&ws, &["--format", "short"]);
+    assert!(short
+        .stdout
+        .lines()
+        .any(|l| l.starts_with("app/src/main.rs:4:5: warning[blocking_in_async]: blocking sleep")));
+}
+
+#[test]
+fn color_follows_flag_then_cargo_term_color() {
+    let ws = data("two_members");
+    let colored = |out: &common::Out| out.stdout.contains("\u{1b}[");
+    assert!(!colored(&run(&ws, &[])), "not a terminal: no color");
+    assert!(colored(&run_env(
+        &ws,
+        &[],
+        &[("CARGO_TERM_COLOR", "always")]
+    )));
+    assert!(colored(&run(&ws, &["--color", "always"])));
+    assert!(!colored(&run_env(
+        &ws,
+        &["--color", "never"],
+        &[("CARGO_TERM_COLOR", "always")]
+    )));
+    assert!(!colored(&run_env(
+        &ws,
+        &[],
+        &[("CARGO_TERM_COLOR", "never")]
+    )));
+    assert_eq!(run(&ws, &["--color", "sometimes"]).code, 2);
+}
+
+#[test]
+fn explain_takes_every_spelling_and_suggests_the_closest_name() {
+    let ws = data("two_members");
+    for name in [
+        "blocking_in_async",
+        "concurrency_lint::blocking_in_async",
+        "blocking-in-async",
+    ] {
+        let out = run(&ws, &["explain", name]);
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        assert!(out.stdout.contains("Group: blocking"), "{out:?}");
+    }
+    let out = run(&ws, &["explain", "blocking_in_asnyc"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("did you mean `blocking_in_async`?"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn suppression_comments_take_every_spelling_and_suggest_for_typos() {
+    let dir = common::temp_dir("suppression-spellings");
+    common::write(
+        &dir,
+        "src/lib.rs",
+        "pub async fn a() {\n    // concurrency-lint: allow(blocking-in-async)\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\
+         pub async fn b() {\n    // concurrency-lint: allow(concurrency_lint::blocking_in_async)\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\
+         pub async fn c() {\n    // concurrency-lint: allow(blocking_in_asnyc)\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+    );
+    let (_, doc) = json(&dir, &["--report-unused-suppressions", "src"]);
+    let found: Vec<(String, u64)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("unused_suppression".to_string(), 10),
+            ("blocking_in_async".to_string(), 11)
+        ],
+        "{doc:#}"
+    );
+    let message = doc["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("did you mean `blocking_in_async`?"),
+        "{message}"
+    );
+}
