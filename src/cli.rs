@@ -83,20 +83,61 @@ pub struct LintArgs {
     #[arg(long, value_name = "SPEC")]
     pub exclude: Vec<String>,
 
-    /// Also lint test targets and #[cfg(test)] code.
-    #[arg(long)]
+    /// Lint only the library (with other target flags: also the library).
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
+    pub lib: bool,
+
+    /// Lint only all binaries.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
+    pub bins: bool,
+
+    /// Lint only the named binary (repeatable; globs as in cargo).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub bin: Vec<String>,
+
+    /// Lint only the targets with `test = true` (lib, bins, integration tests) and their
+    /// #[cfg(test)] code.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub tests: bool,
 
-    /// Also lint example targets.
-    #[arg(long)]
+    /// Lint only the named integration test (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub test: Vec<String>,
+
+    /// Lint only all examples.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub examples: bool,
 
-    /// Also lint bench targets.
-    #[arg(long)]
+    /// Lint only the named example (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub example: Vec<String>,
+
+    /// Lint only the targets with `bench = true` (lib, bins, benches), as benchmarks.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub benches: bool,
 
+    /// Lint only the named benchmark (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub bench: Vec<String>,
+
     /// Lint all targets (lib, bins, tests, examples, benches) and #[cfg(test)] code.
-    #[arg(long)]
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub all_targets: bool,
 
     /// Output format.
@@ -200,18 +241,6 @@ pub struct LintArgs {
     pub target_dir: Option<PathBuf>,
     #[arg(long, hide = true)]
     pub keep_going: bool,
-    #[arg(long, hide = true)]
-    pub lib: bool,
-    #[arg(long, hide = true)]
-    pub bins: bool,
-    #[arg(long, hide = true)]
-    pub bin: Vec<String>,
-    #[arg(long, hide = true)]
-    pub example: Vec<String>,
-    #[arg(long, hide = true)]
-    pub test: Vec<String>,
-    #[arg(long, hide = true)]
-    pub bench: Vec<String>,
     #[arg(long, hide = true)]
     pub locked: bool,
     #[arg(long, hide = true)]

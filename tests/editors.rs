@@ -345,3 +345,117 @@ fn suppression_comments_take_every_spelling_and_suggest_for_typos() {
         "{message}"
     );
 }
+
+/// The crate roots `cargo check -v` compiles for `flags` in `dir`, each with whether it is
+/// compiled in test mode (`--test`: `#[cfg(test)]` code counts); Err(stderr) when cargo
+/// refuses the flags.
+fn cargo_check_roots(
+    dir: &std::path::Path,
+    flags: &[&str],
+) -> Result<std::collections::BTreeMap<String, bool>, String> {
+    let target = dir
+        .join("target-cargo")
+        .join(flags.join("_").replace('-', ""));
+    let output = std::process::Command::new(std::env::var("CARGO").unwrap_or("cargo".into()))
+        .args(["check", "-v", "--offline"])
+        .args(flags)
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("CARGO_TERM_COLOR")
+        .current_dir(dir)
+        .output()
+        .expect("run cargo check");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(stderr);
+    }
+    let mut roots = std::collections::BTreeMap::new();
+    for line in stderr.lines().filter(|l| l.contains("--crate-name")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let name = words[words.iter().position(|w| *w == "--crate-name").unwrap() + 1];
+        if name == "build_script_build" {
+            continue; // build scripts are not linted
+        }
+        let file = words
+            .iter()
+            .find(|w| w.ends_with(".rs"))
+            .unwrap()
+            .to_string();
+        let as_test = words.contains(&"--test");
+        *roots.entry(file).or_insert(false) |= as_test;
+    }
+    Ok(roots)
+}
+
+/// What we lint for `flags`: the files (`--verbose` names each), and whether the library's
+/// `#[cfg(test)]` code was linted (its finding at alpha/src/lib.rs:8).
+fn linted_roots(dir: &std::path::Path, flags: &[&str]) -> Result<(BTreeSet<String>, bool), String> {
+    let mut args = vec!["--verbose", "--format", "json", "--exit-zero"];
+    args.extend_from_slice(flags);
+    let out = run(dir, &args);
+    if out.code != 0 {
+        return Err(out.stderr);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    common::schema::assert_valid_json_output(&doc);
+    let files = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("linting "))
+        .map(String::from)
+        .collect();
+    let test_code = locations(&doc).contains(&("alpha/src/lib.rs".into(), 8, 9));
+    Ok((files, test_code))
+}
+
+#[test]
+fn target_selection_is_what_cargo_check_compiles() {
+    let ws = data("targets");
+    let cases: &[&[&str]] = &[
+        &[],
+        &["--lib"],
+        &["--bins"],
+        &["--bin", "alpha"],
+        &["--bin", "tool"],
+        &["--bin", "t*"],
+        &["--tests"],
+        &["--test", "it"],
+        &["--examples"],
+        &["--example", "demo"],
+        &["--example", "beta_demo"],
+        &["--benches"],
+        &["--bench", "speed"],
+        &["--all-targets"],
+        &["--lib", "--bins"],
+        &["--lib", "--example", "demo"],
+        &["-p", "beta"],
+        &["-p", "beta", "--examples"],
+        &["-p", "alpha", "--lib", "--bin", "tool"],
+        &["--workspace", "--exclude", "beta"],
+        &["--workspace", "--exclude", "alpha", "--all-targets"],
+        // refused by cargo, and so by us
+        &["--exclude", "beta"],
+        &["--bin", "nope"],
+        &["-p", "beta", "--bin", "tool"],
+        &["-p", "alpha", "--bins", "--bin", "nope"],
+        &["--test", "nope"],
+    ];
+    for flags in cases {
+        let cargo = cargo_check_roots(&ws, flags);
+        let ours = linted_roots(&ws, flags);
+        match (cargo, ours) {
+            (Ok(cargo), Ok((files, test_code))) => {
+                let cargo_files: BTreeSet<String> = cargo.keys().cloned().collect();
+                assert_eq!(files, cargo_files, "files for {flags:?}");
+                let lib_as_test = cargo.get("alpha/src/lib.rs").copied().unwrap_or(false);
+                assert_eq!(test_code, lib_as_test, "#[cfg(test)] code for {flags:?}");
+            }
+            (Err(cargo), Err(ours)) => {
+                if flags.contains(&"--exclude") {
+                    assert!(cargo.contains("--exclude can only be used together with --workspace"));
+                    assert!(ours.contains("--exclude can only be used together with --workspace"));
+                }
+            }
+            (cargo, ours) => panic!("{flags:?}: cargo {cargo:?}, we {ours:?}"),
+        }
+    }
+}

@@ -96,9 +96,15 @@ pub(crate) fn plan(cli: &LintArgs) -> Result<Plan, String> {
 /// No PATH: the Cargo workspace's packages and targets, selected as cargo would.
 fn plan_workspace(cli: &LintArgs) -> Result<Plan, String> {
     let selection = TargetSelection {
+        lib: cli.lib,
+        bins: cli.bins,
+        bin: cli.bin.clone(),
         tests: cli.tests,
+        test: cli.test.clone(),
         examples: cli.examples,
+        example: cli.example.clone(),
         benches: cli.benches,
+        bench: cli.bench.clone(),
         all_targets: cli.all_targets,
         packages: cli.packages.clone(),
         workspace: cli.workspace,
