@@ -459,3 +459,104 @@ fn target_selection_is_what_cargo_check_compiles() {
         }
     }
 }
+
+/// A git repository with the Cargo workspace in `services/api/` (a monorepo).
+fn monorepo(source: &str) -> common::Dir {
+    let repo = common::temp_dir("monorepo");
+    common::write(
+        &repo,
+        "services/api/Cargo.toml",
+        "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n",
+    );
+    common::write(&repo, "services/api/src/lib.rs", source);
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&*repo)
+        .status();
+    assert!(git.is_ok_and(|s| s.success()), "git init");
+    repo
+}
+
+const TWICE: &str = "pub async fn poll() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
+
+fn sarif_results(dir: &std::path::Path) -> (serde_json::Value, Vec<(String, u64, String)>) {
+    let out = run(dir, &["--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let location = &r["locations"][0]["physicalLocation"];
+            (
+                location["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                location["region"]["startLine"].as_u64().unwrap(),
+                r["partialFingerprints"]["primaryLocationLineHash"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    (doc, results)
+}
+
+#[test]
+fn sarif_fingerprints_are_distinct_and_stable_and_paths_repository_relative() {
+    let repo = monorepo(TWICE);
+    let ws = repo.join("services/api");
+    let (doc, before) = sarif_results(&ws);
+    assert_eq!(before.len(), 2, "{doc:#}");
+    assert!(
+        before
+            .iter()
+            .all(|(uri, _, _)| uri == "services/api/src/lib.rs"),
+        "{before:?}"
+    );
+    assert_ne!(
+        before[0].2, before[1].2,
+        "identical lines get distinct fingerprints"
+    );
+    let base = doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(base.starts_with("file://") && base.ends_with('/'), "{base}");
+    assert!(
+        !base.contains("services"),
+        "the repository root, not the workspace: {base}"
+    );
+    let artifact = &doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(artifact["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+
+    // unrelated edits above: same fingerprints, new lines
+    common::write(
+        &ws,
+        "src/lib.rs",
+        format!("use std::time::Duration;\n\n// a comment\n{TWICE}"),
+    );
+    let (_, after) = sarif_results(&ws);
+    assert_eq!(after.iter().map(|r| r.1).collect::<Vec<_>>(), vec![5, 6]);
+    let fingerprints =
+        |r: &[(String, u64, String)]| r.iter().map(|r| r.2.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(fingerprints(&before), fingerprints(&after));
+
+    // GitHub annotations name the file from the repository root too
+    let out = run(&ws, &["--format", "github"]);
+    assert!(
+        out.stdout.contains("file=services/api/src/lib.rs,line=5"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn outside_a_repository_paths_are_workspace_relative() {
+    let ws = data("two_members");
+    let (_, results) = sarif_results(&ws);
+    assert!(
+        results.iter().any(|r| r.0 == "app/src/main.rs"),
+        "{results:?}"
+    );
+}

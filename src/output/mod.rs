@@ -1,5 +1,6 @@
 //! Rendering a report: one file per format.
 
+pub mod anchor;
 mod cargo;
 mod github;
 mod human;
@@ -100,6 +101,56 @@ impl Report {
 
 /// `--color`, else `CARGO_TERM_COLOR` (as cargo reads it), else whether stdout is a
 /// terminal (and `NO_COLOR` is unset).
+/// The repository the workspace is in: `git rev-parse --show-toplevel` run in `base`,
+/// else `base` itself. SARIF and GitHub annotations name files relative to it.
+pub fn repository_root(base: &std::path::Path) -> PathBuf {
+    let git = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(base)
+        .stderr(std::process::Stdio::null())
+        .output();
+    match git {
+        Ok(out) if out.status.success() => {
+            let top = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            PathBuf::from(top)
+        }
+        _ => base.canonicalize().unwrap_or_else(|_| base.to_path_buf()),
+    }
+}
+
+/// `..` and `.` removed without touching the file system.
+fn lexically_normal(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A finding's file (relative to `base`) relative to the repository `root`, with `/`;
+/// unchanged when it is not below the root (or is `<stdin>`).
+pub fn repo_relative(base: &std::path::Path, root: &std::path::Path, file: &str) -> String {
+    let joined = base.join(file);
+    let absolute = joined
+        .canonicalize()
+        .unwrap_or_else(|_| lexically_normal(&std::path::absolute(&joined).unwrap_or(joined)));
+    match absolute.strip_prefix(root) {
+        Ok(relative) => relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.to_string(),
+    }
+}
+
 fn use_color(cli: &Cli) -> bool {
     let from_env = std::env::var("CARGO_TERM_COLOR").ok();
     let when = cli
