@@ -222,6 +222,15 @@ pub struct LintArgs {
     #[arg(long)]
     pub unsafe_fixes: bool,
 
+    /// Report only the findings not recorded in FILE (written by --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE (matched later by rule, file, enclosing item
+    /// and line text, not line numbers) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
     /// Report suppression comments that suppress nothing.
     #[arg(long)]
     pub report_unused_suppressions: bool,

@@ -560,3 +560,62 @@ fn outside_a_repository_paths_are_workspace_relative() {
         "{results:?}"
     );
 }
+
+#[test]
+fn baseline_reports_only_new_findings_across_unrelated_edits() {
+    let dir = common::temp_dir("baseline");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"b\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    common::write(&dir, "src/lib.rs", TWICE);
+    let out = run(&dir, &["--write-baseline", "baseline.json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("recorded 2 finding(s)"), "{out:?}");
+
+    // lines inserted above, the function moved: nothing new
+    let moved = format!("//! docs\n\nuse std::time::Duration;\n\npub fn helper() {{}}\n\n{TWICE}");
+    common::write(&dir, "src/lib.rs", &moved);
+    let (code, doc) = json(&dir, &["--baseline", "baseline.json", "--deny-warnings"]);
+    assert_eq!((code, locations(&doc)), (0, vec![]), "{doc:#}");
+    assert_eq!(doc["summary"]["baselined"], 2);
+    let out = run(&dir, &["--baseline", "baseline.json"]);
+    assert!(
+        out.stdout.contains("2 in the baseline not shown"),
+        "{out:?}"
+    );
+
+    // a new finding (a third identical line, and one in another function): only they show
+    let grown = moved.replace(
+        "    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n",
+        "    std::thread::sleep(std::time::Duration::from_millis(1));\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n\npub async fn load() -> String {\n    std::fs::read_to_string(\"x\").unwrap()\n}\n",
+    );
+    common::write(&dir, "src/lib.rs", &grown);
+    let (code, doc) = json(&dir, &["--baseline", "baseline.json"]);
+    let found: Vec<(String, u64)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("blocking_in_async".to_string(), 10),
+            ("blocking_in_async".to_string(), 14)
+        ],
+        "{doc:#}"
+    );
+    assert_eq!(code, 0);
+
+    // a missing or foreign baseline is a usage error
+    assert_eq!(run(&dir, &["--baseline", "nope.json"]).code, 2);
+    common::write(&dir, "bad.json", "{}");
+    assert_eq!(run(&dir, &["--baseline", "bad.json"]).code, 2);
+}

@@ -3,6 +3,7 @@
 //! over the findings of both phases (`verdict`) → fixes (`fixes`) → report.
 
 pub(crate) mod analyze;
+mod baseline;
 mod crate_phase;
 mod fixes;
 pub(crate) mod plan;
@@ -96,6 +97,18 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     let mut outcomes = run::lint_files(cli, &plan, &settings)?;
     crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
     let mut report = report(outcomes, &settings.levels, cli, &plan.base, started);
+    if let Some(path) = &cli.write_baseline {
+        let count = baseline::write(&report, path)?;
+        eprintln!(
+            "recorded {count} finding(s) in `{}`; run with `--baseline {}` to report only new ones",
+            path.display(),
+            path.display()
+        );
+        return Ok(EXIT_OK);
+    }
+    if let Some(path) = &cli.baseline {
+        report.baselined = Some(baseline::apply(&mut report, path)?);
+    }
     if cli.fix || cli.diff {
         if let Some(code) = fixes::apply_fixes(cli, &mut report)? {
             return Ok(code);
@@ -155,6 +168,7 @@ fn report(
         elapsed: started.elapsed(),
         targets,
         base: base.to_path_buf(),
+        baselined: None,
     }
 }
 

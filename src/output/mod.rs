@@ -35,6 +35,8 @@ pub struct Report {
     /// The package and target of each file with findings (cargo-style JSON).
     pub targets: HashMap<String, Arc<CargoTarget>>,
     pub base: PathBuf,
+    /// With `--baseline`: how many findings the baseline left out.
+    pub baselined: Option<usize>,
 }
 
 /// The Cargo package and target a file was linted as part of.
@@ -89,13 +91,17 @@ impl Report {
                 format!("{n} {word}s")
             }
         };
-        format!(
+        let mut line = format!(
             "{}, {} in {} ({} ms)",
             plural(self.count(Level::Warn), "warning"),
             plural(self.count(Level::Deny), "error"),
             plural(self.files, "file"),
             self.elapsed.as_millis()
-        )
+        );
+        if let Some(baselined) = self.baselined {
+            line.push_str(&format!("; {baselined} in the baseline not shown"));
+        }
+        line
     }
 }
 
