@@ -619,3 +619,94 @@ fn baseline_reports_only_new_findings_across_unrelated_edits() {
     common::write(&dir, "bad.json", "{}");
     assert_eq!(run(&dir, &["--baseline", "bad.json"]).code, 2);
 }
+
+#[test]
+fn fix_without_unsafe_fixes_says_what_it_left() {
+    let dir = data("single");
+    let source = "pub async fn f() -> u32 {\n    1\n}\n\npub async fn g() -> u32 {\n    futures::executor::block_on(f())\n}\n";
+    common::write(&dir, "src/lib.rs", source);
+    let out = run(&dir, &["--fix"]);
+    assert!(
+        out.stdout.contains("; 1 fix available with --unsafe-fixes"),
+        "{out:?}"
+    );
+    let out = run(&dir, &["--diff"]);
+    assert!(
+        out.stderr
+            .contains("1 fix(es) available with --unsafe-fixes"),
+        "{out:?}"
+    );
+    let out = run(&dir, &["--fix", "--unsafe-fixes"]);
+    assert!(!out.stdout.contains("--unsafe-fixes"), "{out:?}");
+}
+
+#[test]
+fn rules_shows_group_default_and_effective_level() {
+    let dir = common::temp_dir("rules-levels");
+    common::write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"r\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    common::write(
+        &dir,
+        "concurrency-lint.toml",
+        "[rules]\nunbounded_channel = \"warn\"\nbusy_wait = \"allow\"\n",
+    );
+    let row = |out: &common::Out, rule: &str| -> Vec<String> {
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(rule))
+            .unwrap_or_else(|| panic!("no row for {rule}: {out:?}"));
+        line.split_whitespace().take(4).map(String::from).collect()
+    };
+    let out = run(&dir, &["rules"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.starts_with("RULE"), "{out:?}");
+    assert_eq!(
+        row(&out, "unbounded_channel"),
+        ["unbounded_channel", "structure", "allow", "warn"]
+    );
+    assert_eq!(row(&out, "busy_wait")[3], "allow");
+    assert_eq!(
+        row(&out, "double_lock"),
+        ["double_lock", "guards", "deny", "deny"]
+    );
+    assert_eq!(row(&out, "syntax_error")[2..], ["error", "error"]);
+    let out = run(
+        &dir,
+        &["rules", "-D", "concurrency_lint::busy_wait", "-A", "guards"],
+    );
+    assert_eq!(row(&out, "busy_wait")[3], "deny");
+    assert_eq!(row(&out, "double_lock")[3], "allow");
+    let out = run(&dir, &["rules", "--no-config"]);
+    assert_eq!(row(&out, "unbounded_channel")[3], "allow");
+    let out = run(&dir, &["rules", "-D", "busy_wiat"]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("did you mean `busy_wait`?"), "{out:?}");
+}
+
+#[test]
+fn help_is_current() {
+    let out = run(std::path::Path::new("."), &["--help"]);
+    assert_eq!(out.code, 0);
+    assert!(!out.stdout.contains("planned"), "{}", out.stdout);
+    for needle in [
+        "server",
+        "rules",
+        "explain",
+        "--baseline",
+        "--write-baseline",
+        "--bin <NAME>",
+        "--all-targets",
+    ] {
+        assert!(
+            out.stdout.contains(needle),
+            "--help lacks {needle}:\n{}",
+            out.stdout
+        );
+    }
+    let out = run(std::path::Path::new("."), &["rules"]);
+    assert!(!out.stdout.contains("not implemented"), "{}", out.stdout);
+}

@@ -48,9 +48,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     match &cli.command {
         Some(Command::Server) => return crate::server::run(),
-        Some(Command::Rules) => {
-            print!("{}", output::rules_table());
-            return EXIT_OK;
+        Some(Command::Rules(args)) => {
+            let cli_levels = matches
+                .subcommand_matches("rules")
+                .map(cli::ordered_levels)
+                .unwrap_or_default();
+            return match plan::effective_levels(args, &cli_levels) {
+                Ok(levels) => {
+                    print!("{}", output::rules_table(&levels));
+                    EXIT_OK
+                }
+                Err(message) => fail(message),
+            };
         }
         Some(Command::Explain { rule }) => return explain(rule),
         None => {}
@@ -110,9 +119,14 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         report.baselined = Some(baseline::apply(&mut report, path)?);
     }
     if cli.fix || cli.diff {
+        let hidden = fixes::unsafe_only(cli, &report);
+        if cli.diff && hidden > 0 && !cli.quiet {
+            eprintln!("{hidden} fix(es) available with --unsafe-fixes");
+        }
         if let Some(code) = fixes::apply_fixes(cli, &mut report)? {
             return Ok(code);
         }
+        report.unsafe_fixes_left = fixes::unsafe_only(cli, &report);
     }
     let format = match cli.message_format {
         Some(MessageFormat::Short) => Format::Short,
@@ -169,6 +183,7 @@ fn report(
         targets,
         base: base.to_path_buf(),
         baselined: None,
+        unsafe_fixes_left: 0,
     }
 }
 

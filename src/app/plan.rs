@@ -224,6 +224,35 @@ fn catalog(config: &Config) -> Result<Catalog, String> {
     Ok(catalog)
 }
 
+/// The levels `rules` shows: the config found from the current directory (or
+/// `--manifest-path`, `--config`), then `-W/-A/-D`.
+pub(crate) fn effective_levels(
+    args: &crate::cli::RulesArgs,
+    cli_levels: &[(String, Level)],
+) -> Result<Levels, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read current directory: {e}"))?;
+    let manifest = match &args.manifest_path {
+        Some(path) => Some(path.clone()),
+        None => cwd
+            .ancestors()
+            .map(|dir| dir.join("Cargo.toml"))
+            .find(|m| m.is_file()),
+    };
+    let start = manifest
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd);
+    let config = if args.no_config {
+        Config::default()
+    } else if let Some(file) = &args.config {
+        config::load_file(file).map_err(|e| e.to_string())?
+    } else {
+        config::discover(&start, manifest.as_deref()).map_err(|e| e.to_string())?
+    };
+    levels(&config, cli_levels)
+}
+
 /// Default levels, then the config's `[rules]`, then `-W/-A/-D` in order.
 fn levels(config: &Config, cli_levels: &[(String, Level)]) -> Result<Levels, String> {
     let mut levels = Levels::default();

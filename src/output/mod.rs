@@ -37,6 +37,8 @@ pub struct Report {
     pub base: PathBuf,
     /// With `--baseline`: how many findings the baseline left out.
     pub baselined: Option<usize>,
+    /// Set by `--fix`/`--diff` runs: the fixes left for `--unsafe-fixes`, for the summary.
+    pub unsafe_fixes_left: usize,
 }
 
 /// The Cargo package and target a file was linted as part of.
@@ -100,6 +102,11 @@ impl Report {
         );
         if let Some(baselined) = self.baselined {
             line.push_str(&format!("; {baselined} in the baseline not shown"));
+        }
+        match self.unsafe_fixes_left {
+            0 => {}
+            1 => line.push_str("; 1 fix available with --unsafe-fixes"),
+            n => line.push_str(&format!("; {n} fixes available with --unsafe-fixes")),
         }
         line
     }
@@ -216,27 +223,28 @@ pub fn write_cargo_json(report: &Report, cli: &Cli) -> Result<(), String> {
     emit(cli, &cargo::render(report))
 }
 
-/// The table printed by `rules`.
-pub fn rules_table() -> String {
+/// The table printed by `rules`: each rule's group, default level and the level it has
+/// in this run (after the config and `-W/-A/-D`).
+pub fn rules_table(levels: &crate::levels::Levels) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<26} {:<13} {:<8} {}\n",
-        "RULE", "GROUP", "DEFAULT", "FINDS"
+        "{:<26} {:<13} {:<8} {:<9} {}\n",
+        "RULE", "GROUP", "DEFAULT", "LEVEL", "FINDS"
     ));
     for rule in rules::all() {
         let summary = if rule.implemented {
             rule.summary.to_string()
         } else {
-            format!("{} (planned: not implemented yet)", rule.summary)
+            format!("{} (not implemented yet)", rule.summary)
         };
-        let level = if rules::is_always_on(rule.name) {
-            "error"
+        let (default, effective) = if rules::is_always_on(rule.name) {
+            ("error", "error")
         } else {
-            rule.default_level.name()
+            (rule.default_level.name(), levels.level(rule.name).name())
         };
         out.push_str(&format!(
-            "{:<26} {:<13} {:<8} {}\n",
-            rule.name, rule.group, level, summary
+            "{:<26} {:<13} {:<8} {:<9} {}\n",
+            rule.name, rule.group, default, effective, summary
         ));
     }
     out
