@@ -10,12 +10,16 @@ use std::path::PathBuf;
     bin_name = "cargo concurrency-lint",
     version,
     about = "Finds Rust code that uses the wrong concurrency model, and says which model fits.",
-    long_about = "Finds Rust code that uses the wrong concurrency model — blocking calls on the async \
-executor, block_on inside async code, and (planned) guards across .await, lock misuse, \
-unbounded or detached spawning — and for every finding says which model the work belongs \
-on and how to move it there.\n\nWith no PATH, lints the Cargo workspace found from the \
-current directory (like `cargo check`). With PATHs, lints those files and directories.",
-    after_help = "Examples:\n  cargo concurrency-lint                      lint the workspace's lib and bin targets\n  cargo concurrency-lint --all-targets -D all  lint tests/examples too, every finding an error\n  cargo concurrency-lint src/handlers.rs      lint one file\n  cargo concurrency-lint explain blocking_in_async\n\nExit status: 0 no errors, 1 findings at error level (or any with --deny-warnings), 2 usage/config error or nothing to lint.",
+    long_about = "Finds Rust code that uses the wrong concurrency model — blocking calls and \
+CPU-heavy loops on the async executor, block_on inside async code, guards held across \
+.await, double locks and lock-order inversions, split read-modify-writes, unbounded or \
+detached spawning, unbounded channels, busy waiting — and for every finding says which \
+model the work belongs on and how to move it there.\n\nWith no PATH, lints the Cargo \
+workspace found from the current directory, selecting packages and targets like `cargo \
+check`. With PATHs, lints those files and directories. `cargo concurrency-lint rules` \
+lists the rules; a rule may be written `blocking_in_async`, \
+`concurrency_lint::blocking_in_async` or `blocking-in-async`.",
+    after_help = "Examples:\n  cargo concurrency-lint                      lint the workspace's lib and bin targets\n  cargo concurrency-lint --all-targets -D all  lint tests/examples too, every finding an error\n  cargo concurrency-lint src/handlers.rs      lint one file\n  cargo concurrency-lint explain blocking_in_async\n  cargo concurrency-lint --write-baseline lint-baseline.json   adopt: record today's findings\n  cargo concurrency-lint --baseline lint-baseline.json         then report only new ones\n  cargo concurrency-lint --format sarif -o results.sarif       for GitHub code scanning\n  cargo concurrency-lint server               language server for editors (LSP over stdio)\n\nExit status: 0 no errors, 1 findings at error level (or any with --deny-warnings), 2 usage/config error or nothing to lint.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -33,10 +37,36 @@ pub enum Command {
         /// The rule name, e.g. blocking_in_async.
         rule: String,
     },
-    /// List all rules with their group and default level.
-    Rules,
-    /// Run the language server over stdio (LSP: diagnostics, quick fixes, hover docs).
+    /// List all rules with their group, default level and effective level (after the
+    /// config and -W/-A/-D).
+    Rules(RulesArgs),
+    /// Run the language server over stdio (LSP 3.17: diagnostics as files are opened,
+    /// edited and saved, quick fixes from the suggestions, hover docs from `explain`). It
+    /// reads the same config as the command line.
     Server,
+}
+
+/// What decides the effective levels `rules` shows.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Set RULE (or group, or `all`) to warn.
+    #[arg(short = 'W', long = "warn", value_name = "RULE")]
+    pub warn: Vec<String>,
+    /// Set RULE (or group, or `all`) to allow (off).
+    #[arg(short = 'A', long = "allow", value_name = "RULE")]
+    pub allow: Vec<String>,
+    /// Set RULE (or group, or `all`) to deny (error).
+    #[arg(short = 'D', long = "deny", value_name = "RULE")]
+    pub deny: Vec<String>,
+    /// Config file to use instead of discovering one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore config files.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Path to Cargo.toml (where the config is looked for).
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,31 +102,81 @@ pub struct LintArgs {
     pub manifest_path: Option<PathBuf>,
 
     /// Package(s) to lint.
-    #[arg(short = 'p', long = "package", value_name = "SPEC")]
+    #[arg(
+        help_heading = "Package selection (as cargo check)",
+        short = 'p',
+        long = "package",
+        value_name = "SPEC"
+    )]
     pub packages: Vec<String>,
 
     /// Lint all packages in the workspace.
-    #[arg(long)]
+    #[arg(help_heading = "Package selection (as cargo check)", long)]
     pub workspace: bool,
 
-    /// Exclude packages from --workspace.
-    #[arg(long, value_name = "SPEC")]
+    /// Exclude packages from --workspace (only with --workspace, as in cargo).
+    #[arg(
+        help_heading = "Package selection (as cargo check)",
+        long,
+        value_name = "SPEC"
+    )]
     pub exclude: Vec<String>,
 
-    /// Also lint test targets and #[cfg(test)] code.
-    #[arg(long)]
+    /// Lint only the library (with other target flags: also the library).
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
+    pub lib: bool,
+
+    /// Lint only all binaries.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
+    pub bins: bool,
+
+    /// Lint only the named binary (repeatable; globs as in cargo).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub bin: Vec<String>,
+
+    /// Lint only the targets with `test = true` (lib, bins, integration tests) and their
+    /// #[cfg(test)] code.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub tests: bool,
 
-    /// Also lint example targets.
-    #[arg(long)]
+    /// Lint only the named integration test (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub test: Vec<String>,
+
+    /// Lint only all examples.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub examples: bool,
 
-    /// Also lint bench targets.
-    #[arg(long)]
+    /// Lint only the named example (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub example: Vec<String>,
+
+    /// Lint only the targets with `bench = true` (lib, bins, benches), as benchmarks.
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub benches: bool,
 
+    /// Lint only the named benchmark (repeatable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Target selection (as cargo check)"
+    )]
+    pub bench: Vec<String>,
+
     /// Lint all targets (lib, bins, tests, examples, benches) and #[cfg(test)] code.
-    #[arg(long)]
+    #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub all_targets: bool,
 
     /// Output format.
@@ -171,9 +251,10 @@ pub struct LintArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Color: auto, always, never.
-    #[arg(long, default_value = "auto", value_name = "WHEN")]
-    pub color: String,
+    /// Color: auto, always, never [default: auto; or $CARGO_TERM_COLOR]. Auto colors a
+    /// terminal unless NO_COLOR is set.
+    #[arg(long, value_name = "WHEN", value_parser = ["auto", "always", "never"])]
+    pub color: Option<String>,
 
     /// Apply machine-applicable suggestions in place (stdin: print the fixed source).
     #[arg(long)]
@@ -186,6 +267,15 @@ pub struct LintArgs {
     /// With --fix/--diff, also apply suggestions that may need review (maybe-incorrect).
     #[arg(long)]
     pub unsafe_fixes: bool,
+
+    /// Report only the findings not recorded in FILE (written by --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE (matched later by rule, file, enclosing item
+    /// and line text, not line numbers) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 
     /// Report suppression comments that suppress nothing.
     #[arg(long)]
@@ -206,18 +296,6 @@ pub struct LintArgs {
     pub target_dir: Option<PathBuf>,
     #[arg(long, hide = true)]
     pub keep_going: bool,
-    #[arg(long, hide = true)]
-    pub lib: bool,
-    #[arg(long, hide = true)]
-    pub bins: bool,
-    #[arg(long, hide = true)]
-    pub bin: Vec<String>,
-    #[arg(long, hide = true)]
-    pub example: Vec<String>,
-    #[arg(long, hide = true)]
-    pub test: Vec<String>,
-    #[arg(long, hide = true)]
-    pub bench: Vec<String>,
     #[arg(long, hide = true)]
     pub locked: bool,
     #[arg(long, hide = true)]

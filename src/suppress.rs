@@ -41,11 +41,8 @@ pub fn comments(text: &str) -> Vec<SuppressionComment> {
         };
         let rules = rest[..close]
             .split(',')
-            .map(|r| {
-                r.trim()
-                    .trim_start_matches("concurrency_lint::")
-                    .to_string()
-            })
+            // any spelling: `blocking_in_async`, `concurrency_lint::…`, `blocking-in-async`
+            .map(crate::rules::normalize)
             .filter(|r| !r.is_empty())
             .collect();
         found.push(SuppressionComment {
@@ -121,7 +118,14 @@ pub fn unused<'c>(
             .iter()
             .find(|r| r.as_str() != "all" && !rule_exists(r))
         {
-            found.push((comment, format!("unknown rule `{unknown}` in suppression")));
+            let hint = crate::rules::closest_name(unknown)
+                .filter(|name| rule_exists(name))
+                .map(|name| format!("; did you mean `{name}`?"))
+                .unwrap_or_default();
+            found.push((
+                comment,
+                format!("unknown rule `{unknown}` in suppression{hint}"),
+            ));
         } else if !diagnostics
             .iter()
             .any(|d| comment_suppresses(comment, d, extents))
@@ -151,5 +155,13 @@ mod tests {
             found[1].rules,
             vec!["blocking_in_async", "block_on_in_async"]
         );
+    }
+
+    #[test]
+    fn reads_every_spelling_of_a_rule() {
+        let found = comments(
+            "// concurrency-lint: allow(blocking-in-async, concurrency_lint::static_mut)\n",
+        );
+        assert_eq!(found[0].rules, vec!["blocking_in_async", "static_mut"]);
     }
 }

@@ -33,16 +33,127 @@ pub struct LintRoot {
     pub target_kinds: Vec<String>,
 }
 
-/// Which targets to lint, as cargo's flags say.
+/// Which packages and targets to lint, as cargo's flags say.
 #[derive(Debug, Clone, Default)]
 pub struct TargetSelection {
+    pub lib: bool,
+    pub bins: bool,
+    pub bin: Vec<String>,
     pub tests: bool,
+    pub test: Vec<String>,
     pub examples: bool,
+    pub example: Vec<String>,
     pub benches: bool,
+    pub bench: Vec<String>,
     pub all_targets: bool,
     pub packages: Vec<String>,
     pub workspace: bool,
     pub exclude: Vec<String>,
+}
+
+/// Whether a name given to `--bin`/`--test`/`--example`/`--bench` (a glob, as in cargo)
+/// names a target.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    if pattern.contains(['*', '?', '[']) {
+        globset::Glob::new(pattern).is_ok_and(|g| g.compile_matcher().is_match(name))
+    } else {
+        pattern == name
+    }
+}
+
+impl TargetSelection {
+    /// Whether any target flag was given (then only the selected targets are linted;
+    /// otherwise lib + bins, as `cargo check`).
+    fn names_targets(&self) -> bool {
+        self.lib
+            || self.bins
+            || self.tests
+            || self.examples
+            || self.benches
+            || self.all_targets
+            || !(self.bin.is_empty()
+                && self.test.is_empty()
+                && self.example.is_empty()
+                && self.bench.is_empty())
+    }
+
+    /// Whether cargo would compile a target, and whether in test mode (`--test`, so
+    /// `#[cfg(test)]` code counts). `test` is the target's `test` flag (cargo metadata);
+    /// the `bench` flag is cargo's default for the kind.
+    pub fn compiles(&self, kind: &str, name: &str, test: bool) -> Option<bool> {
+        let bench = matches!(kind, "lib" | "bin" | "bench");
+        let as_test = ((self.tests || self.all_targets) && test)
+            || ((self.benches || self.all_targets) && bench);
+        if !self.names_targets() {
+            return matches!(kind, "lib" | "bin").then_some(false);
+        }
+        let (by_kind, by_name): (bool, &[String]) = match kind {
+            "lib" => (self.lib, &[]),
+            "bin" => (self.bins, &self.bin),
+            "test" => (self.tests, &self.test),
+            "example" => (self.examples, &self.example),
+            "bench" => (self.benches, &self.bench),
+            _ => return None,
+        };
+        let named = by_name.iter().any(|p| name_matches(p, name));
+        let selected = by_kind || named || as_test || self.all_targets;
+        // test and bench targets are always built with the test harness
+        selected.then_some(as_test || matches!(kind, "test" | "bench"))
+    }
+
+    /// The error cargo gives before compiling when a named target is in no selected
+    /// package.
+    pub fn check(&self, available: &[(String, String)], packages: &[String]) -> Result<(), String> {
+        if self.lib && !available.iter().any(|(kind, _)| kind == "lib") {
+            return Err(format!(
+                "no library targets found in packages: {}",
+                packages.join(", ")
+            ));
+        }
+        for (kind, all, patterns) in [
+            ("bin", self.bins, &self.bin),
+            ("test", self.tests, &self.test),
+            ("example", self.examples, &self.example),
+            ("bench", self.benches, &self.bench),
+        ] {
+            if all || self.all_targets {
+                continue; // `--bins` selects every bin: cargo ignores `--bin` names then
+            }
+            let names: Vec<&str> = available
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, n)| n.as_str())
+                .collect();
+            for pattern in patterns {
+                if !names.iter().any(|n| name_matches(pattern, n)) {
+                    let list = if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    };
+                    return Err(format!(
+                        "no {kind} target named `{pattern}` in the selected packages (available {kind} targets: {list})"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The one word cargo's target-selection flags use for a target's kinds.
+fn kind_word(kinds: &[String]) -> &'static str {
+    for kind in kinds {
+        match kind.as_str() {
+            "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" => return "lib",
+            "bin" => return "bin",
+            "test" => return "test",
+            "example" => return "example",
+            "bench" => return "bench",
+            _ => {}
+        }
+    }
+    "other"
 }
 
 #[derive(Debug)]
@@ -71,11 +182,8 @@ fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// Run `cargo metadata --no-deps` and select packages and targets.
-pub fn discover(
-    manifest_path: Option<&Path>,
-    selection: &TargetSelection,
-) -> Result<Workspace, String> {
+/// `cargo metadata --no-deps` for the workspace.
+fn metadata(manifest_path: Option<&Path>) -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command.args(["metadata", "--no-deps", "--format-version", "1"]);
@@ -98,22 +206,28 @@ pub fn discover(
             stderr.trim()
         ));
     }
-    let metadata: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))?;
-    let root = PathBuf::from(str_field(&metadata, "workspace_root"));
-    let members: Vec<&str> = metadata["workspace_members"]
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))
+}
+
+fn string_list<'a>(value: &'a Value, key: &str) -> Option<Vec<&'a str>> {
+    value[key]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let default_members: Vec<&str> = metadata["workspace_default_members"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_else(|| members.clone());
+}
+
+/// The workspace members `-p`, `--workspace`/`--exclude` or the default members select.
+fn selected_packages<'m>(
+    metadata: &'m Value,
+    selection: &TargetSelection,
+) -> Result<Vec<&'m Value>, String> {
+    let members = string_list(metadata, "workspace_members").unwrap_or_default();
+    let default_members =
+        string_list(metadata, "workspace_default_members").unwrap_or_else(|| members.clone());
     let packages: Vec<&Value> = metadata["packages"]
         .as_array()
         .map(|a| a.iter().collect())
         .unwrap_or_default();
-
     for requested in &selection.packages {
         if !packages.iter().any(|p| str_field(p, "name") == requested) {
             return Err(format!(
@@ -121,75 +235,81 @@ pub fn discover(
             ));
         }
     }
-    let include_tests = selection.tests || selection.all_targets;
+    Ok(packages
+        .into_iter()
+        .filter(|package| {
+            let id = str_field(package, "id");
+            let name = str_field(package, "name");
+            members.contains(&id)
+                && if !selection.packages.is_empty() {
+                    selection.packages.iter().any(|p| p == name)
+                } else if selection.workspace {
+                    !selection.exclude.iter().any(|e| e == name)
+                } else {
+                    default_members.contains(&id)
+                }
+        })
+        .collect())
+}
+
+fn package_info(package: &Value) -> PackageInfo {
+    let dependencies: Vec<(String, bool)> = package["dependencies"]
+        .as_array()
+        .map(|deps| {
+            deps.iter()
+                .map(|d| {
+                    (
+                        str_field(d, "name").to_string(),
+                        str_field(d, "kind") == "dev",
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    PackageInfo {
+        name: str_field(package, "name").to_string(),
+        id: str_field(package, "id").to_string(),
+        manifest_path: PathBuf::from(str_field(package, "manifest_path")),
+        edition: str_field(package, "edition").to_string(),
+        runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
+    }
+}
+
+fn target_kinds(target: &Value) -> Vec<String> {
+    string_list(target, "kind")
+        .unwrap_or_default()
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// Run `cargo metadata --no-deps` and select packages and targets as `cargo check` would.
+pub fn discover(
+    manifest_path: Option<&Path>,
+    selection: &TargetSelection,
+) -> Result<Workspace, String> {
+    if !selection.exclude.is_empty() && !selection.workspace {
+        return Err("--exclude can only be used together with --workspace".into());
+    }
+    let metadata = metadata(manifest_path)?;
+    let root = PathBuf::from(str_field(&metadata, "workspace_root"));
+    let packages = selected_packages(&metadata, selection)?;
+    let available: Vec<(String, String)> = packages
+        .iter()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .map(|t| {
+            let kind = kind_word(&target_kinds(t)).to_string();
+            (kind, str_field(t, "name").to_string())
+        })
+        .collect();
+    let names: Vec<String> = packages
+        .iter()
+        .map(|p| str_field(p, "name").to_string())
+        .collect();
+    selection.check(&available, &names)?;
     let mut roots = Vec::new();
     for package in &packages {
-        let id = str_field(package, "id");
-        let name = str_field(package, "name");
-        if !members.contains(&id) {
-            continue;
-        }
-        let selected = if !selection.packages.is_empty() {
-            selection.packages.iter().any(|p| p == name)
-        } else if selection.workspace {
-            !selection.exclude.iter().any(|e| e == name)
-        } else {
-            default_members.contains(&id)
-        };
-        if !selected {
-            continue;
-        }
-        let dependencies: Vec<(String, bool)> = package["dependencies"]
-            .as_array()
-            .map(|deps| {
-                deps.iter()
-                    .map(|d| {
-                        (
-                            str_field(d, "name").to_string(),
-                            str_field(d, "kind") == "dev",
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let info = PackageInfo {
-            name: name.to_string(),
-            id: id.to_string(),
-            manifest_path: PathBuf::from(str_field(package, "manifest_path")),
-            edition: str_field(package, "edition").to_string(),
-            runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
-        };
-        for target in package["targets"].as_array().into_iter().flatten() {
-            let kinds: Vec<String> = target["kind"]
-                .as_array()
-                .map(|k| {
-                    k.iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let wanted = kinds.iter().any(|kind| match kind.as_str() {
-                "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro" | "bin" => true,
-                "test" => selection.tests || selection.all_targets,
-                "example" => selection.examples || selection.all_targets,
-                "bench" => selection.benches || selection.all_targets,
-                _ => false,
-            });
-            if !wanted {
-                continue;
-            }
-            let is_test_like = kinds.iter().any(|k| k == "test" || k == "bench");
-            roots.push(LintRoot {
-                path: PathBuf::from(str_field(target, "src_path")),
-                module_path: "crate".into(),
-                follow_mods: true,
-                include_tests: include_tests || is_test_like,
-                package: Some(info.clone()),
-                target_name: str_field(target, "name").to_string(),
-                target_kinds: kinds,
-            });
-        }
+        roots.extend(package_roots(package, selection));
     }
     let root_manifest = root.join("Cargo.toml");
     Ok(Workspace {
@@ -197,6 +317,47 @@ pub fn discover(
         root_manifest,
         roots,
     })
+}
+
+/// The selected targets of one package. The package's library is compiled (and so
+/// linted) whenever another of its targets is, as their dependency.
+fn package_roots(package: &Value, selection: &TargetSelection) -> Vec<LintRoot> {
+    let info = package_info(package);
+    let targets: Vec<&Value> = package["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut selected: Vec<(&Value, bool)> = targets
+        .iter()
+        .filter_map(|target| {
+            let kind = kind_word(&target_kinds(target));
+            let test_flag = target["test"].as_bool().unwrap_or(true);
+            let as_test = selection.compiles(kind, str_field(target, "name"), test_flag)?;
+            Some((*target, as_test))
+        })
+        .collect();
+    let is_lib = |target: &Value| kind_word(&target_kinds(target)) == "lib";
+    if !selected.is_empty() && !selected.iter().any(|(t, _)| is_lib(t)) {
+        if let Some(lib) = targets.iter().find(|t| is_lib(t)) {
+            selected.push((lib, false));
+        }
+    }
+    selected
+        .into_iter()
+        .map(|(target, as_test)| {
+            let kinds = target_kinds(target);
+            LintRoot {
+                path: PathBuf::from(str_field(target, "src_path")),
+                module_path: "crate".into(),
+                follow_mods: true,
+                include_tests: as_test,
+                package: Some(info.clone()),
+                target_name: str_field(target, "name").to_string(),
+                target_kinds: kinds,
+            }
+        })
+        .collect()
 }
 
 /// The directory a module file's children live in: `src/` for `lib.rs`/`main.rs`/`mod.rs`

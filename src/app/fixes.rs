@@ -63,3 +63,20 @@ pub(crate) fn apply_fixes(cli: &LintArgs, report: &mut Report) -> Result<Option<
     }
     Ok(None)
 }
+
+/// How many findings left after `--fix` have a fix that only `--unsafe-fixes` applies (0
+/// with `--unsafe-fixes`): the summary says so, as ruff does.
+pub(crate) fn unsafe_only(cli: &LintArgs, report: &Report) -> usize {
+    if cli.unsafe_fixes {
+        return 0;
+    }
+    report
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.suggestion.as_ref())
+        .filter(|s| {
+            !crate::fix::is_applicable(s.applicability, false)
+                && crate::fix::is_applicable(s.applicability, true)
+        })
+        .count()
+}

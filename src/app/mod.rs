@@ -3,6 +3,7 @@
 //! over the findings of both phases (`verdict`) → fixes (`fixes`) → report.
 
 pub(crate) mod analyze;
+mod baseline;
 mod crate_phase;
 mod fixes;
 pub(crate) mod plan;
@@ -47,9 +48,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
     };
     match &cli.command {
         Some(Command::Server) => return crate::server::run(),
-        Some(Command::Rules) => {
-            print!("{}", output::rules_table());
-            return EXIT_OK;
+        Some(Command::Rules(args)) => {
+            let cli_levels = matches
+                .subcommand_matches("rules")
+                .map(cli::ordered_levels)
+                .unwrap_or_default();
+            return match plan::effective_levels(args, &cli_levels) {
+                Ok(levels) => {
+                    print!("{}", output::rules_table(&levels));
+                    EXIT_OK
+                }
+                Err(message) => fail(message),
+            };
         }
         Some(Command::Explain { rule }) => return explain(rule),
         None => {}
@@ -73,9 +83,15 @@ fn explain(rule: &str) -> i32 {
             );
             EXIT_OK
         }
-        None => fail(format!(
-            "unknown rule `{rule}` (see `cargo concurrency-lint rules`)"
-        )),
+        None => {
+            let hint = rules::closest_name(&rules::normalize(rule))
+                .filter(|name| rules::find(name).is_some())
+                .map(|name| format!("; did you mean `{name}`?"))
+                .unwrap_or_default();
+            fail(format!(
+                "unknown rule `{rule}`{hint} (see `cargo concurrency-lint rules`)"
+            ))
+        }
     }
 }
 
@@ -90,10 +106,27 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     let mut outcomes = run::lint_files(cli, &plan, &settings)?;
     crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
     let mut report = report(outcomes, &settings.levels, cli, &plan.base, started);
+    if let Some(path) = &cli.write_baseline {
+        let count = baseline::write(&report, path)?;
+        eprintln!(
+            "recorded {count} finding(s) in `{}`; run with `--baseline {}` to report only new ones",
+            path.display(),
+            path.display()
+        );
+        return Ok(EXIT_OK);
+    }
+    if let Some(path) = &cli.baseline {
+        report.baselined = Some(baseline::apply(&mut report, path)?);
+    }
     if cli.fix || cli.diff {
+        let hidden = fixes::unsafe_only(cli, &report);
+        if cli.diff && hidden > 0 && !cli.quiet {
+            eprintln!("{hidden} fix(es) available with --unsafe-fixes");
+        }
         if let Some(code) = fixes::apply_fixes(cli, &mut report)? {
             return Ok(code);
         }
+        report.unsafe_fixes_left = fixes::unsafe_only(cli, &report);
     }
     let format = match cli.message_format {
         Some(MessageFormat::Short) => Format::Short,
@@ -149,6 +182,8 @@ fn report(
         elapsed: started.elapsed(),
         targets,
         base: base.to_path_buf(),
+        baselined: None,
+        unsafe_fixes_left: 0,
     }
 }
 

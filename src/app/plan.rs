@@ -96,9 +96,15 @@ pub(crate) fn plan(cli: &LintArgs) -> Result<Plan, String> {
 /// No PATH: the Cargo workspace's packages and targets, selected as cargo would.
 fn plan_workspace(cli: &LintArgs) -> Result<Plan, String> {
     let selection = TargetSelection {
+        lib: cli.lib,
+        bins: cli.bins,
+        bin: cli.bin.clone(),
         tests: cli.tests,
+        test: cli.test.clone(),
         examples: cli.examples,
+        example: cli.example.clone(),
         benches: cli.benches,
+        bench: cli.bench.clone(),
         all_targets: cli.all_targets,
         packages: cli.packages.clone(),
         workspace: cli.workspace,
@@ -227,6 +233,35 @@ fn catalog(config: &Config) -> Result<Catalog, String> {
     }
     catalog.set_options(config.options);
     Ok(catalog)
+}
+
+/// The levels `rules` shows: the config found from the current directory (or
+/// `--manifest-path`, `--config`), then `-W/-A/-D`.
+pub(crate) fn effective_levels(
+    args: &crate::cli::RulesArgs,
+    cli_levels: &[(String, Level)],
+) -> Result<Levels, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read current directory: {e}"))?;
+    let manifest = match &args.manifest_path {
+        Some(path) => Some(path.clone()),
+        None => cwd
+            .ancestors()
+            .map(|dir| dir.join("Cargo.toml"))
+            .find(|m| m.is_file()),
+    };
+    let start = manifest
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd);
+    let config = if args.no_config {
+        Config::default()
+    } else if let Some(file) = &args.config {
+        config::load_file(file).map_err(|e| e.to_string())?
+    } else {
+        config::discover(&start, manifest.as_deref()).map_err(|e| e.to_string())?
+    };
+    levels(&config, cli_levels)
 }
 
 /// Default levels, then the config's `[rules]`, then `-W/-A/-D` in order.

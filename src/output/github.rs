@@ -13,7 +13,10 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Paths are relative to the repository root (the runner's working directory), so the
+/// annotations land on the files even when the Cargo workspace is a subfolder.
 pub fn render(report: &Report) -> Vec<u8> {
+    let root = super::repository_root(&report.base);
     let mut out = String::new();
     for d in &report.diagnostics {
         let command = if d.level == Level::Deny {
@@ -28,7 +31,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&d.file),
+            escape_property(&super::repo_relative(&report.base, &root, &d.file)),
             d.primary.line,
             d.primary.column,
             d.primary.end_line,

@@ -43,16 +43,40 @@ pub fn note_lines(d: &Diagnostic) -> Vec<String> {
     notes
 }
 
-/// One finding rendered (used by the cargo JSON `rendered` field too).
+/// The note rustc and clippy end a lint's first report with: which lint, at which level
+/// and why (`#[warn(concurrency_lint::rule)]` on by default).
+pub fn level_note(d: &Diagnostic) -> String {
+    let attribute = match d.level {
+        Level::Deny => "deny",
+        Level::Warn => "warn",
+        Level::Allow => "allow",
+    };
+    let name = format!("concurrency_lint::{}", d.rule);
+    match crate::rules::find(d.rule) {
+        _ if crate::rules::is_always_on(d.rule) => format!("`{name}` is always on"),
+        Some(info) if info.default_level == d.level => {
+            format!("`#[{attribute}({name})]` on by default")
+        }
+        _ => format!("`#[{attribute}({name})]` set by the config or the command line"),
+    }
+}
+
+/// The header and location lines as rustc writes them for a lint, so that the tools that
+/// parse rustc's output find the location: `warning: message`, then `  --> file:line:col`.
+/// (rustc only puts a code in brackets for error codes such as `E0425`; vim's
+/// `:compiler cargo` errorformat matches `warning: ` / `error: ` and `error[E%n]: `, so a
+/// bracketed lint name would make the location invisible to it.) The lint's name is in
+/// the `= note:` below, as rustc and clippy print it.
 pub fn render_one(d: &Diagnostic, text: Option<&str>, color: bool) -> String {
     let mut files = SimpleFiles::new();
+    let mut notes = note_lines(d);
+    notes.push(format!("note: {}", level_note(d)));
     let mut rendered = match d.level {
         Level::Deny => Rendered::new(Severity::Error),
         _ => Rendered::new(Severity::Warning),
     }
     .with_message(&d.message)
-    .with_code(format!("concurrency_lint::{}", d.rule))
-    .with_notes(note_lines(d));
+    .with_notes(notes);
     if let Some(text) = text {
         let id = files.add(d.file.clone(), text.to_string());
         let mut labels =
@@ -71,14 +95,21 @@ pub fn render_one(d: &Diagnostic, text: Option<&str>, color: bool) -> String {
         }
         rendered = rendered.with_labels(labels);
     } else {
-        rendered.message = format!("{}\n  --> {}", d.message, d.file);
+        rendered.message = format!(
+            "{}\n  --> {}:{}:{}",
+            d.message, d.file, d.primary.line, d.primary.column
+        );
     }
     let mut buffer = if color {
         Buffer::ansi()
     } else {
         Buffer::no_color()
     };
-    let config = term::Config::default();
+    // ASCII characters are rustc's: `-->` before the location, `|` for the gutter.
+    let config = term::Config {
+        chars: term::Chars::ascii(),
+        ..term::Config::default()
+    };
     if term::emit(&mut buffer, &config, &files, &rendered).is_err() {
         return format!(
             "{}: {} ({}:{}:{})\n",
@@ -95,8 +126,11 @@ pub fn render_one(d: &Diagnostic, text: Option<&str>, color: bool) -> String {
 pub fn render(report: &Report, color: bool, quiet: bool) -> Vec<u8> {
     let mut out = String::new();
     for d in &report.diagnostics {
-        out.push_str(&render_one(d, report.source(&d.file), color));
-        out.push('\n');
+        let rendered = render_one(d, report.source(&d.file), color);
+        out.push_str(&rendered);
+        if !rendered.ends_with("\n\n") {
+            out.push('\n');
+        }
     }
     if !quiet {
         out.push_str(&report.summary_line());

@@ -61,7 +61,7 @@ pub fn render(report: &Report) -> Vec<u8> {
             })
         })
         .collect();
-    let document = json!({
+    let mut document = json!({
         "version": 1,
         "diagnostics": diagnostics,
         "summary": {
@@ -72,6 +72,9 @@ pub fn render(report: &Report) -> Vec<u8> {
             "parse_errors": report.parse_errors(),
         }
     });
+    if let Some(baselined) = report.baselined {
+        document["summary"]["baselined"] = json!(baselined);
+    }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes

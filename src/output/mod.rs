@@ -1,5 +1,6 @@
 //! Rendering a report: one file per format.
 
+pub mod anchor;
 mod cargo;
 mod github;
 mod human;
@@ -34,6 +35,10 @@ pub struct Report {
     /// The package and target of each file with findings (cargo-style JSON).
     pub targets: HashMap<String, Arc<CargoTarget>>,
     pub base: PathBuf,
+    /// With `--baseline`: how many findings the baseline left out.
+    pub baselined: Option<usize>,
+    /// Set by `--fix`/`--diff` runs: the fixes left for `--unsafe-fixes`, for the summary.
+    pub unsafe_fixes_left: usize,
 }
 
 /// The Cargo package and target a file was linted as part of.
@@ -88,18 +93,85 @@ impl Report {
                 format!("{n} {word}s")
             }
         };
-        format!(
+        let mut line = format!(
             "{}, {} in {} ({} ms)",
             plural(self.count(Level::Warn), "warning"),
             plural(self.count(Level::Deny), "error"),
             plural(self.files, "file"),
             self.elapsed.as_millis()
-        )
+        );
+        if let Some(baselined) = self.baselined {
+            line.push_str(&format!("; {baselined} in the baseline not shown"));
+        }
+        match self.unsafe_fixes_left {
+            0 => {}
+            1 => line.push_str("; 1 fix available with --unsafe-fixes"),
+            n => line.push_str(&format!("; {n} fixes available with --unsafe-fixes")),
+        }
+        line
+    }
+}
+
+/// `--color`, else `CARGO_TERM_COLOR` (as cargo reads it), else whether stdout is a
+/// terminal (and `NO_COLOR` is unset).
+/// The repository the workspace is in: `git rev-parse --show-toplevel` run in `base`,
+/// else `base` itself. SARIF and GitHub annotations name files relative to it.
+pub fn repository_root(base: &std::path::Path) -> PathBuf {
+    let git = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .current_dir(base)
+        .stderr(std::process::Stdio::null())
+        .output();
+    match git {
+        Ok(out) if out.status.success() => {
+            let top = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            PathBuf::from(top)
+        }
+        _ => base.canonicalize().unwrap_or_else(|_| base.to_path_buf()),
+    }
+}
+
+/// `..` and `.` removed without touching the file system.
+fn lexically_normal(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A finding's file (relative to `base`) relative to the repository `root`, with `/`;
+/// unchanged when it is not below the root (or is `<stdin>`).
+pub fn repo_relative(base: &std::path::Path, root: &std::path::Path, file: &str) -> String {
+    let joined = base.join(file);
+    let absolute = joined
+        .canonicalize()
+        .unwrap_or_else(|_| lexically_normal(&std::path::absolute(&joined).unwrap_or(joined)));
+    match absolute.strip_prefix(root) {
+        Ok(relative) => relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => file.to_string(),
     }
 }
 
 fn use_color(cli: &Cli) -> bool {
-    match cli.color.as_str() {
+    let from_env = std::env::var("CARGO_TERM_COLOR").ok();
+    let when = cli
+        .color
+        .as_deref()
+        .or(from_env.as_deref())
+        .unwrap_or("auto");
+    match when.trim() {
         "always" => true,
         "never" => false,
         _ => {
@@ -151,27 +223,28 @@ pub fn write_cargo_json(report: &Report, cli: &Cli) -> Result<(), String> {
     emit(cli, &cargo::render(report))
 }
 
-/// The table printed by `rules`.
-pub fn rules_table() -> String {
+/// The table printed by `rules`: each rule's group, default level and the level it has
+/// in this run (after the config and `-W/-A/-D`).
+pub fn rules_table(levels: &crate::levels::Levels) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<26} {:<13} {:<8} {}\n",
-        "RULE", "GROUP", "DEFAULT", "FINDS"
+        "{:<26} {:<13} {:<8} {:<9} {}\n",
+        "RULE", "GROUP", "DEFAULT", "LEVEL", "FINDS"
     ));
     for rule in rules::all() {
         let summary = if rule.implemented {
             rule.summary.to_string()
         } else {
-            format!("{} (planned: not implemented yet)", rule.summary)
+            format!("{} (not implemented yet)", rule.summary)
         };
-        let level = if rules::is_always_on(rule.name) {
-            "error"
+        let (default, effective) = if rules::is_always_on(rule.name) {
+            ("error", "error")
         } else {
-            rule.default_level.name()
+            (rule.default_level.name(), levels.level(rule.name).name())
         };
         out.push_str(&format!(
-            "{:<26} {:<13} {:<8} {}\n",
-            rule.name, rule.group, level, summary
+            "{:<26} {:<13} {:<8} {:<9} {}\n",
+            rule.name, rule.group, default, effective, summary
         ));
     }
     out

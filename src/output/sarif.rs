@@ -1,5 +1,6 @@
 //! SARIF 2.1.0 for GitHub code scanning.
 
+use super::anchor::{self, Anchor};
 use super::Report;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::rules;
@@ -53,23 +54,8 @@ fn artifact(file: &str) -> Value {
     json!({ "uri": uri(file), "uriBaseId": "%SRCROOT%" })
 }
 
-/// FNV-1a over the rule, file and trimmed line text: stable across unrelated edits.
-fn fingerprint(d: &Diagnostic, text: Option<&str>) -> String {
-    let line = text
-        .and_then(|t| t.lines().nth(d.primary.line.saturating_sub(1)))
-        .unwrap_or("")
-        .trim();
-    let mut hash: u64 = 0xcbf29ce484222325;
-    for byte in d.rule.bytes().chain(d.file.bytes()).chain(line.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x100000001b3);
-    }
-    format!("{hash:016x}")
-}
-
-pub fn render(report: &Report) -> Vec<u8> {
-    let rule_list = rules::all();
-    let rule_descriptors: Vec<Value> = rule_list
+fn rule_descriptors() -> Vec<Value> {
+    rules::all()
         .iter()
         .map(|r| {
             json!({
@@ -82,69 +68,83 @@ pub fn render(report: &Report) -> Vec<u8> {
                 "properties": { "tags": ["concurrency", r.group.name()] },
             })
         })
+        .collect()
+}
+
+/// One result. `path` turns a file name of the report into a repository-relative one.
+fn result(d: &Diagnostic, anchor: &Anchor, path: &dyn Fn(&str) -> String) -> Value {
+    let fingerprint = anchor.fingerprint();
+    let mut result = json!({
+        "ruleId": d.rule,
+        "ruleIndex": rules::all().iter().position(|r| r.name == d.rule).unwrap_or(0),
+        "level": sarif_level(d.level),
+        "message": { "text": match &d.help {
+            Some(help) => format!("{} (help: {help})", d.message),
+            None => d.message.clone(),
+        } },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": artifact(&path(&d.file)),
+                "region": region(&d.primary),
+            }
+        }],
+        // GitHub keys alerts by primaryLocationLineHash when it is given.
+        "partialFingerprints": {
+            "primaryLocationLineHash": fingerprint,
+            "concurrencyLintAnchor/v1": fingerprint,
+        },
+    });
+    // Secondary labels, then the located notes (each step of a call chain).
+    let located_notes = d.notes.iter().filter_map(|n| {
+        let location = n.location.as_ref()?;
+        Some((n.file.as_deref().unwrap_or(&d.file), location, &n.message))
+    });
+    let related: Vec<Value> = d
+        .labels
+        .iter()
+        .map(|l| (d.file.as_str(), &l.location, &l.message))
+        .chain(located_notes)
+        .enumerate()
+        .map(|(i, (file, location, message))| {
+            json!({
+                "id": i + 1,
+                "message": { "text": message },
+                "physicalLocation": {
+                    "artifactLocation": artifact(&path(file)),
+                    "region": region(location),
+                }
+            })
+        })
         .collect();
+    if !related.is_empty() {
+        result["relatedLocations"] = Value::Array(related);
+    }
+    if let Some(s) = &d.suggestion {
+        result["fixes"] = json!([{
+            "description": { "text": d.help.clone().unwrap_or_default() },
+            "artifactChanges": [{
+                "artifactLocation": artifact(&path(&d.file)),
+                "replacements": [{
+                    "deletedRegion": region(&s.location),
+                    "insertedContent": { "text": s.replacement },
+                }]
+            }]
+        }]);
+    }
+    result
+}
+
+pub fn render(report: &Report) -> Vec<u8> {
+    let root = super::repository_root(&report.base);
+    let path = |file: &str| super::repo_relative(&report.base, &root, file);
+    let anchors = anchor::anchors(report, &|d: &Diagnostic| path(&d.file));
     let results: Vec<Value> = report
         .diagnostics
         .iter()
-        .map(|d| {
-            let text = report.source(&d.file);
-            let mut result = json!({
-                "ruleId": d.rule,
-                "ruleIndex": rule_list.iter().position(|r| r.name == d.rule).unwrap_or(0),
-                "level": sarif_level(d.level),
-                "message": { "text": match &d.help {
-                    Some(help) => format!("{} (help: {help})", d.message),
-                    None => d.message.clone(),
-                } },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": artifact(&d.file),
-                        "region": region(&d.primary),
-                    }
-                }],
-                "partialFingerprints": { "primaryLocationLineHash": fingerprint(d, text) },
-            });
-            // Secondary labels, then the located notes (each step of a call chain).
-            let located_notes = d.notes.iter().filter_map(|n| {
-                let location = n.location.as_ref()?;
-                Some((n.file.as_deref().unwrap_or(&d.file), location, &n.message))
-            });
-            let related: Vec<Value> = d
-                .labels
-                .iter()
-                .map(|l| (d.file.as_str(), &l.location, &l.message))
-                .chain(located_notes)
-                .enumerate()
-                .map(|(i, (file, location, message))| {
-                    json!({
-                        "id": i + 1,
-                        "message": { "text": message },
-                        "physicalLocation": {
-                            "artifactLocation": artifact(file),
-                            "region": region(location),
-                        }
-                    })
-                })
-                .collect();
-            if !related.is_empty() {
-                result["relatedLocations"] = Value::Array(related);
-            }
-            if let Some(s) = &d.suggestion {
-                result["fixes"] = json!([{
-                    "description": { "text": d.help.clone().unwrap_or_default() },
-                    "artifactChanges": [{
-                        "artifactLocation": artifact(&d.file),
-                        "replacements": [{
-                            "deletedRegion": region(&s.location),
-                            "insertedContent": { "text": s.replacement },
-                        }]
-                    }]
-                }]);
-            }
-            result
-        })
+        .zip(&anchors)
+        .map(|(d, anchor)| result(d, anchor, &path))
         .collect();
-    let base = uri(&report.base.to_string_lossy());
+    let base = uri(&root.to_string_lossy());
     let base = if base.ends_with('/') {
         base
     } else {
@@ -158,7 +158,7 @@ pub fn render(report: &Report) -> Vec<u8> {
                 "name": "concurrency-lint",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/concurrency-lint/concurrency-lint",
-                "rules": rule_descriptors,
+                "rules": rule_descriptors(),
             }},
             "originalUriBaseIds": { "%SRCROOT%": { "uri": format!("file://{base}") } },
             "columnKind": "unicodeCodePoints",

@@ -1,4 +1,6 @@
-//! `path:line:col: level[rule] message`, one finding per line.
+//! `path:line:col: level[rule]: message`, one finding per line (rustc's
+//! `--error-format=short`). The rule is the bare name: a `::` there would end the level
+//! part early for the parsers of rustc's short format (vim: `%f:%l:%c: %t%*[^:]: %m`)., one finding per line.
 
 use super::Report;
 
@@ -6,7 +8,7 @@ pub fn render(report: &Report) -> Vec<u8> {
     let mut out = String::new();
     for d in &report.diagnostics {
         out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
+            "{}:{}:{}: {}[{}]: {}\n",
             d.file,
             d.primary.line,
             d.primary.column,

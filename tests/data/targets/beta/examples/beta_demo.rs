@@ -1,0 +1,5 @@
+pub async fn blocking() {
+    std::thread::sleep(std::time::Duration::from_millis(1));
+}
+
+fn main() {}
