@@ -15,6 +15,12 @@ pub struct PackageInfo {
     pub manifest_path: PathBuf,
     pub edition: String,
     pub runtime: Runtime,
+    /// Cargo mode: the crate names (`-` as `_`) of the workspace crates this package's
+    /// targets may name — its own lib and its path dependencies that are workspace
+    /// members. Empty in PATH mode (each package its own crate).
+    pub local_crates: Vec<String>,
+    /// Cargo mode: the name of the package's lib target (`-` as `_`), if it has one.
+    pub lib_name: Option<String>,
 }
 
 /// A file to start linting from (a target's crate root, or a file given on the command
@@ -71,6 +77,59 @@ fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// Package name → lib target name (`-` as `_`) of every workspace member with a lib.
+fn member_lib_names(packages: &[&Value], members: &[&str]) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    for package in packages {
+        if !members.contains(&str_field(package, "id")) {
+            continue;
+        }
+        let lib = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| {
+                t["kind"].as_array().is_some_and(|kinds| {
+                    kinds.iter().filter_map(Value::as_str).any(|k| {
+                        matches!(
+                            k,
+                            "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro"
+                        )
+                    })
+                })
+            });
+        if let Some(lib) = lib {
+            names.insert(
+                str_field(package, "name").to_string(),
+                str_field(lib, "name").replace('-', "_"),
+            );
+        }
+    }
+    names
+}
+
+/// The workspace crates a package's code may name: its own lib, and each path dependency
+/// that is a workspace member (by its `rename` if any).
+fn local_crates(package: &Value, name: &str, lib_names: &HashMap<String, String>) -> Vec<String> {
+    let mut crates: Vec<String> = lib_names.get(name).cloned().into_iter().collect();
+    for dependency in package["dependencies"].as_array().into_iter().flatten() {
+        if dependency.get("path").and_then(Value::as_str).is_none() {
+            continue;
+        }
+        let Some(lib) = lib_names.get(str_field(dependency, "name")) else {
+            continue;
+        };
+        let local = match dependency.get("rename").and_then(Value::as_str) {
+            Some(rename) => rename.replace('-', "_"),
+            None => lib.clone(),
+        };
+        if !crates.contains(&local) {
+            crates.push(local);
+        }
+    }
+    crates
+}
+
 /// Run `cargo metadata --no-deps` and select packages and targets.
 pub fn discover(
     manifest_path: Option<&Path>,
@@ -122,6 +181,7 @@ pub fn discover(
         }
     }
     let include_tests = selection.tests || selection.all_targets;
+    let lib_names = member_lib_names(&packages, &members);
     let mut roots = Vec::new();
     for package in &packages {
         let id = str_field(package, "id");
@@ -158,6 +218,8 @@ pub fn discover(
             manifest_path: PathBuf::from(str_field(package, "manifest_path")),
             edition: str_field(package, "edition").to_string(),
             runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
+            local_crates: local_crates(package, name, &lib_names),
+            lib_name: lib_names.get(name).cloned(),
         };
         for target in package["targets"].as_array().into_iter().flatten() {
             let kinds: Vec<String> = target["kind"]
@@ -365,6 +427,8 @@ fn read_package(manifest: &Path) -> Option<PackageInfo> {
         manifest_path: manifest.to_path_buf(),
         edition,
         runtime: runtime_from_dependencies(&deps).unwrap_or(Runtime::Tokio),
+        local_crates: Vec::new(),
+        lib_name: None,
     })
 }
 

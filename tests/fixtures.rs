@@ -202,6 +202,7 @@ fn check(fixture: &Fixture, catalog: &Catalog, levels: &Levels) -> Result<usize,
             .lines()
             .take(3)
             .any(|l| l.trim() == "// report-unused-suppressions"),
+        local_crates: &[],
     };
     let diagnostics = lint_crate_sources(&texts, &options, catalog, levels);
     let actual: BTreeSet<(String, Expected)> = diagnostics

@@ -6,8 +6,10 @@
 pub mod callgraph;
 pub mod calls;
 pub mod cpu;
+pub mod items;
 pub mod lockgraph;
 pub mod locks;
+pub mod workspace;
 
 use crate::diagnostic::Diagnostic;
 use crate::semantic::walker::{ItemExtent, ModDecl};
@@ -35,6 +37,9 @@ pub struct FileFacts {
     /// Per function: the locks it acquires (with the locks held at each acquisition) and
     /// the crate calls it makes while holding a guard (`guards::facts`).
     pub locks: Vec<locks::FunctionLocks>,
+    /// The file's items as types (return types, fields, aliases, re-exports, statics),
+    /// for the workspace's item index.
+    pub items: crate::semantic::types::items::ItemFacts,
 }
 
 /// A function whose own body does CPU-heavy work: it calls a CPU-heavy API of

@@ -14,4 +14,5 @@ pub mod loops;
 pub mod mentions;
 pub mod resolve;
 pub mod spawns;
+pub mod types;
 pub mod walker;

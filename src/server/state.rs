@@ -512,6 +512,7 @@ fn lint_file(settings: &Settings, file: &mut FileState) {
         include_tests: file.job.include_tests,
         report_unused_suppressions: false,
         edition: &file.job.edition,
+        local_crates: &[],
     };
     // A long-lived server outlives a bug in one rule: the file gets an error, not the editor.
     let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
