@@ -1,0 +1,14 @@
+use store_core::load_config;
+use store_core::Store;
+
+async fn handler(store: &Store) {
+    let _ = load_config();
+    store.flush();
+    let user = store_core::find_user(1);
+    user.save();
+    store.ping();
+}
+
+fn main() {
+    let _ = handler(&Store);
+}
