@@ -420,6 +420,15 @@ impl State {
         let Some((runtime, members)) = self.crates.get(key) else {
             return;
         };
+        {
+            let mut facts: Vec<&mut crate::program::FileFacts> = self
+                .files
+                .iter_mut()
+                .filter(|(path, _)| members.contains(*path))
+                .map(|(_, f)| &mut f.facts)
+                .collect();
+            crate::program::items::resolve_program(&mut facts, &self.settings.catalog);
+        }
         let found = {
             let files: Vec<rules::CrateFile> = members
                 .iter()

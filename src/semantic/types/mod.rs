@@ -421,8 +421,6 @@ const SEQ_CLOSURES: &[&str] = &[
     "sort_by_cached_key",
     "group_by",
     "chunk_by",
-    "try_fold",
-    "fold",
     "retain_mut",
     "then",
 ];
