@@ -15,6 +15,12 @@ pub struct PackageInfo {
     pub manifest_path: PathBuf,
     pub edition: String,
     pub runtime: Runtime,
+    /// Cargo mode: the crate names (`-` as `_`) of the workspace crates this package's
+    /// targets may name — its own lib and its path dependencies that are workspace
+    /// members. Empty in PATH mode (each package its own crate).
+    pub local_crates: Vec<String>,
+    /// Cargo mode: the name of the package's lib target (`-` as `_`), if it has one.
+    pub lib_name: Option<String>,
 }
 
 /// A file to start linting from (a target's crate root, or a file given on the command
@@ -182,6 +188,59 @@ fn str_field<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
+/// Package name → lib target name (`-` as `_`) of every workspace member with a lib.
+fn member_lib_names(packages: &[&Value], members: &[&str]) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    for package in packages {
+        if !members.contains(&str_field(package, "id")) {
+            continue;
+        }
+        let lib = package["targets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| {
+                t["kind"].as_array().is_some_and(|kinds| {
+                    kinds.iter().filter_map(Value::as_str).any(|k| {
+                        matches!(
+                            k,
+                            "lib" | "rlib" | "dylib" | "cdylib" | "staticlib" | "proc-macro"
+                        )
+                    })
+                })
+            });
+        if let Some(lib) = lib {
+            names.insert(
+                str_field(package, "name").to_string(),
+                str_field(lib, "name").replace('-', "_"),
+            );
+        }
+    }
+    names
+}
+
+/// The workspace crates a package's code may name: its own lib, and each path dependency
+/// that is a workspace member (by its `rename` if any).
+fn local_crates(package: &Value, name: &str, lib_names: &HashMap<String, String>) -> Vec<String> {
+    let mut crates: Vec<String> = lib_names.get(name).cloned().into_iter().collect();
+    for dependency in package["dependencies"].as_array().into_iter().flatten() {
+        if dependency.get("path").and_then(Value::as_str).is_none() {
+            continue;
+        }
+        let Some(lib) = lib_names.get(str_field(dependency, "name")) else {
+            continue;
+        };
+        let local = match dependency.get("rename").and_then(Value::as_str) {
+            Some(rename) => rename.replace('-', "_"),
+            None => lib.clone(),
+        };
+        if !crates.contains(&local) {
+            crates.push(local);
+        }
+    }
+    crates
+}
+
 /// `cargo metadata --no-deps` for the workspace.
 fn metadata(manifest_path: Option<&Path>) -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -252,7 +311,17 @@ fn selected_packages<'m>(
         .collect())
 }
 
-fn package_info(package: &Value) -> PackageInfo {
+/// Package name → lib name of every workspace member with a lib.
+fn lib_names_of(metadata: &Value) -> HashMap<String, String> {
+    let members = string_list(metadata, "workspace_members").unwrap_or_default();
+    let packages: Vec<&Value> = metadata["packages"]
+        .as_array()
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    member_lib_names(&packages, &members)
+}
+
+fn package_info(package: &Value, lib_names: &HashMap<String, String>) -> PackageInfo {
     let dependencies: Vec<(String, bool)> = package["dependencies"]
         .as_array()
         .map(|deps| {
@@ -272,6 +341,8 @@ fn package_info(package: &Value) -> PackageInfo {
         manifest_path: PathBuf::from(str_field(package, "manifest_path")),
         edition: str_field(package, "edition").to_string(),
         runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
+        local_crates: local_crates(package, str_field(package, "name"), lib_names),
+        lib_name: lib_names.get(str_field(package, "name")).cloned(),
     }
 }
 
@@ -307,9 +378,10 @@ pub fn discover(
         .map(|p| str_field(p, "name").to_string())
         .collect();
     selection.check(&available, &names)?;
+    let lib_names = lib_names_of(&metadata);
     let mut roots = Vec::new();
     for package in &packages {
-        roots.extend(package_roots(package, selection));
+        roots.extend(package_roots(package, selection, &lib_names));
     }
     let root_manifest = root.join("Cargo.toml");
     Ok(Workspace {
@@ -321,8 +393,12 @@ pub fn discover(
 
 /// The selected targets of one package. The package's library is compiled (and so
 /// linted) whenever another of its targets is, as their dependency.
-fn package_roots(package: &Value, selection: &TargetSelection) -> Vec<LintRoot> {
-    let info = package_info(package);
+fn package_roots(
+    package: &Value,
+    selection: &TargetSelection,
+    lib_names: &HashMap<String, String>,
+) -> Vec<LintRoot> {
+    let info = package_info(package, lib_names);
     let targets: Vec<&Value> = package["targets"]
         .as_array()
         .into_iter()
@@ -526,6 +602,8 @@ fn read_package(manifest: &Path) -> Option<PackageInfo> {
         manifest_path: manifest.to_path_buf(),
         edition,
         runtime: runtime_from_dependencies(&deps).unwrap_or(Runtime::Tokio),
+        local_crates: Vec::new(),
+        lib_name: None,
     })
 }
 

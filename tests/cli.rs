@@ -226,6 +226,24 @@ fn workspace_from_current_dir_lints_every_member_and_follows_mods() {
 }
 
 #[test]
+fn calls_into_a_workspace_member_are_followed_in_cargo_mode_only() {
+    let ws = data("path_deps");
+    let (_, doc) = json(&ws, &[]);
+    assert_eq!(
+        findings(&doc),
+        vec![
+            f("server/src/main.rs", 5, BLOCKING),
+            f("server/src/main.rs", 6, BLOCKING),
+            f("server/src/main.rs", 8, BLOCKING),
+        ],
+        "{doc:#}"
+    );
+    // PATH mode: each package is its own crate; the member's functions are not seen.
+    let (_, doc) = json(&ws, &["server/src"]);
+    assert_eq!(findings(&doc), vec![], "{doc:#}");
+}
+
+#[test]
 fn workspace_cfg_test_code_only_with_tests_or_all_targets() {
     let ws = data("two_members");
     for flag in ["--tests", "--all-targets"] {

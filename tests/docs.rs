@@ -82,6 +82,7 @@ fn findings(code: &str) -> Vec<String> {
         include_tests: true,
         edition: "2021",
         report_unused_suppressions: true,
+        local_crates: &[],
     };
     let files = vec![("example.rs".to_string(), "crate".to_string(), as_file(code))];
     lint_crate_sources(&files, &options, catalog, levels)

@@ -203,6 +203,7 @@ fn check(fixture: &Fixture, catalog: &Catalog, levels: &Levels) -> Result<usize,
             .lines()
             .take(3)
             .any(|l| l.trim() == "// report-unused-suppressions"),
+        local_crates: &[],
     };
     let configured;
     let catalog = match header("// detached_spawn.report:") {

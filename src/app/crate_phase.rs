@@ -2,26 +2,71 @@
 //! lock-order graph) run on the files' plain facts, after the per-file phase. Each
 //! finding goes to the outcome of its file; levels and suppressions come later
 //! (`verdict`), for the findings of both phases at once.
+//!
+//! In cargo mode the whole workspace is one program: each crate's `crate::` paths are
+//! renamed to its name first (`program::workspace`), so calls into another member resolve
+//! to that member's items. PATH mode and lone sources keep one program per package. Before
+//! the rules run, the program's item index resolves what the walk left symbolic
+//! (`program::items`).
 
 use super::run::FileOutcome;
 use crate::catalog::{Catalog, Runtime};
 use crate::diagnostic::{Context, Diagnostic, Note};
 use crate::program::contexts::{Contexts, CrateFiles, Placement};
+use crate::program::{items, workspace};
 use crate::rules;
 use std::collections::BTreeMap;
 
-/// Run the crate-level rules over each crate of `outcomes` (files grouped by package and
-/// target). `runtime`: the run's override, else each crate's detected runtime.
+const LIB_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
+
+/// Which program a file belongs to, and the name its `crate::` paths take there (None:
+/// kept as `crate`).
+fn program_of(outcome: &FileOutcome) -> (String, Option<String>) {
+    let target = &outcome.target;
+    match &target.package {
+        Some(package) if !package.local_crates.is_empty() => {
+            let is_lib = target.kinds.iter().any(|k| LIB_KINDS.contains(&k.as_str()));
+            let name = match (&package.lib_name, is_lib) {
+                (Some(lib), true) => lib.clone(),
+                _ => format!("crate@{}#{}", package.name, target.name),
+            };
+            ("workspace".into(), Some(name))
+        }
+        _ => (outcome.crate_key(), None),
+    }
+}
+
+/// Run the crate-level rules over each program of `outcomes`. `runtime`: the run's
+/// override, else each package's detected runtime (a workspace program runs its rules
+/// once per runtime among its packages, each finding kept in the files of that runtime).
 pub(crate) fn crate_phase(
     outcomes: &mut [FileOutcome],
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) {
-    let mut crates: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, outcome) in outcomes.iter().enumerate() {
-        crates.entry(outcome.crate_key()).or_default().push(index);
+    let mut programs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, outcome) in outcomes.iter_mut().enumerate() {
+        let (key, rename) = program_of(outcome);
+        if let Some(name) = rename {
+            workspace::rename_crate(&mut outcome.facts, &name);
+        }
+        programs.entry(key).or_default().push(index);
     }
-    for members in crates.values() {
+    let runtime_of = |outcome: &FileOutcome| {
+        runtime
+            .or_else(|| outcome.target.package.as_ref().map(|p| p.runtime))
+            .unwrap_or(Runtime::Tokio)
+    };
+    for members in programs.values() {
+        {
+            let mut facts: Vec<&mut crate::program::FileFacts> = outcomes
+                .iter_mut()
+                .enumerate()
+                .filter(|(i, _)| members.contains(i))
+                .map(|(_, o)| &mut o.facts)
+                .collect();
+            items::resolve_program(&mut facts, catalog);
+        }
         let files: Vec<rules::CrateFile> = members
             .iter()
             .map(|&i| rules::CrateFile {
@@ -29,22 +74,28 @@ pub(crate) fn crate_phase(
                 facts: &outcomes[i].facts,
             })
             .collect();
-        let runtime = runtime
-            .or_else(|| {
-                members
-                    .first()
-                    .and_then(|&i| outcomes[i].target.package.as_ref())
-                    .map(|p| p.runtime)
-            })
-            .unwrap_or(Runtime::Tokio);
-        let found = rules::crate_findings(&rules::CrateProgram {
-            files: &files,
-            catalog,
-            runtime,
-        });
-        for d in found {
-            if let Some(&index) = members.iter().find(|&&i| outcomes[i].display == d.file) {
-                outcomes[index].crate_findings.push(d);
+        let mut runtimes: Vec<Runtime> =
+            members.iter().map(|&i| runtime_of(&outcomes[i])).collect();
+        runtimes.dedup();
+        runtimes.sort_by_key(|r| r.name());
+        runtimes.dedup();
+        let mut found_all = Vec::new();
+        for rt in runtimes {
+            let found = rules::crate_findings(&rules::CrateProgram {
+                files: &files,
+                catalog,
+                runtime: rt,
+            });
+            found_all.push((rt, found));
+        }
+        for (rt, found) in found_all {
+            for d in found {
+                let owner = members
+                    .iter()
+                    .find(|&&i| outcomes[i].display == d.file && runtime_of(&outcomes[i]) == rt);
+                if let Some(&index) = owner {
+                    outcomes[index].crate_findings.push(d);
+                }
             }
         }
     }

@@ -27,6 +27,8 @@ pub struct SourceOptions<'a> {
     /// Also report suppression comments that suppress nothing.
     pub report_unused_suppressions: bool,
     pub edition: &'a str,
+    /// The other workspace crates the file's crate may name (cargo mode).
+    pub local_crates: &'a [String],
 }
 
 /// One file to lint, as a job for a worker.
@@ -120,6 +122,7 @@ pub(crate) fn lint_source(
         catalog,
         include_tests: options.include_tests,
         edition: options.edition,
+        local_crates: options.local_crates,
     };
     let analysis = analyze::analyze(&cx, options.module_path);
     LintedSource {
@@ -361,6 +364,11 @@ impl Linter<'_> {
             // unused suppressions are judged after every phase (`verdict`)
             report_unused_suppressions: false,
             edition: &job.edition,
+            local_crates: job
+                .target
+                .package
+                .as_ref()
+                .map_or(&[][..], |p| &p.local_crates),
         };
         let linted = lint_source(&display, &text, &options, self.catalog);
         // Findings are rendered against the text; stdin's cannot be read again later.

@@ -454,6 +454,13 @@ impl Catalog {
         })
     }
 
+    /// A blocking method of a known receiver type (no any-receiver entries).
+    pub fn blocking_method_of(&self, receiver: &str, name: &str) -> Option<&BlockingApi> {
+        self.methods
+            .get(self.canonical_type(receiver))
+            .and_then(|m| m.get(name))
+    }
+
     pub fn constructor(&self, path: &str) -> Option<&TypeShape> {
         self.constructors.get(path)
     }

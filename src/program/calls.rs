@@ -31,6 +31,8 @@ pub struct CallEdge {
     /// The call's result is `.await`ed directly (a call into an async fn): it tells where
     /// code runs (contexts), not what blocks.
     pub awaited: bool,
+    /// Added by the crate phase from a [`DeferredCall`] (replaced when it runs again).
+    pub inferred: bool,
 }
 
 /// A blocking API called directly, in synchronous code.
@@ -38,6 +40,32 @@ pub struct CallEdge {
 pub struct DirectBlocking {
     pub api: String,
     pub location: Location,
+    /// Found by the crate phase from a [`DeferredCall`].
+    pub inferred: bool,
+}
+
+/// A method call whose receiver's type the file alone cannot tell (`user.check_password()`
+/// after `let Some(user) = User::find(..).await`): the crate phase resolves the type
+/// against the workspace's items and turns the call into a call edge (a workspace method)
+/// or a blocking call (a catalog method).
+#[derive(Debug, Clone)]
+pub struct DeferredCall {
+    pub receiver: crate::semantic::types::Ty,
+    pub method: String,
+    /// The method name.
+    pub location: Location,
+    pub context: CallContext,
+    pub async_header: Option<(Location, &'static str)>,
+}
+
+/// A blocking catalog method found by the crate phase on the executor (async context).
+#[derive(Debug, Clone)]
+pub struct InferredBlocking {
+    /// The receiver's resolved type and the method, as the catalog knows them.
+    pub receiver: String,
+    pub method: String,
+    pub location: Location,
+    pub async_header: Option<(Location, &'static str)>,
 }
 
 /// One function of the crate.
@@ -54,6 +82,17 @@ pub struct FunctionSummary {
     pub calls: Vec<CallEdge>,
     /// The first blocking API called in its own synchronous code (not insulated).
     pub blocks: Option<DirectBlocking>,
+    /// Method calls on receivers typed only symbolically (resolved in the crate phase).
+    pub deferred: Vec<DeferredCall>,
+    /// What the crate phase found blocking among `deferred` in async context.
+    pub inferred_blocking: Vec<InferredBlocking>,
+}
+
+/// What a call site contributes to its function's summary.
+enum Recorded<'a> {
+    Callee(String),
+    Blocking(&'a str),
+    Deferred(&'a crate::semantic::types::Ty, String),
 }
 
 /// Records `FunctionSummary`s for every function of a file.
@@ -100,9 +139,8 @@ impl CallRecorder {
     fn record(
         &mut self,
         walker: &Walker,
-        callee: Option<String>,
+        what: Recorded,
         location: impl Fn() -> Location,
-        blocking: Option<&str>,
         awaited: bool,
     ) {
         let depth = self.open.len();
@@ -117,23 +155,34 @@ impl CallRecorder {
             return;
         };
         let (context, async_header) = Self::context(walker);
-        if let Some(api) = blocking {
-            if context == CallContext::Sync && current.blocks.is_none() {
-                current.blocks = Some(DirectBlocking {
-                    api: api.to_string(),
-                    location: location(),
-                });
+        match what {
+            Recorded::Blocking(api) => {
+                if context == CallContext::Sync && current.blocks.is_none() {
+                    current.blocks = Some(DirectBlocking {
+                        api: api.to_string(),
+                        location: location(),
+                        inferred: false,
+                    });
+                }
             }
-            return;
-        }
-        if let Some(callee) = callee {
-            current.calls.push(CallEdge {
+            Recorded::Callee(callee) => current.calls.push(CallEdge {
                 callee,
                 location: location(),
                 context,
                 async_header,
                 awaited,
-            });
+                inferred: false,
+            }),
+            Recorded::Deferred(receiver, method) if context != CallContext::Insulated => {
+                current.deferred.push(DeferredCall {
+                    receiver: receiver.clone(),
+                    method,
+                    location: location(),
+                    context,
+                    async_header,
+                })
+            }
+            Recorded::Deferred(..) => {}
         }
     }
 
@@ -146,6 +195,8 @@ impl CallRecorder {
             returns_result: crate::semantic::signatures::declares_result(info.sig),
             calls: Vec::new(),
             blocks: None,
+            deferred: Vec::new(),
+            inferred_blocking: Vec::new(),
         });
     }
 }
@@ -188,43 +239,60 @@ impl Checker for CallRecorder {
                         .extend(call.args.iter().filter_map(closure_address));
                 }
                 let blocking = blocking_name(*blocking).filter(|_| !awaited);
-                let callee = callee.filter(|c| c.starts_with("crate::"));
-                if callee.is_none() && blocking.is_none() {
-                    return;
-                }
-                let location = || Location::of_expr(&call.func);
-                self.record(
-                    walker,
-                    callee.map(String::from),
-                    location,
-                    blocking,
-                    *awaited,
-                );
+                let what = match (blocking, callee) {
+                    (Some(api), _) => Recorded::Blocking(api),
+                    (None, Some(c)) if walker.cx.is_local_path(c) => {
+                        Recorded::Callee(c.to_string())
+                    }
+                    _ => return,
+                };
+                self.record(walker, what, || Location::of_expr(&call.func), *awaited);
             }
             Event::MethodCall {
                 call,
-                receiver_type,
+                receiver_ty,
                 awaited,
                 blocking,
+                ..
             } => {
                 if walker.cx.catalog.runs_inline(&call.method.to_string()) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
-                let blocking = blocking_name(*blocking).filter(|_| !awaited);
-                // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`
-                // → `crate::…::Store::save`.
-                let owner = match &*call.receiver {
-                    syn::Expr::Path(p) if p.path.is_ident("self") => walker.self_type(),
-                    _ => *receiver_type,
+                // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`,
+                // or `user.check()` with `user` from `User::find(..)`: resolved in the crate
+                // phase (re-exports, aliases, other files' signatures).
+                let method = call.method.to_string();
+                let what = match (blocking_name(*blocking), &*call.receiver) {
+                    (Some(api), _) => Recorded::Blocking(api),
+                    (None, syn::Expr::Path(p)) if p.path.is_ident("self") => {
+                        match walker.self_type().filter(|o| walker.cx.is_local_path(o)) {
+                            Some(owner) => Recorded::Callee(format!("{owner}::{method}")),
+                            None => return,
+                        }
+                    }
+                    (None, _) => match receiver_ty {
+                        Some(ty) if ty.is_symbolic() => Recorded::Deferred(ty, method),
+                        Some(ty)
+                            if ty
+                                .concrete_path()
+                                .is_some_and(|p| walker.cx.is_local_path(p)) =>
+                        {
+                            Recorded::Deferred(ty, method)
+                        }
+                        _ => return,
+                    },
                 };
-                let owner = owner.filter(|o| o.starts_with("crate::"));
-                if owner.is_none() && blocking.is_none() {
+                // An awaited call into an async fn tells where code runs, not what blocks.
+                if *awaited && !matches!(what, Recorded::Callee(_)) {
                     return;
                 }
-                let callee = owner.map(|owner| format!("{owner}::{}", call.method));
-                let location = || Location::from_span(call.method.span());
-                self.record(walker, callee, location, blocking, *awaited);
+                self.record(
+                    walker,
+                    what,
+                    || Location::from_span(call.method.span()),
+                    *awaited,
+                );
             }
             _ => {}
         }

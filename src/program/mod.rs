@@ -8,9 +8,11 @@ pub mod calls;
 pub mod contexts;
 pub mod cpu;
 pub mod entries;
+pub mod items;
 pub mod lockgraph;
 pub mod locks;
 pub mod signatures;
+pub mod workspace;
 
 use crate::diagnostic::Diagnostic;
 use crate::semantic::walker::{ItemExtent, ModDecl};
@@ -38,6 +40,9 @@ pub struct FileFacts {
     /// Per function: the locks it acquires (with the locks held at each acquisition) and
     /// the crate calls it makes while holding a guard (`guards::facts`).
     pub locks: Vec<locks::FunctionLocks>,
+    /// The file's items as types (return types, fields, aliases, re-exports, statics),
+    /// for the workspace's item index.
+    pub items: crate::semantic::types::items::ItemFacts,
     /// Entry points, function extents and spawned futures (for each finding's context).
     pub entries: entries::EntryFacts,
     /// Findings that hold only if a crate function's declared return type is a `Result`

@@ -122,7 +122,37 @@ impl Checker for BlockingInAsync {
 }
 
 fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic {
-    let runtime = walker.runtime();
+    let header = match walker.exec() {
+        Exec::Async { header, what } => Some((header.clone(), *what)),
+        _ => None,
+    };
+    let mut diagnostic = diagnostic_at(
+        walker.cx.file,
+        site.primary.clone(),
+        api,
+        walker.runtime(),
+        header.as_ref(),
+    );
+    if api.is_function && !site.is_reference && walker.can_await_here() {
+        if let Some(r) = api.replacement(walker.runtime()) {
+            diagnostic.suggestion = Some(Suggestion {
+                location: site.whole.clone(),
+                replacement: format!("{r}({}).await", site.args_text),
+                applicability: Applicability::MaybeIncorrect,
+            });
+        }
+    }
+    diagnostic
+}
+
+/// The finding for a blocking API called at `primary` in the async body at `header`.
+fn diagnostic_at(
+    file: &str,
+    primary: crate::source::Location,
+    api: &BlockingApi,
+    runtime: Runtime,
+    header: Option<&(crate::source::Location, &'static str)>,
+) -> Diagnostic {
     let replacement = api.replacement(runtime);
     let model = api.model.unwrap_or(if replacement.is_some() {
         Model::AsyncIo
@@ -136,12 +166,12 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
     };
     let mut diagnostic = Diagnostic::new(
         INFO.name,
-        walker.cx.file,
-        site.primary.clone(),
+        file,
+        primary,
         format!("{what} `{}` in async context", api.display),
     );
     diagnostic.primary_label = "blocks the executor thread".into();
-    if let Exec::Async { header, what } = walker.exec() {
+    if let Some((header, what)) = header {
         diagnostic.labels.push(Label {
             location: header.clone(),
             message: format!("this {what} runs on the async executor"),
@@ -158,15 +188,6 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
         ),
         None => format!("move the blocking work off the executor: `{pool}(move || ..).await`"),
     });
-    if api.is_function && !site.is_reference && walker.can_await_here() {
-        if let Some(r) = replacement {
-            diagnostic.suggestion = Some(Suggestion {
-                location: site.whole.clone(),
-                replacement: format!("{r}({}).await", site.args_text),
-                applicability: Applicability::MaybeIncorrect,
-            });
-        }
-    }
     diagnostic.model = Some(model);
     diagnostic.notes.push(Note {
         message: api.note.clone().unwrap_or_else(|| WHY.to_string()),
@@ -204,5 +225,29 @@ pub(crate) fn crate_findings(
         },
         model: Model::BlockingPool,
     };
-    async_calls_reaching(files, &graph, &report)
+    let mut found = async_calls_reaching(files, &graph, &report);
+    found.extend(inferred_findings(files, catalog, runtime));
+    found
+}
+
+/// Blocking catalog methods on receivers whose type only the workspace's signatures tell
+/// (`let conn = self.pool.get()?; conn.execute(..)` with the pool's type in another file).
+fn inferred_findings(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for file in files {
+        for function in &file.facts.functions {
+            for call in &function.inferred_blocking {
+                if let Some(api) = catalog.blocking_method_of(&call.receiver, &call.method) {
+                    found.push(diagnostic_at(
+                        &function.file,
+                        call.location.clone(),
+                        api,
+                        runtime,
+                        call.async_header.as_ref(),
+                    ));
+                }
+            }
+        }
+    }
+    found
 }

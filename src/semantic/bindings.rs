@@ -1,16 +1,18 @@
 //! Local bindings and what syntax tells about their types: annotations, typed parameters,
-//! catalog constructors, method returns, struct fields. Types are fully qualified paths.
+//! catalog constructors, method returns, struct fields, and what the crate's own functions
+//! return (kept symbolic until the crate phase; see `semantic::types`).
 
 use crate::catalog::{Catalog, TypeShape};
 use crate::semantic::resolve::{path_segments, Resolver};
+use crate::semantic::types::syntax::TypeNaming;
+use crate::semantic::types::{self, Ty, TypeFacts};
 use std::collections::HashMap;
-use syn::{Expr, Pat, Type};
+use syn::{Expr, Pat};
 
-/// One local name: its inferred type (if any) and whether a closure bound to it is later
-/// handed to an insulating wrapper (`let work = || …; spawn_blocking(work)`).
+/// One local name and its inferred type (if any).
 #[derive(Debug, Clone, Default)]
 pub struct Binding {
-    pub ty: Option<String>,
+    pub ty: Option<Ty>,
 }
 
 /// Block-structured local names. A name bound here shadows imports and items. A function
@@ -32,7 +34,7 @@ impl Bindings {
         self.names.truncate(start);
     }
 
-    pub fn bind(&mut self, name: String, ty: Option<String>) {
+    pub fn bind(&mut self, name: String, ty: Option<Ty>) {
         self.names.push((name, Binding { ty }));
     }
 
@@ -60,63 +62,7 @@ impl Bindings {
 
 /// Struct field types by the struct's fully qualified path (the file's structs), for
 /// `self.field` and `value.field` receivers. Tuple-struct fields are named `0`, `1`, ….
-pub type StructFields = HashMap<String, HashMap<String, String>>;
-
-/// Resolves a written type to the fully qualified path of the value's type, looking through
-/// references, `Box`, `Arc`, `Rc` (method calls auto-deref through them).
-pub fn resolve_type(ty: &Type, resolver: &Resolver, catalog: &Catalog) -> Option<String> {
-    match ty {
-        Type::Reference(reference) => resolve_type(&reference.elem, resolver, catalog),
-        Type::Paren(paren) => resolve_type(&paren.elem, resolver, catalog),
-        Type::Group(group) => resolve_type(&group.elem, resolver, catalog),
-        Type::Path(type_path) if type_path.qself.is_none() => {
-            let last = type_path.path.segments.last()?;
-            let name = last.ident.to_string();
-            if matches!(name.as_str(), "Box" | "Arc" | "Rc") {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    if let Some(syn::GenericArgument::Type(inner)) = args.args.first() {
-                        return resolve_type(inner, resolver, catalog);
-                    }
-                }
-            }
-            let segments = path_segments(&type_path.path);
-            let knows = |p: &str| catalog.knows_path(p);
-            let full = resolver.resolve(&segments, type_path.path.leading_colon.is_some(), &knows);
-            Some(catalog.canonical_type(&full).to_string())
-        }
-        _ => None,
-    }
-}
-
-/// The element types of a tuple type annotation, or the one type.
-pub fn resolve_type_shape(ty: &Type, resolver: &Resolver, catalog: &Catalog) -> Option<TypeShape> {
-    match ty {
-        Type::Reference(reference) => resolve_type_shape(&reference.elem, resolver, catalog),
-        Type::Paren(paren) => resolve_type_shape(&paren.elem, resolver, catalog),
-        Type::Tuple(tuple) => Some(TypeShape::Tuple(
-            tuple
-                .elems
-                .iter()
-                .map(|t| resolve_type(t, resolver, catalog).unwrap_or_default())
-                .collect(),
-        )),
-        _ => resolve_type(ty, resolver, catalog).map(TypeShape::One),
-    }
-}
-
-/// Methods that hand back (a view of) their receiver's value: the type passes through.
-const TRANSPARENT_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or_default",
-    "unwrap_unchecked",
-    "as_ref",
-    "as_mut",
-    "clone",
-    "by_ref",
-    "deref",
-    "deref_mut",
-];
+pub type StructFields = HashMap<String, HashMap<String, Ty>>;
 
 /// What typing an expression needs to see around it.
 pub struct TypeEnv<'a> {
@@ -126,6 +72,49 @@ pub struct TypeEnv<'a> {
     pub struct_fields: &'a StructFields,
     /// Fully qualified path of the `impl` block's self type, for `self.field` and `Self::`.
     pub self_type: Option<&'a str>,
+    /// The generic parameters in scope with a usable bound.
+    pub generics: &'a [(String, Ty)],
+    /// The workspace's other crates this file may name (besides `crate`).
+    pub local_crates: &'a [String],
+}
+
+impl TypeFacts for TypeEnv<'_> {
+    fn catalog(&self) -> &Catalog {
+        self.catalog
+    }
+
+    fn is_local(&self, path: &str) -> bool {
+        is_local_path(path, self.local_crates)
+    }
+
+    fn field(&self, owner: &str, name: &str) -> Option<Ty> {
+        self.struct_fields.get(owner)?.get(name).cloned()
+    }
+
+    fn returns(&self, _: &str) -> Option<Ty> {
+        None
+    }
+
+    fn value(&self, _: &str) -> Option<Ty> {
+        None
+    }
+
+    fn symbolic(&self) -> bool {
+        true
+    }
+}
+
+/// A path of the workspace: `crate::…`, or one of the member crates the file may name.
+pub fn is_local_path(path: &str, local_crates: &[String]) -> bool {
+    let first = path.split("::").next().unwrap_or(path);
+    first == "crate" || local_crates.iter().any(|c| c == first)
+}
+
+fn shape_ty(shape: &TypeShape) -> Ty {
+    match shape {
+        TypeShape::One(t) => Ty::named(t.clone()),
+        TypeShape::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| Ty::named(t.clone())).collect()),
+    }
 }
 
 impl TypeEnv<'_> {
@@ -133,11 +122,7 @@ impl TypeEnv<'_> {
         let segments = path_segments(path);
         if path.leading_colon.is_none() && segments.first().is_some_and(|s| s == "Self") {
             if let Some(self_type) = self.self_type {
-                let mut full = self
-                    .resolver
-                    .resolve(&[self_type.to_string()], false, &|p| {
-                        self.catalog.knows_path(p)
-                    });
+                let mut full = self_type.to_string();
                 for segment in &segments[1..] {
                     full.push_str("::");
                     full.push_str(segment);
@@ -151,134 +136,178 @@ impl TypeEnv<'_> {
             })
     }
 
-    /// The type of an expression, as far as syntax shows it.
-    pub fn type_of(&self, expr: &Expr) -> Option<String> {
-        match self.shape_of(expr)? {
-            TypeShape::One(ty) => Some(ty),
-            TypeShape::Tuple(_) => None,
+    /// How to name written types here.
+    pub fn naming(&self) -> TypeNaming<'_> {
+        TypeNaming {
+            resolver: self.resolver,
+            catalog: self.catalog,
+            self_type: self.self_type,
+            generics: self.generics,
         }
     }
 
-    pub fn shape_of(&self, expr: &Expr) -> Option<TypeShape> {
+    /// The path of an expression's type, as far as the file shows it (`Option`/`Result`
+    /// peeled: what method calls act on).
+    pub fn type_of(&self, expr: &Expr) -> Option<String> {
+        self.ty_of(expr)?.concrete_path().map(String::from)
+    }
+
+    /// The type of an expression, possibly symbolic (resolved in the crate phase).
+    pub fn ty_of(&self, expr: &Expr) -> Option<Ty> {
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
-                let ident = path.path.get_ident()?;
-                self.bindings
-                    .lookup_ident(ident)?
-                    .ty
-                    .clone()
-                    .map(TypeShape::One)
+                if let Some(ident) = path.path.get_ident() {
+                    if ident == "self" {
+                        return self.self_type.map(Ty::named);
+                    }
+                    if let Some(binding) = self.bindings.lookup_ident(ident) {
+                        return binding.ty.clone();
+                    }
+                }
+                let full = self.resolve_path(&path.path);
+                self.is_local(&full).then_some(Ty::Value(full))
             }
             Expr::Field(field) => {
                 let member = match &field.member {
                     syn::Member::Named(name) => name.to_string(),
                     syn::Member::Unnamed(index) => index.index.to_string(),
                 };
-                let owner = match &*field.base {
-                    Expr::Path(p) if p.path.is_ident("self") => self.self_type?.to_string(),
-                    base => self.type_of(base)?,
-                };
-                self.struct_fields
-                    .get(&owner)?
-                    .get(&member)
-                    .cloned()
-                    .map(TypeShape::One)
+                types::field_of(&self.ty_of(&field.base)?, &member, self)
             }
-            Expr::Call(call) => {
-                let Expr::Path(func) = &*call.func else {
-                    return None;
-                };
-                let full = self.resolve_path(&func.path);
-                self.catalog.constructor(&full).cloned()
-            }
+            Expr::Call(call) => self.call_ty(call),
             Expr::MethodCall(call) => {
-                let name = call.method.to_string();
-                if TRANSPARENT_METHODS.contains(&name.as_str()) {
-                    return self.shape_of(&call.receiver);
-                }
-                let receiver = self.type_of(&call.receiver)?;
-                self.catalog
-                    .method_return(&receiver, &name)
-                    .map(|t| TypeShape::One(t.to_string()))
+                let base = self.ty_of(&call.receiver)?;
+                types::method_of(&base, &call.method.to_string(), self)
             }
-            Expr::Try(t) => self.shape_of(&t.expr),
-            // Async constructors and methods are cataloged with the awaited type.
-            Expr::Await(a) => self.shape_of(&a.base),
-            Expr::Paren(p) => self.shape_of(&p.expr),
-            Expr::Group(g) => self.shape_of(&g.expr),
-            Expr::Reference(r) => self.shape_of(&r.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.shape_of(&u.expr),
+            Expr::Try(t) => self.ty_of(&t.expr).map(types::try_of),
+            Expr::Await(a) => self.ty_of(&a.base),
+            Expr::Paren(p) => self.ty_of(&p.expr),
+            Expr::Group(g) => self.ty_of(&g.expr),
+            Expr::Reference(r) => self.ty_of(&r.expr),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.ty_of(&u.expr),
+            Expr::Index(i) => types::elem_of(&self.ty_of(&i.expr)?, self),
+            Expr::Struct(s) if s.qself.is_none() => Some(Ty::named(self.resolve_path(&s.path))),
+            Expr::Tuple(t) if !t.elems.is_empty() => Some(Ty::Tuple(
+                t.elems
+                    .iter()
+                    .map(|e| self.ty_of(e).unwrap_or(Ty::Tuple(Vec::new())))
+                    .collect(),
+            )),
             _ => None,
         }
     }
+
+    fn call_ty(&self, call: &syn::ExprCall) -> Option<Ty> {
+        let Expr::Path(func) = &*call.func else {
+            return None;
+        };
+        if func.qself.is_some() {
+            return None;
+        }
+        if let Some(ident) = func.path.get_ident() {
+            if self.bindings.lookup_ident(ident).is_some() {
+                return None;
+            }
+            if ident == "Some" || ident == "Ok" {
+                let inner = self.ty_of(call.args.first()?)?;
+                return Some(Ty::Named("Option".into(), vec![inner]));
+            }
+        }
+        let full = self.resolve_path(&func.path);
+        if let Some(shape) = self.catalog.constructor(&full) {
+            return Some(shape_ty(shape));
+        }
+        if let Some((owner, name)) = full.rsplit_once("::") {
+            if matches!(name, "new" | "from") && call.args.len() == 1 {
+                let owner_name = types::last_segment(owner);
+                if types::DEREF_WRAPPERS.contains(&owner_name) {
+                    return self.ty_of(call.args.first()?);
+                }
+                if matches!(
+                    owner_name,
+                    "Mutex" | "RwLock" | "RefCell" | "OnceLock" | "OnceCell"
+                ) {
+                    let inner = self.ty_of(call.args.first()?)?;
+                    return Some(Ty::Named(
+                        self.catalog.canonical_type(owner).to_string(),
+                        vec![inner],
+                    ));
+                }
+            }
+        }
+        types::returns_of(&full, self)
+    }
 }
 
-/// Bind every name a pattern introduces; types come from `shape` where the pattern's
-/// structure matches it (an identifier, or a tuple of identifiers).
+/// Bind every name a pattern introduces; types come from `ty` where the pattern's
+/// structure matches it (an identifier, a tuple, `Some(x)`/`Ok(x)`, a struct's fields).
 pub fn bind_pattern(
     pat: &Pat,
-    shape: Option<&TypeShape>,
+    ty: Option<&Ty>,
     bindings: &mut Bindings,
-    env_type: &dyn Fn(&Type) -> Option<TypeShape>,
+    env: &dyn Fn(&syn::Type) -> Option<Ty>,
+    facts: &dyn TypeFacts,
 ) {
+    let each = |pat: &Pat, ty: Option<&Ty>, bindings: &mut Bindings| {
+        bind_pattern(pat, ty, bindings, env, facts)
+    };
     match pat {
         Pat::Ident(ident) => {
-            let ty = match shape {
-                Some(TypeShape::One(t)) if !t.is_empty() => Some(t.clone()),
-                _ => None,
-            };
-            bindings.bind(ident.ident.to_string(), ty);
+            bindings.bind(ident.ident.to_string(), ty.cloned());
             if let Some((_, sub)) = &ident.subpat {
-                bind_pattern(sub, None, bindings, env_type);
+                each(sub, ty, bindings);
             }
         }
         Pat::Type(typed) => {
-            let annotated = env_type(&typed.ty);
-            bind_pattern(&typed.pat, annotated.as_ref().or(shape), bindings, env_type);
+            let annotated = env(&typed.ty);
+            each(&typed.pat, annotated.as_ref().or(ty), bindings);
         }
         Pat::Tuple(tuple) => {
             for (index, elem) in tuple.elems.iter().enumerate() {
-                let elem_shape = match shape {
-                    Some(TypeShape::Tuple(types)) if types.len() == tuple.elems.len() => {
-                        Some(TypeShape::One(types[index].clone()))
-                    }
+                let elem_ty = match ty {
+                    Some(Ty::Tuple(types)) if types.len() == tuple.elems.len() => types.get(index),
                     _ => None,
                 };
-                bind_pattern(elem, elem_shape.as_ref(), bindings, env_type);
+                each(elem, elem_ty, bindings);
             }
         }
-        Pat::Reference(r) => bind_pattern(&r.pat, shape, bindings, env_type),
-        Pat::Paren(p) => bind_pattern(&p.pat, shape, bindings, env_type),
+        Pat::Reference(r) => each(&r.pat, ty, bindings),
+        Pat::Paren(p) => each(&p.pat, ty, bindings),
         Pat::Or(or) => {
             for case in &or.cases {
-                bind_pattern(case, None, bindings, env_type);
+                each(case, ty, bindings);
             }
         }
         Pat::Slice(slice) => {
+            let item = ty.and_then(|t| types::elem_of(t, facts));
             for elem in &slice.elems {
-                bind_pattern(elem, None, bindings, env_type);
+                each(elem, item.as_ref(), bindings);
             }
         }
         Pat::Struct(s) => {
             for field in &s.fields {
-                bind_pattern(&field.pat, None, bindings, env_type);
+                let member = match &field.member {
+                    syn::Member::Named(name) => name.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
+                };
+                let field_ty = ty.and_then(|t| types::field_of(t, &member, facts));
+                each(&field.pat, field_ty.as_ref(), bindings);
             }
         }
         Pat::TupleStruct(ts) => {
-            // `Ok(f)` / `Some(f)` over a constructor's result: `f` has the result's type.
+            // `Ok(f)` / `Some(f)`: `f` has the value's type.
             let passes_through = ts.elems.len() == 1
                 && ts
                     .path
                     .segments
                     .last()
                     .is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
+            let inner = match ty {
+                Some(t) if passes_through => Some(types::try_of(t.clone())),
+                _ => None,
+            };
             for elem in &ts.elems {
-                bind_pattern(
-                    elem,
-                    if passes_through { shape } else { None },
-                    bindings,
-                    env_type,
-                );
+                each(elem, inner.as_ref(), bindings);
             }
         }
         _ => {}

@@ -54,6 +54,9 @@ pub enum Event<'e, 'ast> {
     MethodCall {
         call: &'ast syn::ExprMethodCall,
         receiver_type: Option<&'e str>,
+        /// The receiver's type, possibly symbolic (a crate function's result, resolved in
+        /// the crate phase).
+        receiver_ty: Option<&'e crate::semantic::types::Ty>,
         awaited: bool,
         blocking: Option<&'e BlockingApi>,
     },

@@ -15,4 +15,5 @@ pub mod mentions;
 pub mod resolve;
 pub mod signatures;
 pub mod spawns;
+pub mod types;
 pub mod walker;

@@ -130,6 +130,39 @@ impl Scope {
     }
 }
 
+/// The names a module re-exports (`pub use …`, any visibility but private): (the path
+/// the name makes, the path it names), and its `pub use …::*` globs.
+pub fn reexports(items: &[Item], module_path: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let public_uses: Vec<&syn::ItemUse> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Use(u) if !matches!(u.vis, syn::Visibility::Inherited) => Some(u),
+            _ => None,
+        })
+        .collect();
+    if public_uses.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let defined = items
+        .iter()
+        .filter(|item| !matches!(item, Item::Use(_) | Item::ExternCrate(_)));
+    let mut scope = Scope::of_items(defined, module_path);
+    for item_use in public_uses {
+        let root = if item_use.leading_colon.is_some() {
+            UseRoot::Absolute
+        } else {
+            UseRoot::Relative
+        };
+        scope.add_use_tree(&item_use.tree, &mut Vec::new(), root, module_path);
+    }
+    let named = scope
+        .uses
+        .into_iter()
+        .map(|(alias, full)| (format!("{module_path}::{alias}"), full))
+        .collect();
+    (named, scope.globs)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum UseRoot {
     Absolute,

@@ -3,12 +3,11 @@
 //! call to the rules (ruff's `Checker`, rust-analyzer's inline-fixture spirit).
 
 use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
-use super::bindings::{
-    bind_pattern, resolve_type, resolve_type_shape, Bindings, StructFields, TypeEnv,
-};
+use super::bindings::{bind_pattern, Bindings, StructFields, TypeEnv};
 use super::events::{Checker, Event, FunctionInfo};
 use super::frames::Frames;
 use super::guards::tracker::GuardTracker;
+use super::types::{self, items::ItemFacts, Ty};
 use crate::catalog::{Catalog, Runtime};
 use crate::program::FileAnalysis;
 use crate::semantic::resolve::{Resolver, Scope};
@@ -30,6 +29,16 @@ pub struct FileContext<'a> {
     pub include_tests: bool,
     /// The crate's edition (`2015` … `2024`): temporaries' lifetimes depend on it.
     pub edition: &'a str,
+    /// The other workspace crates this crate may name (cargo mode: its path dependencies
+    /// that are workspace members, and its package's lib for a bin), `-` as `_`.
+    pub local_crates: &'a [String],
+}
+
+impl FileContext<'_> {
+    /// A path of the workspace: `crate::…` or a member crate's.
+    pub fn is_local_path(&self, path: &str) -> bool {
+        super::bindings::is_local_path(path, self.local_crates)
+    }
 }
 
 /// Where code runs.
@@ -94,6 +103,13 @@ pub struct Walker<'a> {
     resolver: Resolver,
     bindings: Bindings,
     struct_fields: StructFields,
+    /// The file's items as types, for the workspace's item index.
+    items: ItemFacts,
+    /// Generic parameters of the enclosing `impl` and `fn` with usable bounds.
+    generics: Vec<(String, Ty)>,
+    /// A closure about to be walked whose first parameter's type is known
+    /// (`users.iter().map(|u| ..)`): its address and that type.
+    closure_param: Option<(usize, Ty)>,
     self_types: Vec<Option<String>>,
     /// The trait of each enclosing `impl` block (None: an inherent impl).
     impl_traits: Vec<Option<String>>,
@@ -179,6 +195,9 @@ impl<'a> Walker<'a> {
             resolver: Resolver::default(),
             bindings: Bindings::default(),
             struct_fields: StructFields::new(),
+            items: ItemFacts::default(),
+            generics: Vec::new(),
+            closure_param: None,
             self_types: Vec::new(),
             impl_traits: Vec::new(),
             exec: vec![ExecFrame {
@@ -210,6 +229,7 @@ impl<'a> Walker<'a> {
             parsed: true,
             facts: Default::default(),
         };
+        out.facts.items = std::mem::take(&mut self.items);
         if let Some(tracker) = &mut self.guards {
             out.facts.locks = tracker.finish();
             self.guard_changes();
@@ -293,28 +313,19 @@ impl<'a> Walker<'a> {
     fn enter_module(&mut self, items: &[Item], module_path: String) {
         let scope = Scope::of_items(items, &module_path);
         self.resolver.enter_module(module_path, scope);
-        self.collect_struct_fields(items);
-    }
-
-    fn collect_struct_fields(&mut self, items: &[Item]) {
-        for item in items {
-            let Item::Struct(item_struct) = item else {
-                continue;
-            };
-            let mut fields = std::collections::HashMap::new();
-            for (index, field) in item_struct.fields.iter().enumerate() {
-                let name = match &field.ident {
-                    Some(ident) => ident.to_string(),
-                    None => index.to_string(),
-                };
-                if let Some(ty) = resolve_type(&field.ty, &self.resolver, self.cx.catalog) {
-                    fields.insert(name, ty);
-                }
-            }
-            if !fields.is_empty() {
-                let path = format!("{}::{}", self.resolver.module_path(), item_struct.ident);
-                self.struct_fields.insert(path, fields);
-            }
+        let first_field = self.items.fields.len();
+        types::items::collect(
+            items,
+            self.resolver.module_path(),
+            &self.resolver,
+            self.cx.catalog,
+            &mut self.items,
+        );
+        for (owner, name, ty) in &self.items.fields[first_field..] {
+            self.struct_fields
+                .entry(owner.clone())
+                .or_default()
+                .insert(name.clone(), ty.clone());
         }
     }
 
@@ -363,6 +374,8 @@ impl<'a> Walker<'a> {
             catalog: self.cx.catalog,
             struct_fields: &self.struct_fields,
             self_type: self.self_types.last().and_then(|t| t.as_deref()),
+            generics: &self.generics,
+            local_crates: self.cx.local_crates,
         }
     }
 
@@ -445,18 +458,15 @@ impl<'a> Walker<'a> {
         }
         self.push_exec(exec, false);
         self.bindings.push();
+        let generics_before = self.generics.len();
+        let own_generics = self.type_env().naming().generics(&sig.generics);
+        self.generics.extend(own_generics);
         for input in &sig.inputs {
             match input {
                 syn::FnArg::Receiver(_) => self.bindings.bind("self".into(), None),
                 syn::FnArg::Typed(typed) => {
-                    let resolver = &self.resolver;
-                    let catalog = self.cx.catalog;
-                    let shape = resolve_type_shape(&typed.ty, resolver, catalog);
-                    let mut bindings = std::mem::take(&mut self.bindings);
-                    bind_pattern(&typed.pat, shape.as_ref(), &mut bindings, &|t| {
-                        resolve_type_shape(t, resolver, catalog)
-                    });
-                    self.bindings = bindings;
+                    let ty = self.type_env().naming().ty(&typed.ty);
+                    self.bind_typed(&typed.pat, ty.as_ref());
                 }
             }
         }
@@ -479,6 +489,7 @@ impl<'a> Walker<'a> {
         self.emit(Event::FnEnter(&info));
         self.visit_block(block);
         self.emit(Event::FnExit(&info));
+        self.generics.truncate(generics_before);
         self.bindings.pop();
         self.pop_exec();
         if is_async {
@@ -487,13 +498,18 @@ impl<'a> Walker<'a> {
     }
 
     fn bind(&mut self, pat: &syn::Pat, init: Option<&Expr>) {
-        let shape = init.and_then(|e| self.type_env().shape_of(e));
-        let resolver = &self.resolver;
-        let catalog = self.cx.catalog;
+        let ty = init.and_then(|e| self.type_env().ty_of(e));
+        self.bind_typed(pat, ty.as_ref());
+    }
+
+    /// Bind a pattern's names to the parts of a value of type `ty`.
+    fn bind_typed(&mut self, pat: &syn::Pat, ty: Option<&Ty>) {
         let mut bindings = std::mem::take(&mut self.bindings);
-        bind_pattern(pat, shape.as_ref(), &mut bindings, &|t| {
-            resolve_type_shape(t, resolver, catalog)
-        });
+        {
+            let env = self.type_env();
+            let naming = env.naming();
+            bind_pattern(pat, ty, &mut bindings, &|t| naming.ty(t), &env);
+        }
         self.bindings = bindings;
     }
 
@@ -710,9 +726,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             .as_ref()
             .and_then(|(_, path, _)| path.segments.last().map(|s| s.ident.to_string()));
         self.impl_traits.push(impl_trait);
+        let generics_before = self.generics.len();
+        let impl_generics = self.type_env().naming().generics(&item.generics);
+        self.generics.extend(impl_generics);
         for impl_item in &item.items {
             self.visit_impl_item(impl_item);
         }
+        self.generics.truncate(generics_before);
         self.impl_traits.pop();
         self.self_types.pop();
     }
@@ -872,8 +892,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         };
         self.push_exec(exec, in_sync_closure);
         self.bindings.push();
-        for input in &closure.inputs {
-            self.bind(input, None);
+        let first_param = match self.closure_param.take() {
+            Some((at, ty)) if at == addr(closure) => Some(ty),
+            _ => None,
+        };
+        for (index, input) in closure.inputs.iter().enumerate() {
+            let ty = if index == 0 {
+                first_param.as_ref()
+            } else {
+                None
+            };
+            self.bind_typed(input, ty);
         }
         self.visit_expr(&closure.body);
         self.bindings.pop();
@@ -928,7 +957,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = self.awaited_call == addr(call);
         let name = call.method.to_string();
-        let receiver_type = self.type_env().type_of(&call.receiver);
+        let receiver_ty = self.type_env().ty_of(&call.receiver);
+        let receiver_type = receiver_ty
+            .as_ref()
+            .and_then(Ty::concrete_path)
+            .map(String::from);
         let resolver = &self.resolver;
         let blocking = self
             .cx
@@ -939,9 +972,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.emit(Event::MethodCall {
             call,
             receiver_type: receiver_type.as_deref(),
+            receiver_ty: receiver_ty.as_ref(),
             awaited,
             blocking,
         });
+        let param = receiver_ty
+            .as_ref()
+            .and_then(|base| types::closure_param_of(base, &name, &self.type_env()));
         let ships_closures = awaited && !self.cx.catalog.runs_inline(&name);
         let wrapper = ships_closures || self.cx.catalog.is_wrapper_method(&name);
         self.visit_expr(&call.receiver);
@@ -954,6 +991,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                     self.insulated_closure = addr(closure);
                 }
             }
+            if let (Some(ty), Expr::Closure(closure)) = (&param, arg) {
+                self.closure_param = Some((addr(closure), ty.clone()));
+            }
             self.visit_expr(arg);
         }
     }
@@ -961,7 +1001,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
         self.visit_expr(&expr.expr);
         self.bindings.push();
-        self.bind(&expr.pat, None);
+        let item = self.type_env().ty_of(&expr.expr).and_then(|collection| {
+            let env = self.type_env();
+            types::elem_of(&collection, &env)
+        });
+        self.bind_typed(&expr.pat, item.as_ref());
         self.visit_block(&expr.body);
         self.bindings.pop();
     }

@@ -420,6 +420,15 @@ impl State {
         let Some((runtime, members)) = self.crates.get(key) else {
             return;
         };
+        {
+            let mut facts: Vec<&mut crate::program::FileFacts> = self
+                .files
+                .iter_mut()
+                .filter(|(path, _)| members.contains(*path))
+                .map(|(_, f)| &mut f.facts)
+                .collect();
+            crate::program::items::resolve_program(&mut facts, &self.settings.catalog);
+        }
         let found = {
             let files: Vec<rules::CrateFile> = members
                 .iter()
@@ -512,6 +521,7 @@ fn lint_file(settings: &Settings, file: &mut FileState) {
         include_tests: file.job.include_tests,
         report_unused_suppressions: false,
         edition: &file.job.edition,
+        local_crates: &[],
     };
     // A long-lived server outlives a bug in one rule: the file gets an error, not the editor.
     let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

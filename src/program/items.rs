@@ -1,0 +1,265 @@
+//! The workspace's item index, built in the crate phase from every file's
+//! [`ItemFacts`](crate::semantic::types::items::ItemFacts): return types of functions and
+//! methods, struct fields, type aliases, statics, `pub use` re-exports and trait
+//! implementations. It resolves the types the walk of one file could only name
+//! symbolically, and with them the method calls recorded as [`DeferredCall`]s: a call of
+//! a workspace method becomes a call edge, a call of a blocking catalog method a blocking
+//! fact. Every callee is made canonical (re-exports followed; a trait method with one
+//! implementation in the workspace resolves to it).
+
+use super::calls::{CallContext, CallEdge, DeferredCall, DirectBlocking, InferredBlocking};
+use super::FileFacts;
+use crate::catalog::{BlockingKind, Catalog};
+use crate::semantic::types::{resolve, Ty, TypeFacts};
+use std::collections::{HashMap, HashSet};
+
+/// Every item of the program, by canonical path.
+pub struct ItemIndex<'c> {
+    catalog: &'c Catalog,
+    returns: HashMap<String, Ty>,
+    fields: HashMap<String, HashMap<String, Ty>>,
+    aliases: HashMap<String, Ty>,
+    values: HashMap<String, Ty>,
+    reexports: HashMap<String, String>,
+    glob_reexports: Vec<(String, String)>,
+    /// trait path → the types implementing it.
+    impls: HashMap<String, Vec<String>>,
+    /// Paths of items that exist: functions, types, statics.
+    known: HashSet<String>,
+    /// The crate names of the program (`crate`, or the members' names).
+    crates: HashSet<String>,
+}
+
+impl<'c> ItemIndex<'c> {
+    pub fn build<'f>(files: impl Iterator<Item = &'f FileFacts>, catalog: &'c Catalog) -> Self {
+        let mut index = ItemIndex {
+            catalog,
+            returns: HashMap::new(),
+            fields: HashMap::new(),
+            aliases: HashMap::new(),
+            values: HashMap::new(),
+            reexports: HashMap::new(),
+            glob_reexports: Vec::new(),
+            impls: HashMap::new(),
+            known: HashSet::new(),
+            crates: HashSet::new(),
+        };
+        for facts in files {
+            index.add(facts);
+        }
+        index
+    }
+
+    fn add(&mut self, facts: &FileFacts) {
+        for function in &facts.functions {
+            self.known.insert(function.path.clone());
+            if let Some(first) = function.path.split("::").next() {
+                if !self.crates.contains(first) {
+                    self.crates.insert(first.to_string());
+                }
+            }
+        }
+        let items = &facts.items;
+        for (path, ty) in &items.returns {
+            self.known.insert(path.clone());
+            self.returns
+                .entry(path.clone())
+                .or_insert_with(|| ty.clone());
+        }
+        for (owner, name, ty) in &items.fields {
+            self.known.insert(owner.clone());
+            let fields = self.fields.entry(owner.clone()).or_default();
+            fields.entry(name.clone()).or_insert_with(|| ty.clone());
+        }
+        for (path, ty) in &items.aliases {
+            self.known.insert(path.clone());
+            self.aliases
+                .entry(path.clone())
+                .or_insert_with(|| ty.clone());
+        }
+        for (path, ty) in &items.values {
+            self.known.insert(path.clone());
+            self.values
+                .entry(path.clone())
+                .or_insert_with(|| ty.clone());
+        }
+        for (name, target) in &items.reexports {
+            self.reexports.insert(name.clone(), target.clone());
+        }
+        self.glob_reexports
+            .extend(items.glob_reexports.iter().cloned());
+        for (trait_path, self_path) in &items.impls {
+            self.known.insert(self_path.clone());
+            self.impls
+                .entry(trait_path.clone())
+                .or_default()
+                .push(self_path.clone());
+        }
+    }
+
+    fn is_known(&self, path: &str) -> bool {
+        self.known.contains(path)
+    }
+
+    /// A path with re-exports followed (`crate::api::User::find` →
+    /// `crate::models::User::find` after `pub use crate::models::User;` in `api`).
+    pub fn canonical(&self, path: &str) -> String {
+        let mut current = path.to_string();
+        for _ in 0..8 {
+            if self.is_known(&current) {
+                return current;
+            }
+            let Some(next) = self.reexported(&current) else {
+                return current;
+            };
+            current = next;
+        }
+        current
+    }
+
+    /// One re-export step on `path` or its longest re-exported prefix.
+    fn reexported(&self, path: &str) -> Option<String> {
+        let mut end = path.len();
+        loop {
+            let prefix = &path[..end];
+            let rest = &path[end..];
+            if let Some(target) = self.reexports.get(prefix) {
+                if target != prefix {
+                    return Some(format!("{target}{rest}"));
+                }
+            }
+            for (module, target) in &self.glob_reexports {
+                if prefix.len() > module.len()
+                    && prefix.starts_with(module.as_str())
+                    && prefix[module.len()..].starts_with("::")
+                {
+                    let candidate = format!("{target}{}", &path[module.len()..]);
+                    let candidate_prefix = format!("{target}{}", &prefix[module.len()..]);
+                    if self.is_known(&candidate_prefix)
+                        || self.reexports.contains_key(&candidate_prefix)
+                    {
+                        return Some(candidate);
+                    }
+                }
+            }
+            end = prefix.rfind("::")?;
+        }
+    }
+
+    /// A callee made canonical: re-exports followed, and `Trait::method` of a trait with
+    /// one implementation in the workspace resolved to that implementation's method.
+    pub fn callee(&self, path: &str) -> String {
+        let canonical = self.canonical(path);
+        if let Some((owner, method)) = canonical.rsplit_once("::") {
+            if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
+                let candidate = format!("{only}::{method}");
+                if self.is_known(&candidate) {
+                    return candidate;
+                }
+            }
+        }
+        canonical
+    }
+}
+
+impl TypeFacts for ItemIndex<'_> {
+    fn catalog(&self) -> &Catalog {
+        self.catalog
+    }
+
+    fn is_local(&self, path: &str) -> bool {
+        self.crates
+            .contains(path.split("::").next().unwrap_or(path))
+    }
+
+    fn field(&self, owner: &str, name: &str) -> Option<Ty> {
+        self.fields.get(&self.canonical(owner))?.get(name).cloned()
+    }
+
+    fn returns(&self, path: &str) -> Option<Ty> {
+        self.returns.get(&self.callee(path)).cloned()
+    }
+
+    fn value(&self, path: &str) -> Option<Ty> {
+        self.values.get(&self.canonical(path)).cloned()
+    }
+
+    fn alias(&self, path: &str) -> Option<Ty> {
+        let canonical = self.canonical(path);
+        match self.aliases.get(&canonical) {
+            Some(ty) => Some(ty.clone()),
+            None => (canonical != path).then(|| Ty::named(canonical)),
+        }
+    }
+
+    fn symbolic(&self) -> bool {
+        false
+    }
+}
+
+/// Resolve the program's deferred calls and make every callee canonical. Idempotent:
+/// what an earlier run inferred is replaced (the language server runs it again).
+pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
+    let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
+    for facts in files.iter_mut() {
+        for function in &mut facts.functions {
+            function.calls.retain(|edge| !edge.inferred);
+            if function.blocks.as_ref().is_some_and(|b| b.inferred) {
+                function.blocks = None;
+            }
+            function.inferred_blocking.clear();
+            for edge in &mut function.calls {
+                edge.callee = index.callee(&edge.callee);
+            }
+            let deferred = std::mem::take(&mut function.deferred);
+            for call in &deferred {
+                match resolve_call(&index, call) {
+                    Some(Resolved::Edge(edge)) => function.calls.push(edge),
+                    Some(Resolved::Blocking(receiver, api)) => match call.context {
+                        CallContext::Sync if function.blocks.is_none() => {
+                            function.blocks = Some(DirectBlocking {
+                                api,
+                                location: call.location.clone(),
+                                inferred: true,
+                            });
+                        }
+                        CallContext::Async => function.inferred_blocking.push(InferredBlocking {
+                            receiver,
+                            method: call.method.clone(),
+                            location: call.location.clone(),
+                            async_header: call.async_header.clone(),
+                        }),
+                        _ => {}
+                    },
+                    None => {}
+                }
+            }
+            function.deferred = deferred;
+        }
+    }
+}
+
+enum Resolved {
+    Edge(CallEdge),
+    /// (the receiver's type, the blocking API's display name)
+    Blocking(String, String),
+}
+
+fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
+    let ty = resolve(&call.receiver, index, 0)?;
+    let path = ty.concrete_path()?;
+    if index.is_local(path) {
+        let callee = index.callee(&format!("{}::{}", index.canonical(path), call.method));
+        return Some(Resolved::Edge(CallEdge {
+            callee,
+            location: call.location.clone(),
+            context: call.context,
+            async_header: call.async_header.clone(),
+            awaited: false,
+            inferred: true,
+        }));
+    }
+    let api = index.catalog.blocking_method_of(path, &call.method)?;
+    (api.kind == BlockingKind::Blocks)
+        .then(|| Resolved::Blocking(path.to_string(), api.display.clone()))
+}

@@ -1,0 +1,58 @@
+//! The workspace as one program (cargo mode): each crate's `crate::` paths are renamed to
+//! the crate's name (a lib: its lib name, which its dependents write; any other target a
+//! name of its own), so that calls into another member (`use other_member::f; f()`)
+//! meet that member's functions in one call graph, lock graph and item index.
+
+use super::FileFacts;
+
+/// Rename the `crate` root of every path in a file's facts to `name`.
+pub fn rename_crate(facts: &mut FileFacts, name: &str) {
+    let mut rename = |path: &mut String| {
+        if path == "crate" {
+            *path = name.to_string();
+        } else if let Some(rest) = path.strip_prefix("crate::") {
+            *path = format!("{name}::{rest}");
+        }
+    };
+    for function in &mut facts.functions {
+        rename(&mut function.path);
+        for edge in &mut function.calls {
+            rename(&mut edge.callee);
+        }
+        for call in &mut function.deferred {
+            call.receiver.paths_mut(&mut rename);
+        }
+    }
+    for cpu in &mut facts.cpu_heavy {
+        rename(&mut cpu.function);
+    }
+    for locks in &mut facts.locks {
+        rename(&mut locks.function);
+        for acquisition in &mut locks.acquisitions {
+            rename(&mut acquisition.lock);
+            for held in &mut acquisition.held {
+                rename(&mut held.lock);
+            }
+        }
+        for call in &mut locks.calls_under_guard {
+            rename(&mut call.callee);
+            for held in &mut call.held {
+                rename(&mut held.lock);
+            }
+        }
+    }
+    facts.items.paths_mut(&mut rename);
+    for conditional in &mut facts.if_returns_result {
+        rename(&mut conditional.callee);
+    }
+    let entries = &mut facts.entries;
+    for entry in &mut entries.entries {
+        rename(&mut entry.function);
+    }
+    for function in &mut entries.functions {
+        rename(&mut function.path);
+    }
+    for (caller, _, _) in &mut entries.external_calls {
+        rename(caller);
+    }
+}
