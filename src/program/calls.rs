@@ -56,6 +56,9 @@ pub struct DeferredCall {
     pub location: Location,
     pub context: CallContext,
     pub async_header: Option<(Location, &'static str)>,
+    /// `.await`ed directly: it can only become an edge (where code runs), never a
+    /// blocking call.
+    pub awaited: bool,
 }
 
 /// A blocking catalog method found by the crate phase on the executor (async context).
@@ -180,6 +183,7 @@ impl CallRecorder {
                     location: location(),
                     context,
                     async_header,
+                    awaited,
                 })
             }
             Recorded::Deferred(..) => {}
@@ -284,7 +288,7 @@ impl Checker for CallRecorder {
                     },
                 };
                 // An awaited call into an async fn tells where code runs, not what blocks.
-                if *awaited && !matches!(what, Recorded::Callee(_)) {
+                if *awaited && matches!(what, Recorded::Blocking(_)) {
                     return;
                 }
                 self.record(

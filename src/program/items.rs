@@ -255,9 +255,12 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
             location: call.location.clone(),
             context: call.context,
             async_header: call.async_header.clone(),
-            awaited: false,
+            awaited: call.awaited,
             inferred: true,
         }));
+    }
+    if call.awaited {
+        return None;
     }
     let api = index.catalog.blocking_method_of(path, &call.method)?;
     (api.kind == BlockingKind::Blocks)
