@@ -98,6 +98,25 @@ struct BlockingFile {
     function: Vec<BlockingFunction>,
     #[serde(default)]
     method: Vec<BlockingMethods>,
+    /// Drop-in mirrors: `from`'s entries hold for `to` too.
+    #[serde(default)]
+    mirror: Vec<Mirror>,
+}
+
+/// A crate whose API repeats another's (`fs_err` mirrors `std::fs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mirror {
+    from: String,
+    to: String,
+}
+
+impl Mirror {
+    /// `path` under `to`, when it is under `from`.
+    fn map(&self, path: &str) -> Option<String> {
+        let rest = path.strip_prefix(&self.from)?.strip_prefix("::")?;
+        Some(format!("{}::{rest}", self.to))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -107,14 +126,14 @@ enum Returns {
     Tuple(Vec<String>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Constructor {
     path: String,
     returns: Returns,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MethodReturn {
     receiver: String,
@@ -267,6 +286,64 @@ pub struct RuleOptions {
     pub detached_spawn_all: bool,
 }
 
+/// Catalog `mirror.to`'s copies of `mirror.from`'s blocking functions, methods,
+/// constructors and method return types.
+fn mirror_entries(mirror: &Mirror, blocking: &mut BlockingFile, types: &mut TypesFile) {
+    let mapped = |path: &str| mirror.map(path).unwrap_or_else(|| path.to_string());
+    let functions: Vec<BlockingFunction> = blocking
+        .function
+        .iter()
+        .filter_map(|f| {
+            let path = mirror.map(&f.path)?;
+            Some(BlockingFunction { path, ..f.clone() })
+        })
+        .collect();
+    blocking.function.extend(functions);
+    let methods: Vec<BlockingMethods> = blocking
+        .method
+        .iter()
+        .filter_map(|m| {
+            let receiver = mirror.map(&m.receiver)?;
+            Some(BlockingMethods {
+                receiver,
+                ..m.clone()
+            })
+        })
+        .collect();
+    blocking.method.extend(methods);
+    let constructors: Vec<Constructor> = types
+        .constructor
+        .iter()
+        .filter_map(|c| {
+            let path = mirror.map(&c.path)?;
+            let returns = match &c.returns {
+                Returns::One(t) => Returns::One(mapped(t)),
+                Returns::Tuple(ts) => Returns::Tuple(ts.iter().map(|t| mapped(t)).collect()),
+            };
+            Some(Constructor { path, returns })
+        })
+        .collect();
+    types.constructor.extend(constructors);
+    let returns: Vec<MethodReturn> = types
+        .method_return
+        .iter()
+        .filter_map(|r| {
+            let receiver = mirror.map(&r.receiver)?;
+            let returns = if r.returns == "self" {
+                r.returns.clone()
+            } else {
+                mapped(&r.returns)
+            };
+            Some(MethodReturn {
+                receiver,
+                names: r.names.clone(),
+                returns,
+            })
+        })
+        .collect();
+    types.method_return.extend(returns);
+}
+
 fn parse_model(text: &Option<String>, place: &str) -> Result<Option<Model>, String> {
     match text {
         None => Ok(None),
@@ -300,14 +377,17 @@ impl Catalog {
             structure: StructureCatalog::load(sources)?,
             ..Catalog::default()
         };
-        let blocking: BlockingFile = sources.load("blocking")?;
+        let mut blocking: BlockingFile = sources.load("blocking")?;
+        let mut types: TypesFile = sources.load("types")?;
+        for mirror in std::mem::take(&mut blocking.mirror) {
+            mirror_entries(&mirror, &mut blocking, &mut types);
+        }
         for function in blocking.function {
             catalog.add_function(function, "rules/blocking.toml")?;
         }
         for method in blocking.method {
             catalog.add_methods(method)?;
         }
-        let types: TypesFile = sources.load("types")?;
         for constructor in types.constructor {
             let shape = match constructor.returns {
                 Returns::One(t) => TypeShape::One(t),
