@@ -85,6 +85,9 @@ pub struct FunctionSummary {
     pub calls: Vec<CallEdge>,
     /// The first blocking API called in its own synchronous code (not insulated).
     pub blocks: Option<DirectBlocking>,
+    /// The first call that blocks on a future (`block_on`, `blocking_recv`, …) in its own
+    /// synchronous code, or the runtime a `#[tokio::main]` function builds and blocks on.
+    pub blocks_on: Option<DirectBlocking>,
     /// Method calls on receivers typed only symbolically (resolved in the crate phase).
     pub deferred: Vec<DeferredCall>,
     /// What the crate phase found blocking among `deferred` in async context.
@@ -113,6 +116,21 @@ pub struct CallRecorder {
 }
 
 /// The name of a blocking API (`blocking_in_async`'s, not `block_on`'s) a call is.
+/// The name of a `block_on`-kind API a call is.
+fn block_on_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
+    api.filter(|api| api.kind == crate::catalog::BlockingKind::BlocksOn)
+        .map(|api| api.display.as_str())
+}
+
+/// `#[tokio::main]`, `#[async_std::main]`, `#[actix_web::main]`, …: the function builds a
+/// runtime and blocks on its body.
+fn runtime_main_attribute(attrs: &[syn::Attribute]) -> Option<&syn::Attribute> {
+    attrs.iter().find(|attr| {
+        let segments = &attr.path().segments;
+        segments.len() > 1 && segments.last().is_some_and(|s| s.ident == "main")
+    })
+}
+
 fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
     api.filter(|api| api.kind == crate::catalog::BlockingKind::Blocks)
         .map(|api| api.display.as_str())
@@ -190,12 +208,46 @@ impl CallRecorder {
         }
     }
 
+    /// A `block_on`-kind call in the function's own synchronous code (the first one).
+    fn record_block_on(&mut self, walker: &Walker, api: &str, location: impl Fn() -> Location) {
+        let depth = self.open.len();
+        if self
+            .closures
+            .iter()
+            .any(|(at, deferred)| *at == depth && *deferred)
+        {
+            return;
+        }
+        let Some(current) = self.open.last_mut() else {
+            return;
+        };
+        if Self::context(walker).0 == CallContext::Sync && current.blocks_on.is_none() {
+            current.blocks_on = Some(DirectBlocking {
+                api: format!("`{api}`"),
+                location: location(),
+                inferred: false,
+            });
+        }
+    }
+
     fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
+        // After expansion a `#[tokio::main] async fn` is a sync fn that blocks on a runtime.
+        let runtime_main = runtime_main_attribute(info.attrs);
         self.open.push(FunctionSummary {
             path: info.path.clone(),
             file: walker.cx.file.to_string(),
             name_location: Location::from_span(info.sig.ident.span()),
-            is_async: info.sig.asyncness.is_some(),
+            is_async: info.sig.asyncness.is_some() && runtime_main.is_none(),
+            blocks_on: runtime_main.map(|attr| DirectBlocking {
+                api: format!(
+                    "the runtime of `#[{}]`",
+                    quote::ToTokens::to_token_stream(attr.path())
+                        .to_string()
+                        .replace(' ', "")
+                ),
+                location: Location::from_span(syn::spanned::Spanned::span(attr)),
+                inferred: false,
+            }),
             returns_result: crate::semantic::signatures::declares_result(info.sig),
             calls: Vec::new(),
             blocks: None,
@@ -242,9 +294,15 @@ impl Checker for CallRecorder {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
+                let blocks_on = block_on_name(*blocking).filter(|_| !awaited);
                 let blocking = blocking_name(*blocking).filter(|_| !awaited);
                 let what = match (blocking, callee) {
                     (Some(api), _) => Recorded::Blocking(api),
+                    (None, _) if blocks_on.is_some() => {
+                        let api = blocks_on.unwrap_or_default();
+                        self.record_block_on(walker, api, || Location::of_expr(&call.func));
+                        return;
+                    }
                     (None, Some(c)) if walker.cx.is_local_path(c) => {
                         Recorded::Callee(c.to_string())
                     }
@@ -269,6 +327,12 @@ impl Checker for CallRecorder {
                 let method = call.method.to_string();
                 let what = match (blocking_name(*blocking), &*call.receiver) {
                     (Some(api), _) => Recorded::Blocking(api),
+                    (None, _) if block_on_name(*blocking).is_some() && !awaited => {
+                        let api = block_on_name(*blocking).unwrap_or_default();
+                        let location = || Location::from_span(call.method.span());
+                        self.record_block_on(walker, api, location);
+                        return;
+                    }
                     (None, syn::Expr::Path(p)) if p.path.is_ident("self") => {
                         match walker.self_type().filter(|o| walker.cx.is_local_path(o)) {
                             Some(owner) => Recorded::Callee(format!("{owner}::{method}")),

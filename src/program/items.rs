@@ -207,6 +207,9 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
             if function.blocks.as_ref().is_some_and(|b| b.inferred) {
                 function.blocks = None;
             }
+            if function.blocks_on.as_ref().is_some_and(|b| b.inferred) {
+                function.blocks_on = None;
+            }
             function.inferred_blocking.clear();
             for edge in &mut function.calls {
                 edge.callee = index.callee(&edge.callee);
@@ -215,13 +218,19 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
             for call in &deferred {
                 match resolve_call(&index, call) {
                     Some(Resolved::Edge(edge)) => function.calls.push(edge),
-                    Some(Resolved::Blocking(receiver, api)) => match call.context {
-                        CallContext::Sync if function.blocks.is_none() => {
-                            function.blocks = Some(DirectBlocking {
-                                api,
-                                location: call.location.clone(),
-                                inferred: true,
-                            });
+                    Some(Resolved::Blocking(receiver, api, kind)) => match call.context {
+                        CallContext::Sync => {
+                            let fact = match kind {
+                                BlockingKind::Blocks => &mut function.blocks,
+                                BlockingKind::BlocksOn => &mut function.blocks_on,
+                            };
+                            if fact.is_none() {
+                                *fact = Some(DirectBlocking {
+                                    api,
+                                    location: call.location.clone(),
+                                    inferred: true,
+                                });
+                            }
                         }
                         CallContext::Async => function.inferred_blocking.push(InferredBlocking {
                             receiver,
@@ -241,8 +250,8 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
 
 enum Resolved {
     Edge(CallEdge),
-    /// (the receiver's type, the blocking API's display name)
-    Blocking(String, String),
+    /// (the receiver's type, the blocking API's display name, its kind)
+    Blocking(String, String, BlockingKind),
 }
 
 fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
@@ -263,6 +272,9 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
         return None;
     }
     let api = index.catalog.blocking_method_of(path, &call.method)?;
-    (api.kind == BlockingKind::Blocks)
-        .then(|| Resolved::Blocking(path.to_string(), api.display.clone()))
+    Some(Resolved::Blocking(
+        path.to_string(),
+        api.display.clone(),
+        api.kind,
+    ))
 }

@@ -16,7 +16,7 @@ pub const INFO: RuleInfo = RuleInfo {
     doc: DOC,
     implemented: true,
     checker: Some(checker),
-    crate_phase: None,
+    crate_phase: Some(|p| crate_findings(p.files, p.catalog)),
 };
 
 const DOC: &str = r#"# block_on_in_async
@@ -131,4 +131,68 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
         location: None,
     });
     diagnostic
+}
+
+/// Async code calling crate functions that (transitively) block on a future: a helper
+/// that calls `Handle::current().block_on(..)` or `futures::executor::block_on`, or a
+/// function annotated `#[tokio::main]` (it builds a runtime and blocks on it).
+fn crate_findings(
+    files: &[super::CrateFile],
+    catalog: &crate::catalog::Catalog,
+) -> Vec<Diagnostic> {
+    use crate::program::callgraph::{CallGraph, DirectCause};
+    use crate::rules::through_calls::{async_calls_reaching, ChainReport};
+    let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
+    let direct = |f: &crate::program::calls::FunctionSummary| {
+        f.blocks_on.as_ref().map(|b| DirectCause {
+            what: b.api.clone(),
+            location: b.location.clone(),
+        })
+    };
+    let graph = CallGraph::build(summaries, direct, &std::collections::HashSet::new());
+    let report = ChainReport {
+        rule: INFO.name,
+        message: &|callee, what| {
+            format!("call to {callee} blocks on a future inside async code: it reaches {what}")
+        },
+        verb: "blocks on",
+        help: &|callee| {
+            format!("make {callee} async and `.await` the future instead of blocking on it")
+        },
+        model: Model::AsyncIo,
+    };
+    let mut found = async_calls_reaching(files, &graph, &report);
+    found.extend(inferred(files, catalog));
+    found
+}
+
+/// `block_on` methods on receivers only the crate phase can type (a runtime behind
+/// `static RT: Lazy<Runtime>`, a handle returned by a crate function), in async code.
+fn inferred(files: &[super::CrateFile], catalog: &crate::catalog::Catalog) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for function in files.iter().flat_map(|f| f.facts.functions.iter()) {
+        for call in &function.inferred_blocking {
+            let api = catalog.blocking_method_of(&call.receiver, &call.method);
+            let Some(api) = api.filter(|api| api.kind == BlockingKind::BlocksOn) else {
+                continue;
+            };
+            let mut d = Diagnostic::new(
+                INFO.name,
+                &function.file,
+                call.location.clone(),
+                format!("`{}` inside async code blocks the executor", api.display),
+            );
+            d.primary_label = "waits synchronously for a future".into();
+            if let Some((header, what)) = &call.async_header {
+                d.labels.push(Label {
+                    location: header.clone(),
+                    message: format!("this {what} runs on the async executor"),
+                });
+            }
+            d.help = Some("`.await` the future instead".into());
+            d.model = Some(Model::AsyncIo);
+            found.push(d);
+        }
+    }
+    found
 }

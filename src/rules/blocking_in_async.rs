@@ -237,7 +237,8 @@ fn inferred_findings(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -
     for file in files {
         for function in &file.facts.functions {
             for call in &function.inferred_blocking {
-                if let Some(api) = catalog.blocking_method_of(&call.receiver, &call.method) {
+                let api = catalog.blocking_method_of(&call.receiver, &call.method);
+                if let Some(api) = api.filter(|api| api.kind == BlockingKind::Blocks) {
                     found.push(diagnostic_at(
                         &function.file,
                         call.location.clone(),
