@@ -155,11 +155,30 @@ pub struct Edge<'a> {
     pub held_at: &'a Location,
     /// For an acquisition reached through calls: each step (function, file, location).
     pub through: Vec<(String, String, Location)>,
+    /// How `from` is held and `to` acquired (read / write / exclusive).
+    pub from_mode: LockMode,
+    pub to_mode: LockMode,
+}
+
+impl Edge<'_> {
+    /// Two shared acquisitions do not exclude each other.
+    pub fn both_shared(&self) -> bool {
+        self.from_mode == LockMode::Shared && self.to_mode == LockMode::Shared
+    }
+
+    /// Whether `self` (A→B) and `other` (B→A) deadlock: at each lock, the two
+    /// acquisitions conflict (at least one is exclusive). A read lock held while another
+    /// task waits to write blocks new readers (tokio's and `std`'s RwLocks may be
+    /// write-preferring), so read→read against write→write is a cycle.
+    pub fn conflicts_with(&self, other: &Edge) -> bool {
+        let conflict = |a: LockMode, b: LockMode| a != LockMode::Shared || b != LockMode::Shared;
+        conflict(self.from_mode, other.to_mode) && conflict(self.to_mode, other.from_mode)
+    }
 }
 
 /// The crate's lock-order graph: an edge A→B wherever B is acquired (blocking) while a
-/// guard of A is alive, directly or through calls. Two shared acquisitions never conflict,
-/// so read→read edges are left out.
+/// guard of A is alive, directly or through calls. Edges keep their modes: a read→read
+/// edge deadlocks only against an opposite edge that writes.
 pub struct LockGraph<'a> {
     pub edges: Vec<Edge<'a>>,
     successors: HashMap<&'a str, BTreeSet<&'a str>>,
@@ -204,9 +223,7 @@ fn direct_edges<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
                     continue;
                 }
                 for held in &acquisition.held {
-                    if held.lock == acquisition.lock
-                        || (held.mode == LockMode::Shared && acquisition.mode == LockMode::Shared)
-                    {
+                    if held.lock == acquisition.lock {
                         continue;
                     }
                     edges.push(Edge {
@@ -217,6 +234,8 @@ fn direct_edges<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
                         location: acquisition.location.clone(),
                         held_at: &held.acquired,
                         through: Vec::new(),
+                        from_mode: held.mode,
+                        to_mode: acquisition.mode,
                     });
                 }
             }
@@ -238,9 +257,7 @@ fn edges_through_calls<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
             for call in &function.calls_under_guard {
                 for (lock, reach) in reachable.locks_of(&call.callee) {
                     for held in &call.held {
-                        if held.lock == lock
-                            || (held.mode == LockMode::Shared && reach.mode == LockMode::Shared)
-                        {
+                        if held.lock == lock {
                             continue;
                         }
                         edges.push(Edge {
@@ -251,6 +268,8 @@ fn edges_through_calls<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
                             location: call.location.clone(),
                             held_at: &held.acquired,
                             through: reachable.chain(&call.callee, lock),
+                            from_mode: held.mode,
+                            to_mode: reach.mode,
                         });
                     }
                 }

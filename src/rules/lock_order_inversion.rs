@@ -71,14 +71,22 @@ pub(crate) fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
         if !reaches(edge.to, edge.from) || !reported.insert((edge.file, &edge.location)) {
             continue;
         }
+        // A direct opposite edge must conflict at both locks; a longer cycle is taken
+        // only when this edge itself excludes (not read→read).
         let opposite = edges
             .iter()
-            .find(|o| o.from == edge.to && o.to == edge.from)
+            .find(|o| o.from == edge.to && o.to == edge.from && edge.conflicts_with(o))
             .or_else(|| {
-                edges
-                    .iter()
-                    .find(|o| o.from == edge.to && reaches(o.to, edge.from))
+                edges.iter().find(|o| {
+                    !edge.both_shared()
+                        && o.from == edge.to
+                        && o.to != edge.from
+                        && reaches(o.to, edge.from)
+                })
             });
+        if opposite.is_none() {
+            continue;
+        }
         found.push(diagnostic(edge, opposite));
     }
     found
