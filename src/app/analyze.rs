@@ -1,6 +1,7 @@
 //! Per-file analysis: parse, walk once, return plain data. Runs on a worker thread; no
 //! span or syntax tree outlives `analyze`.
 
+use crate::parse::ParseFailure;
 use crate::program::FileAnalysis;
 use crate::semantic::walker::{FileContext, Walker};
 
@@ -10,9 +11,18 @@ pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
 }
 
 fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
-    let result = match syn::parse_file(cx.text) {
-        Err(error) => FileAnalysis {
+    let result = match crate::parse::parse_file(cx.text) {
+        Err(ParseFailure::Syntax(error)) => FileAnalysis {
             diagnostics: vec![crate::rules::syntax_error(cx.file, &error, cx.text)],
+            ..FileAnalysis::default()
+        },
+        Err(ParseFailure::TooDeep { line }) => FileAnalysis {
+            diagnostics: vec![crate::rules::file_error_at(
+                cx.file,
+                &format!("nesting too deep to analyse at line {line}"),
+                cx.text,
+                line,
+            )],
             ..FileAnalysis::default()
         },
         Ok(file) => {

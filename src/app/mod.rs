@@ -86,11 +86,14 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     if plan.roots.is_empty() && plan.stdin.is_none() {
         return Err("nothing to lint: no Rust files found".into());
     }
-    let mut outcomes = run::lint_files(cli, &plan, &settings)?;
-    crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
-    let mut report = report(outcomes, &settings.levels, cli, &plan.base, started);
+    let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {
+        let mut outcomes = run::lint_files(cli, &plan, &settings, overlay)?;
+        crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
+        Ok(report(outcomes, &settings.levels, cli, &plan.base, started))
+    };
+    let mut report = lint_all(&run::Overlay::default())?;
     if cli.fix || cli.diff {
-        if let Some(code) = fixes::apply_fixes(cli, &mut report)? {
+        if let Some(code) = fixes::apply_fixes(cli, &mut report, &lint_all)? {
             return Ok(code);
         }
     }

@@ -133,14 +133,23 @@ pub(crate) fn lint_source(
     }
 }
 
+/// Texts that replace files' contents on disk (`--fix` re-lints its fixes in memory).
+#[derive(Default)]
+pub(crate) struct Overlay {
+    pub(crate) files: std::collections::HashMap<PathBuf, String>,
+    pub(crate) stdin: Option<String>,
+}
+
 /// Lint every planned file (module trees followed) and stdin on `-j` threads; the
 /// outcomes sorted by file name.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
     settings: &Settings,
+    overlay: &Overlay,
 ) -> Result<Vec<FileOutcome>, String> {
     let linter = Linter {
+        overlay,
         catalog: &settings.catalog,
         base: &plan.base,
         exclude: settings.exclude.as_ref(),
@@ -148,26 +157,43 @@ pub(crate) fn lint_files(
         outcomes: Mutex::new(Vec::new()),
         verbose: cli.verbose,
     };
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = cli.jobs {
-        builder = builder.num_threads(jobs.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = worker_pool(cli.jobs)?;
     pool.scope(|scope| {
         for root in &plan.roots {
             let job = root_job(root, cli, settings.runtime);
             let linter = &linter;
             scope.spawn(move |s| linter.lint_tree(s, job));
         }
+        if let Some((bytes, name)) = &plan.stdin {
+            let linter = &linter;
+            scope.spawn(move |_| linter.lint_stdin(bytes, name, cli, settings.runtime));
+        }
     });
-    if let Some((bytes, name)) = &plan.stdin {
-        linter.lint_stdin(bytes, name, cli, settings.runtime);
-    }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(outcomes)
+}
+
+/// `-j` worker threads, each with a stack sized for the deepest file `parse` accepts;
+/// smaller stacks (and a proportionally lower nesting bound) only if the system refuses
+/// to reserve that much address space.
+fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut last_error = String::new();
+    let wanted = crate::parse::stack_size();
+    for stack in [wanted, wanted / 4, wanted / 16] {
+        let mut builder = rayon::ThreadPoolBuilder::new().stack_size(stack.max(1 << 20));
+        if let Some(jobs) = jobs {
+            builder = builder.num_threads(jobs.max(1));
+        }
+        match builder.build() {
+            Ok(pool) => {
+                crate::parse::set_stack_in_use(stack);
+                return Ok(pool);
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    Err(format!("cannot start worker threads: {last_error}"))
 }
 
 fn runtime_of(runtime: Option<Runtime>, package: Option<&PackageInfo>) -> Runtime {
@@ -240,6 +266,7 @@ fn display_path(path: &Path, base: &Path) -> String {
 
 /// The state the workers share.
 struct Linter<'a> {
+    overlay: &'a Overlay,
     catalog: &'a Catalog,
     base: &'a Path,
     exclude: Option<&'a (globset::GlobSet, PathBuf)>,
@@ -277,7 +304,11 @@ impl Linter<'_> {
         if self.verbose {
             eprintln!("linting {display}");
         }
-        let bytes = match std::fs::read(&job.path) {
+        let read = match self.overlay.files.get(&job.path) {
+            Some(text) => Ok(text.clone().into_bytes()),
+            None => std::fs::read(&job.path),
+        };
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(e) => {
                 self.push(FileOutcome::failed(
@@ -339,7 +370,11 @@ impl Linter<'_> {
             from_stdin: true,
         };
         let display = display_path(name, self.base);
-        match decode(&display, bytes.to_vec()) {
+        let bytes = match &self.overlay.stdin {
+            Some(text) => text.clone().into_bytes(),
+            None => bytes.to_vec(),
+        };
+        match decode(&display, bytes) {
             Ok(text) => {
                 let (outcome, _) = self.lint_text(display, text, &job);
                 self.push(outcome);

@@ -160,6 +160,20 @@ impl TypeEnv<'_> {
     }
 
     pub fn shape_of(&self, expr: &Expr) -> Option<TypeShape> {
+        self.shape_at(expr, 0)
+    }
+
+    /// The type of a value whose expression is `depth` steps into an enclosing one: a long
+    /// method chain is typed from at most `MAX_TYPING_DEPTH` steps back, so typing every
+    /// call of a chain stays linear in its length.
+    fn shape_at(&self, expr: &Expr, depth: usize) -> Option<TypeShape> {
+        if depth > MAX_TYPING_DEPTH {
+            return None;
+        }
+        let one = |shape: Option<TypeShape>| match shape? {
+            TypeShape::One(ty) => Some(ty),
+            TypeShape::Tuple(_) => None,
+        };
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
                 let ident = path.path.get_ident()?;
@@ -176,7 +190,7 @@ impl TypeEnv<'_> {
                 };
                 let owner = match &*field.base {
                     Expr::Path(p) if p.path.is_ident("self") => self.self_type?.to_string(),
-                    base => self.type_of(base)?,
+                    base => one(self.shape_at(base, depth + 1))?,
                 };
                 self.struct_fields
                     .get(&owner)?
@@ -194,22 +208,27 @@ impl TypeEnv<'_> {
             Expr::MethodCall(call) => {
                 let name = call.method.to_string();
                 if TRANSPARENT_METHODS.contains(&name.as_str()) {
-                    return self.shape_of(&call.receiver);
+                    return self.shape_at(&call.receiver, depth + 1);
                 }
-                let receiver = self.type_of(&call.receiver)?;
+                let receiver = one(self.shape_at(&call.receiver, depth + 1))?;
                 self.catalog
                     .method_return(&receiver, &name)
                     .map(|t| TypeShape::One(t.to_string()))
             }
-            Expr::Try(t) => self.shape_of(&t.expr),
-            Expr::Paren(p) => self.shape_of(&p.expr),
-            Expr::Group(g) => self.shape_of(&g.expr),
-            Expr::Reference(r) => self.shape_of(&r.expr),
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => self.shape_of(&u.expr),
+            Expr::Try(t) => self.shape_at(&t.expr, depth + 1),
+            Expr::Paren(p) => self.shape_at(&p.expr, depth + 1),
+            Expr::Group(g) => self.shape_at(&g.expr, depth + 1),
+            Expr::Reference(r) => self.shape_at(&r.expr, depth + 1),
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => {
+                self.shape_at(&u.expr, depth + 1)
+            }
             _ => None,
         }
     }
 }
+
+/// How many steps into an expression typing looks (see `TypeEnv::shape_at`).
+const MAX_TYPING_DEPTH: usize = 32;
 
 /// Bind every name a pattern introduces; types come from `shape` where the pattern's
 /// structure matches it (an identifier, or a tuple of identifiers).
