@@ -83,7 +83,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     let started = Instant::now();
     let plan = plan::plan(cli)?;
     let settings = plan::settings(cli, &plan, cli_levels)?;
-    if plan.roots.is_empty() && plan.stdin.is_none() {
+    if plan.roots.is_empty() && plan.stdin.is_none() && plan.problems.is_empty() {
         return Err("nothing to lint: no Rust files found".into());
     }
     let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {

@@ -137,3 +137,31 @@ pub fn file_error_at(file: &str, error: &str, text: &str, line: usize) -> Diagno
     }
     diagnostic
 }
+
+/// A `mod name;` whose file does not exist (rustc's E0583), at the `mod` item.
+pub fn missing_module(
+    file: &str,
+    location: Location,
+    name: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        FILE_ERROR.name,
+        file,
+        location,
+        format!("file not found for module `{name}`"),
+    );
+    diagnostic.level = Level::Deny;
+    diagnostic.primary_label = "no file for this module".into();
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    diagnostic.help = Some(format!(
+        "to create the module `{name}`, create file {}",
+        quoted.join(" or ")
+    ));
+    diagnostic.notes.push(Note {
+        message: "the module's code was not linted".into(),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}

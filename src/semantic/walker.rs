@@ -61,6 +61,10 @@ pub struct ModDecl {
     /// Names of the inline modules enclosing the declaration (`mod a { mod b; }` → ["a"]).
     pub inline_parents: Vec<String>,
     pub module_path: String,
+    /// The `mod` item (a missing file is reported there, as rustc's E0583).
+    pub location: Location,
+    /// Under `#[cfg(..)]`: its file may legitimately be missing (another platform's).
+    pub cfg_gated: bool,
 }
 
 /// A suppression range from an item's attributes or the item's extent.
@@ -657,11 +661,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let module_path = format!("{}::{}", self.resolver.module_path(), name);
         match &item.content {
             None => {
+                let end = item.semi.map_or(item.ident.span(), |semi| semi.span);
                 self.mod_decls.push(ModDecl {
                     name,
                     path_attribute: path_attribute(&item.attrs),
                     inline_parents: self.inline_mods.clone(),
                     module_path,
+                    location: Location::covering(item.mod_token.span, end),
+                    cfg_gated: item
+                        .attrs
+                        .iter()
+                        .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")),
                 });
             }
             Some((brace, items)) => {
