@@ -9,9 +9,15 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The stack of every thread that parses or walks a syntax tree (address space: only
-/// the pages a deep file touches are ever committed).
-pub const STACK_SIZE: usize = 1 << 30;
+/// The stack of every thread that parses or walks a syntax tree: address space only, the
+/// pages a deep file touches are the only ones ever committed. Sized for `MAX_NESTING`
+/// in the costliest construct of a debug build (nested `&` types, ~32 KiB a level;
+/// ~3 KiB in release: bench/nesting.sh).
+pub const STACK_SIZE: usize = if cfg!(target_pointer_width = "64") {
+    4 << 30
+} else {
+    256 << 20
+};
 
 /// `STACK_SIZE` and `MAX_NESTING`, unless overridden by the environment for measuring
 /// what each construct costs (bench/nesting.sh): `CONCURRENCY_LINT_STACK_MB`,

@@ -14,13 +14,19 @@ pub struct Binding {
 }
 
 /// Block-structured local names. A name bound here shadows imports and items. A function
-/// has few locals, so a flat list searched from the end beats hashing.
+/// has few locals, so a flat list searched from the end beats hashing; past
+/// `SCAN_LIMIT` names (a generated body with thousands of `let`s) a per-name index keeps
+/// each lookup O(1) instead of linear.
 #[derive(Debug, Default)]
 pub struct Bindings {
     names: Vec<(String, Binding)>,
     /// Where each open scope starts in `names`.
     scope_starts: Vec<usize>,
+    /// Positions in `names` of each name, innermost last.
+    index: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
+
+const SCAN_LIMIT: usize = 32;
 
 impl Bindings {
     pub fn push(&mut self) {
@@ -29,23 +35,34 @@ impl Bindings {
 
     pub fn pop(&mut self) {
         let start = self.scope_starts.pop().unwrap_or(0);
-        self.names.truncate(start);
+        for (name, _) in self.names.drain(start..) {
+            if let Some(positions) = self.index.get_mut(&name) {
+                positions.pop();
+                if positions.is_empty() {
+                    self.index.remove(&name);
+                }
+            }
+        }
     }
 
     pub fn bind(&mut self, name: String, ty: Option<String>) {
+        self.index
+            .entry(name.clone())
+            .or_default()
+            .push(self.names.len());
         self.names.push((name, Binding { ty }));
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.names
-            .iter()
-            .rev()
-            .find(|(bound, _)| bound == name)
-            .map(|(_, binding)| binding)
+        let at = *self.index.get(name)?.last()?;
+        self.names.get(at).map(|(_, binding)| binding)
     }
 
-    /// `lookup` without turning the identifier into a `String`.
+    /// `lookup` without turning the identifier into a `String` (in a small scope).
     pub fn lookup_ident(&self, ident: &proc_macro2::Ident) -> Option<&Binding> {
+        if self.names.len() > SCAN_LIMIT {
+            return self.lookup(&ident.to_string());
+        }
         self.names
             .iter()
             .rev()
