@@ -81,6 +81,81 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
     Ok(file)
 }
 
+/// Places where `parse_file_in_edition` inserted `dyn ` (4 chars): (1-based line,
+/// 0-based char column in the parsed text), in order.
+pub type Insertions = Vec<(usize, usize)>;
+
+/// At most this many bare trait objects are given a `dyn` in one file.
+const MAX_INSERTIONS: usize = 256;
+
+/// `parse_file`, and for editions 2015 and 2018, where a bare trait object is still a
+/// type (`Box<Fn(u8)>`, which `syn` rejects), a retry with `dyn ` inserted before each
+/// one `syn` stops at. The insertions come back for `source::set_insertions`, which
+/// maps positions in the parsed text back to the file's own. The first error is
+/// reported if the fallback does not get the file through.
+pub fn parse_file_in_edition(
+    text: &str,
+    edition: &str,
+) -> Result<(syn::File, Insertions), ParseFailure> {
+    let first = match parse_file(text) {
+        Ok(file) => return Ok((file, Vec::new())),
+        Err(ParseFailure::Syntax(error)) if matches!(edition, "2015" | "2018") => error,
+        Err(other) => return Err(other),
+    };
+    let prefix = crate::source::parsed_prefix(text);
+    let mut current = text.to_string();
+    let mut insertions: Insertions = Vec::new();
+    let mut error = first.clone();
+    while insertions.len() < MAX_INSERTIONS {
+        let at = error.span().start();
+        let Some(byte) = bare_trait_start(&current, prefix, at.line, at.column) else {
+            break;
+        };
+        let line_start = crate::source::line_starts(&current)[at.line - 1];
+        let line_start = if at.line == 1 {
+            line_start + prefix
+        } else {
+            line_start
+        };
+        let column = current[line_start..byte].chars().count();
+        if insertions
+            .last()
+            .is_some_and(|&(l, c)| l == at.line && c >= column)
+        {
+            break;
+        }
+        current.insert_str(byte, "dyn ");
+        insertions.push((at.line, column));
+        match parse_file(&current) {
+            Ok(file) => return Ok((file, insertions)),
+            Err(ParseFailure::Syntax(next)) => error = next,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(ParseFailure::Syntax(first))
+}
+
+/// The byte where a bare `Fn(..)`-family trait path starts, when the parse error at
+/// (line, char column) is the `(` right after it.
+fn bare_trait_start(text: &str, prefix: usize, line: usize, column: usize) -> Option<usize> {
+    let starts = crate::source::line_starts(text);
+    let mut start = *starts.get(line.checked_sub(1)?)?;
+    if line == 1 {
+        start += prefix;
+    }
+    let at = start + text.get(start..)?.char_indices().nth(column)?.0;
+    if !text[at..].starts_with('(') {
+        return None;
+    }
+    let before = text[..at].trim_end();
+    let name_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .map_or(0, |i| i + 1);
+    let path = &before[name_start..];
+    let last = path.rsplit("::").next()?;
+    matches!(last, "Fn" | "FnMut" | "FnOnce").then_some(name_start)
+}
+
 /// Whether `text` parses (on a thread with a stack sized for the nesting bound).
 pub fn parses(text: &str) -> bool {
     std::thread::scope(|scope| {

@@ -29,6 +29,9 @@ struct CurrentFile {
     prefix: usize,
     /// For each non-ASCII line (by 0-based index), the byte offset of every char.
     wide_lines: rustc_hash::FxHashMap<usize, Vec<u32>>,
+    /// Text the parser saw that the file does not have (`parse::parse_file_in_edition`'s
+    /// `dyn `): per 1-based line, the parsed-text columns where 4 chars were inserted.
+    inserted: rustc_hash::FxHashMap<usize, Vec<usize>>,
 }
 
 thread_local! {
@@ -43,6 +46,7 @@ pub fn with_current_file<R>(text: &str, f: impl FnOnce() -> R) -> R {
             line_starts: line_starts(text),
             prefix: parsed_prefix(text),
             wide_lines: Default::default(),
+            inserted: Default::default(),
         })
     });
     let result = f();
@@ -76,6 +80,39 @@ fn skip_whitespace_and_comments(mut s: &str) -> &str {
             return trimmed;
         }
     }
+}
+
+/// Record where the parser's text had `dyn ` inserted (see `CurrentFile::inserted`).
+pub fn set_insertions(insertions: &[(usize, usize)]) {
+    CURRENT_FILE.with(|current| {
+        if let Some(current) = current.borrow_mut().as_mut() {
+            current.inserted.clear();
+            for &(line, column) in insertions {
+                current.inserted.entry(line).or_default().push(column);
+            }
+        }
+    });
+}
+
+/// The file's own column of a parsed-text column (insertions taken out).
+fn own_column(line: usize, column: usize) -> usize {
+    CURRENT_FILE.with(|current| {
+        let current = current.borrow();
+        let Some(inserted) = current.as_ref().and_then(|c| c.inserted.get(&line)) else {
+            return column;
+        };
+        let mut own = column;
+        // each `at` is where an insertion began in the parsed text (the earlier ones,
+        // to its left, already in it; the later ones are to its right)
+        for &at in inserted {
+            if column >= at + 4 {
+                own -= 4;
+            } else if column >= at {
+                own -= column - at;
+            }
+        }
+        own
+    })
 }
 
 impl CurrentFile {
@@ -129,8 +166,10 @@ pub fn byte_range(span: Span) -> std::ops::Range<usize> {
 
 impl Location {
     pub fn from_span(span: Span) -> Location {
-        let start = span.start();
-        let end = span.end();
+        let mut start = span.start();
+        let mut end = span.end();
+        start.column = own_column(start.line, start.column);
+        end.column = own_column(end.line, end.column);
         let (byte_start, byte_end) = match (
             byte_offset(start.line, start.column),
             byte_offset(end.line, end.column),

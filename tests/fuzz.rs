@@ -210,7 +210,7 @@ fn check_batch(bin: &Path, dir: &Path, count: usize, format: &str) -> Vec<String
 
 #[test]
 fn mutants_never_crash_and_fixes_reparse() {
-    let iterations = env_number("FUZZ_ITERATIONS", 240) as usize;
+    let iterations = env_number("FUZZ_ITERATIONS", 180) as usize;
     let mut rng = Rng(env_number("FUZZ_SEED", 11));
     let bin = std::env::var_os("FUZZ_BIN")
         .map(PathBuf::from)

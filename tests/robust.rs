@@ -303,3 +303,19 @@ fn missing_module_file_is_a_file_error_at_its_mod_item_and_build_rs_is_linted() 
     let message = doc["diagnostics"][1]["message"].as_str().unwrap();
     assert_eq!(message, "file not found for module `missing`");
 }
+
+#[test]
+fn edition_2015_bare_trait_objects_are_parsed_with_exact_locations() {
+    let dir = temp_dir("edition");
+    let text = format!("async fn f(x: Box<Fn(u8)>, y: &FnMut()) {{ {SLEEP}; }}\nfn g(z: Box<std::ops::FnOnce() -> u8 + Send>) {{}}\n");
+    write(&dir.0, "old.rs", &text);
+    let (_, doc) = json(&dir.0, &["old.rs", "--edition", "2015"]);
+    assert_eq!(findings(&doc), vec![f("old.rs", 1, "blocking_in_async")]);
+    let d = &doc["diagnostics"][0];
+    let start = d["byte_start"].as_u64().unwrap() as usize;
+    assert_eq!(&text[start..start + 18], "std::thread::sleep");
+    assert_eq!(d["column"], start + 1);
+    // edition 2021 rejects them, as rustc does
+    let (_, doc) = json(&dir.0, &["old.rs", "--edition", "2021"]);
+    assert_eq!(findings(&doc), vec![f("old.rs", 1, "syntax_error")]);
+}

@@ -11,7 +11,7 @@ pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
 }
 
 fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
-    let result = match crate::parse::parse_file(cx.text) {
+    let result = match crate::parse::parse_file_in_edition(cx.text, cx.edition) {
         Err(ParseFailure::Syntax(error)) => FileAnalysis {
             diagnostics: vec![crate::rules::syntax_error(cx.file, &error, cx.text)],
             ..FileAnalysis::default()
@@ -25,7 +25,8 @@ fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
             )],
             ..FileAnalysis::default()
         },
-        Ok(file) => {
+        Ok((file, insertions)) => {
+            crate::source::set_insertions(&insertions);
             if !cx.include_tests && crate::semantic::attrs::is_test_only(&file.attrs) {
                 FileAnalysis {
                     parsed: true,
