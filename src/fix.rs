@@ -50,6 +50,31 @@ pub fn apply(text: &str, diagnostics: &[&Diagnostic], unsafe_fixes: bool) -> (St
     (out, applied)
 }
 
+/// `apply`, keeping only fixes that leave a file that parses: all of them if together
+/// they do, else each in turn (by position) when the text with it still parses.
+pub fn apply_parsing(
+    text: &str,
+    diagnostics: &[&Diagnostic],
+    unsafe_fixes: bool,
+) -> (String, Vec<usize>) {
+    let (fixed, applied) = apply(text, diagnostics, unsafe_fixes);
+    if applied.is_empty() || crate::parse::parses(&fixed) {
+        return (fixed, applied);
+    }
+    let mut kept: Vec<usize> = Vec::new();
+    let mut current = text.to_string();
+    for index in applied {
+        let mut trial: Vec<&Diagnostic> = kept.iter().map(|&k| diagnostics[k]).collect();
+        trial.push(diagnostics[index]);
+        let (candidate, _) = apply(text, &trial, unsafe_fixes);
+        if crate::parse::parses(&candidate) {
+            kept.push(index);
+            current = candidate;
+        }
+    }
+    (current, kept)
+}
+
 /// A unified diff of two versions of a file (3 lines of context).
 pub fn unified_diff(name: &str, old: &str, new: &str) -> String {
     let old_lines: Vec<&str> = old.lines().collect();

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod levels;
 pub mod output;
+pub mod parse;
 pub mod program;
 pub mod rules;
 pub mod semantic;

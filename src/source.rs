@@ -15,12 +15,23 @@ pub struct Location {
     pub byte_end: usize,
 }
 
-/// The file being analysed on this thread: its text and line starts, so that byte
-/// offsets come from (line, column) directly instead of `Span::byte_range`, whose
-/// char-to-byte lookup is the costliest part of a span conversion.
+/// The file being analysed on this thread: its text, line starts and a per-line
+/// char→byte index, so that byte offsets come from (line, column) in O(1) for ASCII
+/// lines and O(log n) otherwise, instead of `Span::byte_range` or a walk from the line's
+/// start for every span (quadratic on one long line).
+///
+/// `proc_macro2` counts lines and columns in the text `syn` parsed, which lacks the
+/// file's prefix (a UTF-8 BOM, a `#!` line's text): `prefix` bytes of line 1 that the
+/// parser never saw. The locations this module produces are in the file's own bytes.
 struct CurrentFile {
     text: *const str,
     line_starts: Vec<usize>,
+    prefix: usize,
+    /// For each non-ASCII line (by 0-based index), the byte offset of every char.
+    wide_lines: rustc_hash::FxHashMap<usize, Vec<u32>>,
+    /// Text the parser saw that the file does not have (`parse::parse_file_in_edition`'s
+    /// `dyn `): per 1-based line, the parsed-text columns where 4 chars were inserted.
+    inserted: rustc_hash::FxHashMap<usize, Vec<usize>>,
 }
 
 thread_local! {
@@ -33,6 +44,9 @@ pub fn with_current_file<R>(text: &str, f: impl FnOnce() -> R) -> R {
         *current.borrow_mut() = Some(CurrentFile {
             text: text as *const str,
             line_starts: line_starts(text),
+            prefix: parsed_prefix(text),
+            wide_lines: Default::default(),
+            inserted: Default::default(),
         })
     });
     let result = f();
@@ -40,28 +54,122 @@ pub fn with_current_file<R>(text: &str, f: impl FnOnce() -> R) -> R {
     result
 }
 
-/// Byte offset of a 1-based line and 0-based char column in the current file.
-fn byte_offset(line: usize, column: usize) -> Option<usize> {
+/// The bytes at the start of a file that `syn::parse_file` strips before parsing: a
+/// UTF-8 BOM, and the text of a `#!` line that is not an inner attribute.
+pub fn parsed_prefix(text: &str) -> usize {
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[bom..];
+    if let Some(after) = rest.strip_prefix("#!") {
+        if !skip_whitespace_and_comments(after).starts_with('[') {
+            return bom + rest.find('\n').unwrap_or(rest.len());
+        }
+    }
+    bom
+}
+
+/// `syn`'s rule for a shebang: `#!` followed (after whitespace and comments) by `[` is
+/// an inner attribute.
+fn skip_whitespace_and_comments(mut s: &str) -> &str {
+    loop {
+        let trimmed = s.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("//") {
+            s = rest.find('\n').map_or("", |at| &rest[at..]);
+        } else if let Some(rest) = trimmed.strip_prefix("/*") {
+            s = rest.find("*/").map_or("", |at| &rest[at + 2..]);
+        } else {
+            return trimmed;
+        }
+    }
+}
+
+/// Record where the parser's text had `dyn ` inserted (see `CurrentFile::inserted`).
+pub fn set_insertions(insertions: &[(usize, usize)]) {
+    CURRENT_FILE.with(|current| {
+        if let Some(current) = current.borrow_mut().as_mut() {
+            current.inserted.clear();
+            for &(line, column) in insertions {
+                current.inserted.entry(line).or_default().push(column);
+            }
+        }
+    });
+}
+
+/// The file's own column of a parsed-text column (insertions taken out).
+fn own_column(line: usize, column: usize) -> usize {
     CURRENT_FILE.with(|current| {
         let current = current.borrow();
-        let current = current.as_ref()?;
+        let Some(inserted) = current.as_ref().and_then(|c| c.inserted.get(&line)) else {
+            return column;
+        };
+        let mut own = column;
+        // each `at` is where an insertion began in the parsed text (the earlier ones,
+        // to its left, already in it; the later ones are to its right)
+        for &at in inserted {
+            if column >= at + 4 {
+                own -= 4;
+            } else if column >= at {
+                own -= column - at;
+            }
+        }
+        own
+    })
+}
+
+impl CurrentFile {
+    /// Byte offset of a 1-based line and 0-based char column (as `proc_macro2` counts).
+    fn byte_offset(&mut self, line: usize, column: usize) -> Option<usize> {
         // SAFETY: `text` outlives the closure run by `with_current_file`, which is the
         // only place `CURRENT_FILE` is set, and it is cleared before that returns.
-        let text: &str = unsafe { &*current.text };
-        let start = *current.line_starts.get(line.checked_sub(1)?)?;
-        let rest = text.get(start..)?;
-        let within = match rest.char_indices().nth(column) {
-            Some((at, _)) => at,
-            None => rest.len(),
+        let text: &str = unsafe { &*self.text };
+        let index = line.checked_sub(1)?;
+        let mut start = *self.line_starts.get(index)?;
+        if index == 0 {
+            start += self.prefix;
+        }
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(text.len())
+            .max(start);
+        let line_text = text.get(start..end)?;
+        if column == 0 || (line_text.len() < 64 && line_text.is_ascii()) {
+            return Some(start + column.min(line_text.len()));
+        }
+        // Long or non-ASCII lines: index them once (empty for a long ASCII line).
+        let chars = self.wide_lines.entry(index).or_insert_with(|| {
+            if line_text.is_ascii() {
+                Vec::new()
+            } else {
+                line_text.char_indices().map(|(at, _)| at as u32).collect()
+            }
+        });
+        let within = if chars.is_empty() {
+            column.min(line_text.len())
+        } else {
+            chars.get(column).map_or(line_text.len(), |&at| at as usize)
         };
         Some(start + within)
-    })
+    }
+}
+
+fn byte_offset(line: usize, column: usize) -> Option<usize> {
+    CURRENT_FILE.with(|current| current.borrow_mut().as_mut()?.byte_offset(line, column))
+}
+
+/// The bytes of the current file a span covers (in the file's own offsets, unlike
+/// `Span::byte_range`, which ignores a BOM or a `#!` line).
+pub fn byte_range(span: Span) -> std::ops::Range<usize> {
+    let location = Location::from_span(span);
+    location.byte_start..location.byte_end
 }
 
 impl Location {
     pub fn from_span(span: Span) -> Location {
-        let start = span.start();
-        let end = span.end();
+        let mut start = span.start();
+        let mut end = span.end();
+        start.column = own_column(start.line, start.column);
+        end.column = own_column(end.line, end.column);
         let (byte_start, byte_end) = match (
             byte_offset(start.line, start.column),
             byte_offset(end.line, end.column),

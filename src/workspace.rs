@@ -87,6 +87,10 @@ impl TargetSelection {
     /// `#[cfg(test)]` code counts). `test` is the target's `test` flag (cargo metadata);
     /// the `bench` flag is cargo's default for the kind.
     pub fn compiles(&self, kind: &str, name: &str, test: bool) -> Option<bool> {
+        // `cargo check` compiles a package's build script whatever targets are selected.
+        if kind == "custom-build" {
+            return Some(false);
+        }
         let bench = matches!(kind, "lib" | "bin" | "bench");
         let as_test = ((self.tests || self.all_targets) && test)
             || ((self.benches || self.all_targets) && bench);
@@ -156,6 +160,7 @@ fn kind_word(kinds: &[String]) -> &'static str {
             "test" => return "test",
             "example" => return "example",
             "bench" => return "bench",
+            "custom-build" => return "custom-build",
             _ => {}
         }
     }
@@ -450,14 +455,17 @@ pub fn child_module_dir(file: &Path, is_mod_rs: bool) -> PathBuf {
     }
 }
 
-/// The file a `mod name;` declaration loads, if it exists.
+/// The file a `mod name;` declaration loads: the first candidate that exists (as any
+/// kind of file, a dangling symlink included: reading it reports the OS error), else
+/// the candidates looked for.
 pub fn module_file(
     parent_file: &Path,
     parent_is_mod_rs: bool,
     name: &str,
     path_attribute: Option<&str>,
     inline_parents: &[String],
-) -> Option<(PathBuf, bool)> {
+) -> Result<(PathBuf, bool), Vec<PathBuf>> {
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
     if let Some(path) = path_attribute {
         let base = if inline_parents.is_empty() {
             parent_file.parent().unwrap_or(Path::new("")).to_path_buf()
@@ -469,18 +477,26 @@ pub fn module_file(
             dir
         };
         let file = base.join(path);
-        return file.is_file().then_some((file, true));
+        return if exists(&file) {
+            Ok((file, true))
+        } else {
+            Err(vec![file])
+        };
     }
     let mut dir = child_module_dir(parent_file, parent_is_mod_rs);
     for parent in inline_parents {
         dir.push(parent);
     }
     let flat = dir.join(format!("{name}.rs"));
-    if flat.is_file() {
-        return Some((flat, false));
+    if exists(&flat) {
+        return Ok((flat, false));
     }
     let nested = dir.join(name).join("mod.rs");
-    nested.is_file().then_some((nested, true))
+    if exists(&nested) {
+        Ok((nested, true))
+    } else {
+        Err(vec![flat, nested])
+    }
 }
 
 /// Whether a file is a crate root or `mod.rs` (its children live beside it).
@@ -491,31 +507,105 @@ pub fn is_mod_rs(file: &Path) -> bool {
     )
 }
 
-/// Files below PATH arguments: every `.rs` file, skipping `target/`, hidden and
-/// `.gitignore`d paths. A file named explicitly is always linted.
-pub fn files_below(path: &Path) -> Vec<PathBuf> {
-    if path.is_file() {
-        return vec![path.to_path_buf()];
+/// Files below PATH arguments: every `.rs` file (symlinks followed), skipping hidden and
+/// `.gitignore`d paths and cargo's build directories (a `target` beside a `Cargo.toml`,
+/// or any directory holding cargo's `CACHEDIR.TAG`; another folder named `target` is
+/// source like any other). A path given explicitly is always linted. What cannot be
+/// walked (an unreadable directory, a symlink loop, a dangling symlink) comes back as a
+/// problem with the OS error, to be reported: nothing is skipped silently.
+pub fn files_below(path: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return (vec![path.to_path_buf()], Vec::new());
     }
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     let walker = ignore::WalkBuilder::new(path)
         .hidden(true)
         .git_ignore(true)
         .git_global(false)
         .git_exclude(true)
         .require_git(false)
-        .filter_entry(|entry| entry.file_name() != "target")
+        .follow_links(true)
+        .filter_entry(|entry| !is_build_dir(entry.path()))
         .build();
-    for entry in walker.flatten() {
-        let p = entry.path();
-        if entry.file_type().is_some_and(|t| t.is_file())
-            && p.extension().is_some_and(|e| e == "rs")
-        {
-            files.push(p.to_path_buf());
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let p = entry.path();
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                if !is_dir && p.extension().is_some_and(|e| e == "rs") {
+                    files.push(p.to_path_buf());
+                }
+            }
+            Err(error) => problems.push(walk_problem(&error, path)),
         }
     }
     files.sort();
-    files
+    problems.sort();
+    (files, problems)
+}
+
+/// cargo's build output, not source: `target` beside a `Cargo.toml`, or a directory
+/// that cargo tagged with `CACHEDIR.TAG`.
+fn is_build_dir(dir: &Path) -> bool {
+    if dir.join("CACHEDIR.TAG").is_file() {
+        return true;
+    }
+    dir.file_name().is_some_and(|n| n == "target")
+        && dir.parent().is_some_and(|p| p.join("Cargo.toml").is_file())
+        && dir.is_dir()
+}
+
+/// The path and message of a walk error (`ignore` wraps the OS error in context).
+fn walk_problem(error: &ignore::Error, root: &Path) -> (PathBuf, String) {
+    let mut path = None;
+    let mut current = error;
+    loop {
+        match current {
+            ignore::Error::WithPath { path: p, err } => {
+                path.get_or_insert_with(|| p.clone());
+                current = err;
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                current = err;
+            }
+            ignore::Error::Loop { child, ancestor } => {
+                return (
+                    child.clone(),
+                    format!(
+                        "symbolic link loop: `{}` leads back to `{}` (os error 40)",
+                        child.display(),
+                        ancestor.display()
+                    ),
+                );
+            }
+            ignore::Error::Io(io) => {
+                let path = path.unwrap_or_else(|| root.to_path_buf());
+                // `ignore` wraps the OS error in its own message: ask the OS again.
+                let again = std::fs::metadata(&path).and_then(|meta| match meta.is_dir() {
+                    true => std::fs::read_dir(&path).map(drop),
+                    false => Ok(()),
+                });
+                let os = again
+                    .err()
+                    .map_or_else(|| io.to_string(), |e| e.to_string());
+                let message = match std::fs::read_link(&path) {
+                    Ok(to) if std::fs::metadata(&path).is_err() => format!(
+                        "symbolic link to `{}` cannot be followed: {os}",
+                        to.display()
+                    ),
+                    _ => os,
+                };
+                return (path, message);
+            }
+            other => {
+                return (
+                    path.unwrap_or_else(|| root.to_path_buf()),
+                    other.to_string(),
+                )
+            }
+        }
+    }
 }
 
 /// The module path a file probably has, judged from its place under `src/` (PATH mode).

@@ -318,6 +318,14 @@ fn path_mode_directory_skips_target_hidden_and_gitignored() {
     let blocking = "async fn f() { std::thread::sleep(std::time::Duration::ZERO); }\n";
     write(&dir, "target/debug/build/out.rs", blocking);
     write(&dir, "sub/target/gen.rs", blocking);
+    // cargo tags its build directories; a `target` folder that is neither tagged nor
+    // beside a Cargo.toml is source (the `cc` crate has `src/target/`)
+    write(
+        &dir,
+        "sub/target/CACHEDIR.TAG",
+        "Signature: 8a477f597d28d172789f06886806bc55",
+    );
+    write(&dir, "src/target/real.rs", blocking);
     write(&dir, ".hidden/x.rs", blocking);
     write(&dir, "src/.cache/y.rs", blocking);
     write(&dir, "ignored/z.rs", blocking);
@@ -332,10 +340,14 @@ fn path_mode_directory_skips_target_hidden_and_gitignored() {
     assert_eq!(code, 0);
     assert_eq!(
         findings(&doc),
-        vec![f("src/lib.rs", 2, BLOCKING), f("src/tested.rs", 3, BLOCKING)],
-        "test code inside given paths is linted; nothing below target/, hidden or ignored dirs\n{doc:#}"
+        vec![
+            f("src/lib.rs", 2, BLOCKING),
+            f("src/target/real.rs", 1, BLOCKING),
+            f("src/tested.rs", 3, BLOCKING)
+        ],
+        "test code inside given paths is linted; nothing below cargo's target/, hidden or ignored dirs\n{doc:#}"
     );
-    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["summary"]["files"], 3);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Per-file analysis: parse, walk once, return plain data. Runs on a worker thread; no
 //! span or syntax tree outlives `analyze`.
 
+use crate::parse::ParseFailure;
 use crate::program::FileAnalysis;
 use crate::semantic::walker::{FileContext, Walker};
 
@@ -10,12 +11,22 @@ pub fn analyze(cx: &FileContext, module_path: &str) -> FileAnalysis {
 }
 
 fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
-    let result = match syn::parse_file(cx.text) {
-        Err(error) => FileAnalysis {
+    let result = match crate::parse::parse_file_in_edition(cx.text, cx.edition) {
+        Err(ParseFailure::Syntax(error)) => FileAnalysis {
             diagnostics: vec![crate::rules::syntax_error(cx.file, &error, cx.text)],
             ..FileAnalysis::default()
         },
-        Ok(file) => {
+        Err(ParseFailure::TooDeep { line }) => FileAnalysis {
+            diagnostics: vec![crate::rules::file_error_at(
+                cx.file,
+                &format!("nesting too deep to analyse at line {line}"),
+                cx.text,
+                line,
+            )],
+            ..FileAnalysis::default()
+        },
+        Ok((file, insertions)) => {
+            crate::source::set_insertions(&insertions);
             if !cx.include_tests && crate::semantic::attrs::is_test_only(&file.attrs) {
                 FileAnalysis {
                     parsed: true,

@@ -100,12 +100,15 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     let started = Instant::now();
     let plan = plan::plan(cli)?;
     let settings = plan::settings(cli, &plan, cli_levels)?;
-    if plan.roots.is_empty() && plan.stdin.is_none() {
+    if plan.roots.is_empty() && plan.stdin.is_none() && plan.problems.is_empty() {
         return Err("nothing to lint: no Rust files found".into());
     }
-    let mut outcomes = run::lint_files(cli, &plan, &settings)?;
-    crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
-    let mut report = report(outcomes, &settings.levels, cli, &plan.base, started);
+    let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {
+        let mut outcomes = run::lint_files(cli, &plan, &settings, overlay)?;
+        crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
+        Ok(report(outcomes, &settings.levels, cli, &plan.base, started))
+    };
+    let mut report = lint_all(&run::Overlay::default())?;
     if let Some(path) = &cli.write_baseline {
         let count = baseline::write(&report, path)?;
         eprintln!(
@@ -123,7 +126,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         if cli.diff && hidden > 0 && !cli.quiet {
             eprintln!("{hidden} fix(es) available with --unsafe-fixes");
         }
-        if let Some(code) = fixes::apply_fixes(cli, &mut report)? {
+        if let Some(code) = fixes::apply_fixes(cli, &mut report, &lint_all)? {
             return Ok(code);
         }
         report.unsafe_fixes_left = fixes::unsafe_only(cli, &report);

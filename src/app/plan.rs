@@ -20,6 +20,8 @@ pub(crate) struct Plan {
     /// The text read from stdin (`-`) and the name it goes by.
     pub(crate) stdin: Option<(Vec<u8>, PathBuf)>,
     pub(crate) config: Config,
+    /// Paths that could not be walked, with the error: each becomes a `file_error`.
+    pub(crate) problems: Vec<(PathBuf, String)>,
 }
 
 /// `config` and the command line resolved into what the run uses.
@@ -117,6 +119,7 @@ fn plan_workspace(cli: &LintArgs) -> Result<Plan, String> {
         roots: ws.roots,
         stdin: None,
         config,
+        problems: Vec::new(),
     })
 }
 
@@ -126,15 +129,23 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
     let mut manifests = ManifestCache::default();
     let mut roots = Vec::new();
     let mut stdin = None;
+    let mut problems = Vec::new();
     for path in &cli.paths {
         if path.as_os_str() == "-" {
             stdin = Some(read_stdin(cli)?);
             continue;
         }
-        if !path.exists() {
-            return Err(format!("no such file or directory: `{}`", path.display()));
+        // Only a path that does not exist at all is a usage error; one that exists but
+        // cannot be read (permissions, a symlink loop, a dangling symlink) is reported as
+        // a `file_error` with the OS error when its read fails.
+        if let Err(e) = std::fs::symlink_metadata(path) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Err(format!("no such file or directory: `{}`", path.display()));
+            }
         }
-        for file in workspace::files_below(path) {
+        let (files, walk_problems) = workspace::files_below(path);
+        problems.extend(walk_problems);
+        for file in files {
             let package = manifests.package_for(&file);
             roots.push(LintRoot {
                 module_path: workspace::guess_module_path(&file),
@@ -170,6 +181,7 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
         roots,
         stdin,
         config,
+        problems,
     })
 }
 

@@ -136,14 +136,23 @@ pub(crate) fn lint_source(
     }
 }
 
+/// Texts that replace files' contents on disk (`--fix` re-lints its fixes in memory).
+#[derive(Default)]
+pub(crate) struct Overlay {
+    pub(crate) files: std::collections::HashMap<PathBuf, String>,
+    pub(crate) stdin: Option<String>,
+}
+
 /// Lint every planned file (module trees followed) and stdin on `-j` threads; the
 /// outcomes sorted by file name.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
     settings: &Settings,
+    overlay: &Overlay,
 ) -> Result<Vec<FileOutcome>, String> {
     let linter = Linter {
+        overlay,
         catalog: &settings.catalog,
         base: &plan.base,
         exclude: settings.exclude.as_ref(),
@@ -151,26 +160,49 @@ pub(crate) fn lint_files(
         outcomes: Mutex::new(Vec::new()),
         verbose: cli.verbose,
     };
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(jobs) = cli.jobs {
-        builder = builder.num_threads(jobs.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let pool = worker_pool(cli.jobs)?;
     pool.scope(|scope| {
         for root in &plan.roots {
             let job = root_job(root, cli, settings.runtime);
             let linter = &linter;
             scope.spawn(move |s| linter.lint_tree(s, job));
         }
+        if let Some((bytes, name)) = &plan.stdin {
+            let linter = &linter;
+            scope.spawn(move |_| linter.lint_stdin(bytes, name, cli, settings.runtime));
+        }
     });
-    if let Some((bytes, name)) = &plan.stdin {
-        linter.lint_stdin(bytes, name, cli, settings.runtime);
+    for (path, error) in &plan.problems {
+        let display = display_path(path, &plan.base);
+        let target = Arc::new(CargoTarget::default());
+        let failure = rules::file_error(&display, error);
+        linter.push(FileOutcome::failed(&display, failure, target));
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     Ok(outcomes)
+}
+
+/// `-j` worker threads, each with a stack sized for the deepest file `parse` accepts;
+/// smaller stacks (and a proportionally lower nesting bound) only if the system refuses
+/// to reserve that much address space.
+fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut last_error = String::new();
+    let wanted = crate::parse::stack_size();
+    for stack in [wanted, wanted / 4, wanted / 16] {
+        let mut builder = rayon::ThreadPoolBuilder::new().stack_size(stack.max(1 << 20));
+        if let Some(jobs) = jobs {
+            builder = builder.num_threads(jobs.max(1));
+        }
+        match builder.build() {
+            Ok(pool) => {
+                crate::parse::set_stack_in_use(stack);
+                return Ok(pool);
+            }
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    Err(format!("cannot start worker threads: {last_error}"))
 }
 
 fn runtime_of(runtime: Option<Runtime>, package: Option<&PackageInfo>) -> Runtime {
@@ -218,6 +250,29 @@ fn decode(display: &str, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     })
 }
 
+/// What a path that is not a regular file is.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
+}
+
 /// An absolute path with `.` and `..` folded away (without touching the file system).
 fn normalized(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
@@ -243,6 +298,7 @@ fn display_path(path: &Path, base: &Path) -> String {
 
 /// The state the workers share.
 struct Linter<'a> {
+    overlay: &'a Overlay,
     catalog: &'a Catalog,
     base: &'a Path,
     exclude: Option<&'a (globset::GlobSet, PathBuf)>,
@@ -280,42 +336,81 @@ impl Linter<'_> {
         if self.verbose {
             eprintln!("linting {display}");
         }
-        let bytes = match std::fs::read(&job.path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                self.push(FileOutcome::failed(
-                    &display,
-                    rules::file_error(&display, &e.to_string()),
-                    job.target.clone(),
-                ));
-                return;
-            }
-        };
-        let text = match decode(&display, bytes) {
+        let text = match self.read(&job.path, &display) {
             Ok(text) => text,
             Err(error) => {
                 self.push(FileOutcome::failed(&display, *error, job.target.clone()));
                 return;
             }
         };
-        let (outcome, mod_decls) = self.lint_text(display, text, &job);
-        self.push(outcome);
+        let (mut outcome, mod_decls) = self.lint_text(display, text, &job);
         if job.follow_mods {
-            self.follow_mods(scope, &job, mod_decls);
+            let missing = self.follow_mods(scope, &job, &outcome.display, mod_decls);
+            outcome.findings.extend(missing);
         }
+        if outcome.findings.is_empty() && outcome.suppressions.is_empty() && !job.from_stdin {
+            // nothing to render against this text: free it
+            outcome.text = None;
+        }
+        self.push(outcome);
     }
 
-    /// A job for each `mod` declaration's file.
-    fn follow_mods<'s>(&'s self, scope: &rayon::Scope<'s>, job: &FileJob, decls: Vec<ModDecl>) {
+    /// A file's text (or its fixed text in the overlay), or the `file_error` saying why it
+    /// cannot be read: the OS error, a dangling symlink, not a regular file (a FIFO would
+    /// block the read forever).
+    fn read(&self, path: &Path, display: &str) -> Result<String, Box<Diagnostic>> {
+        if let Some(text) = self.overlay.files.get(path) {
+            return Ok(text.clone());
+        }
+        let fail = |error: String| Box::new(rules::file_error(display, &error));
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(fail(format!("not a regular file ({})", file_kind(&meta))));
+            }
+            Err(e) if std::fs::symlink_metadata(path).is_ok() => {
+                let to = std::fs::read_link(path).unwrap_or_default();
+                return Err(fail(format!(
+                    "symbolic link to `{}` cannot be followed: {e}",
+                    to.display()
+                )));
+            }
+            _ => {}
+        }
+        let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+        decode(display, bytes)
+    }
+
+    /// A job for each `mod` declaration's file; the findings for those whose file is
+    /// missing (unless the `mod` is under `#[cfg]`).
+    fn follow_mods<'s>(
+        &'s self,
+        scope: &rayon::Scope<'s>,
+        job: &FileJob,
+        display: &str,
+        decls: Vec<ModDecl>,
+    ) -> Vec<Diagnostic> {
+        let mut missing = Vec::new();
         for decl in decls {
-            let Some((path, is_mod_rs)) = workspace::module_file(
+            let found = workspace::module_file(
                 &job.path,
                 job.is_mod_rs,
                 &decl.name,
                 decl.path_attribute.as_deref(),
                 &decl.inline_parents,
-            ) else {
-                continue;
+            );
+            let (path, is_mod_rs) = match found {
+                Ok(found) => found,
+                Err(candidates) => {
+                    if !decl.cfg_gated {
+                        let shown: Vec<String> = candidates
+                            .iter()
+                            .map(|c| display_path(c, self.base))
+                            .collect();
+                        let location = decl.location.clone();
+                        missing.push(rules::missing_module(display, location, &decl.name, &shown));
+                    }
+                    continue;
+                }
             };
             let child = FileJob {
                 path,
@@ -325,6 +420,7 @@ impl Linter<'_> {
             };
             scope.spawn(move |s| self.lint_tree(s, child));
         }
+        missing
     }
 
     /// The file given on stdin (`-`), named by `--stdin-filename`.
@@ -342,10 +438,14 @@ impl Linter<'_> {
             from_stdin: true,
         };
         let display = display_path(name, self.base);
-        match decode(&display, bytes.to_vec()) {
+        let bytes = match &self.overlay.stdin {
+            Some(text) => text.clone().into_bytes(),
+            None => bytes.to_vec(),
+        };
+        match decode(&display, bytes) {
             Ok(text) => {
                 let (outcome, _) = self.lint_text(display, text, &job);
-                self.push(outcome);
+                self.push(outcome); // stdin's text cannot be read again later: kept
             }
             Err(error) => self.push(FileOutcome::failed(&display, *error, job.target.clone())),
         }
@@ -371,16 +471,14 @@ impl Linter<'_> {
                 .map_or(&[][..], |p| &p.local_crates),
         };
         let linted = lint_source(&display, &text, &options, self.catalog);
-        // Findings are rendered against the text; stdin's cannot be read again later.
-        let keep_text =
-            !linted.findings.is_empty() || !linted.suppressions.is_empty() || job.from_stdin;
         (
             FileOutcome {
                 display,
                 path: (!job.from_stdin).then(|| job.path.clone()),
                 findings: linted.findings,
                 crate_findings: Vec::new(),
-                text: keep_text.then_some(text),
+                // Findings are rendered against the text; the caller frees it if unused.
+                text: Some(text),
                 target: job.target.clone(),
                 facts: linted.facts,
                 suppressions: linted.suppressions,

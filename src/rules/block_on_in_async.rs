@@ -108,14 +108,13 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
             (Some(name), Some(receiver)) => {
                 Some(format!("{receiver}.{name}({}).await", site.args_text))
             }
-            (None, _) if site.arg_count == 1 => {
-                let arg = site.args_text.trim();
-                Some(if site.arg_is_postfix_safe {
+            (None, _) => site.single_arg_text.as_deref().map(|arg| {
+                if site.arg_is_postfix_safe {
                     format!("{arg}.await")
                 } else {
                     format!("({arg}).await")
-                })
-            }
+                }
+            }),
             _ => None,
         };
         diagnostic.suggestion = replacement.map(|replacement| Suggestion {

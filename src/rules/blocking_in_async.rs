@@ -134,7 +134,10 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
         header.as_ref(),
     );
     if api.is_function && !site.is_reference && walker.can_await_here() {
-        if let Some(r) = api.replacement(walker.runtime()) {
+        // A constructor (`File::open`) returns a handle whose later uses (`Read` methods,
+        // `BufReader::new(f)`) would need rewriting too: no fix, the help says what to do.
+        let replacement = api.replacement(walker.runtime());
+        if let Some(r) = replacement.filter(|r| !constructs_a_handle(r)) {
             diagnostic.suggestion = Some(Suggestion {
                 location: site.whole.clone(),
                 replacement: format!("{r}({}).await", site.args_text),
@@ -195,6 +198,16 @@ fn diagnostic_at(
         location: None,
     });
     diagnostic
+}
+
+/// Whether a replacement is an associated function of a type (`tokio::fs::File::open`),
+/// not a free function returning plain data (`tokio::fs::read_to_string`).
+fn constructs_a_handle(replacement: &str) -> bool {
+    let mut segments = replacement.rsplit("::");
+    segments.next();
+    segments
+        .next()
+        .is_some_and(|owner| owner.starts_with(|c: char| c.is_ascii_uppercase()))
 }
 
 /// Async code calling crate functions that may block (SPEC §2, "through calls").

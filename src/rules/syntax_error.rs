@@ -69,7 +69,9 @@ pub fn syntax_error(file: &str, error: &syn::Error, text: &str) -> Diagnostic {
     let mut location = Location::from_span(error.span());
     if location.byte_end <= location.byte_start {
         // Point at one character, as rustc does.
-        let width = text[location.byte_start.min(text.len())..]
+        let width = text
+            .get(location.byte_start.min(text.len())..)
+            .unwrap_or("")
             .chars()
             .next()
             .map_or(0, char::len_utf8);
@@ -109,5 +111,57 @@ pub fn file_error(file: &str, error: &str) -> Diagnostic {
         format!("cannot lint `{file}`: {error}"),
     );
     diagnostic.level = Level::Deny;
+    diagnostic
+}
+
+/// A `file_error` at the start of a line of the file (1-based), when the reason has a
+/// place: the line where the nesting got too deep, a `mod` item whose file is missing.
+pub fn file_error_at(file: &str, error: &str, text: &str, line: usize) -> Diagnostic {
+    let mut diagnostic = file_error(file, error);
+    let starts = crate::source::line_starts(text);
+    if let Some(&start) = starts.get(line.saturating_sub(1)) {
+        let end = starts.get(line).map_or(text.len(), |&next| next - 1);
+        let end = if text[..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        diagnostic.primary = Location {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: text[start..end].chars().count() + 1,
+            byte_start: start,
+            byte_end: end,
+        };
+    }
+    diagnostic
+}
+
+/// A `mod name;` whose file does not exist (rustc's E0583), at the `mod` item.
+pub fn missing_module(
+    file: &str,
+    location: Location,
+    name: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        FILE_ERROR.name,
+        file,
+        location,
+        format!("file not found for module `{name}`"),
+    );
+    diagnostic.level = Level::Deny;
+    diagnostic.primary_label = "no file for this module".into();
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    diagnostic.help = Some(format!(
+        "to create the module `{name}`, create file {}",
+        quoted.join(" or ")
+    ));
+    diagnostic.notes.push(Note {
+        message: "the module's code was not linted".into(),
+        file: None,
+        location: None,
+    });
     diagnostic
 }

@@ -377,7 +377,7 @@ pub fn unsafe_impl(item: &syn::ItemImpl) -> Option<UnsafeImpl> {
         type_name: type_segment.ident.to_string(),
         type_text,
         unbounded_params,
-        impl_start: item.impl_token.span.byte_range().start,
+        impl_start: crate::source::byte_range(item.impl_token.span).start,
     })
 }
 

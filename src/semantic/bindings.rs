@@ -16,13 +16,19 @@ pub struct Binding {
 }
 
 /// Block-structured local names. A name bound here shadows imports and items. A function
-/// has few locals, so a flat list searched from the end beats hashing.
+/// has few locals, so a flat list searched from the end beats hashing; past
+/// `SCAN_LIMIT` names (a generated body with thousands of `let`s) a per-name index keeps
+/// each lookup O(1) instead of linear.
 #[derive(Debug, Default)]
 pub struct Bindings {
     names: Vec<(String, Binding)>,
     /// Where each open scope starts in `names`.
     scope_starts: Vec<usize>,
+    /// Positions in `names` of each name, innermost last.
+    index: rustc_hash::FxHashMap<String, Vec<usize>>,
 }
+
+const SCAN_LIMIT: usize = 32;
 
 impl Bindings {
     pub fn push(&mut self) {
@@ -31,23 +37,34 @@ impl Bindings {
 
     pub fn pop(&mut self) {
         let start = self.scope_starts.pop().unwrap_or(0);
-        self.names.truncate(start);
+        for (name, _) in self.names.drain(start..) {
+            if let Some(positions) = self.index.get_mut(&name) {
+                positions.pop();
+                if positions.is_empty() {
+                    self.index.remove(&name);
+                }
+            }
+        }
     }
 
     pub fn bind(&mut self, name: String, ty: Option<Ty>) {
+        self.index
+            .entry(name.clone())
+            .or_default()
+            .push(self.names.len());
         self.names.push((name, Binding { ty }));
     }
 
     pub fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.names
-            .iter()
-            .rev()
-            .find(|(bound, _)| bound == name)
-            .map(|(_, binding)| binding)
+        let at = *self.index.get(name)?.last()?;
+        self.names.get(at).map(|(_, binding)| binding)
     }
 
-    /// `lookup` without turning the identifier into a `String`.
+    /// `lookup` without turning the identifier into a `String` (in a small scope).
     pub fn lookup_ident(&self, ident: &proc_macro2::Ident) -> Option<&Binding> {
+        if self.names.len() > SCAN_LIMIT {
+            return self.lookup(&ident.to_string());
+        }
         self.names
             .iter()
             .rev()
@@ -76,7 +93,13 @@ pub struct TypeEnv<'a> {
     pub generics: &'a [(String, Ty)],
     /// The workspace's other crates this file may name (besides `crate`).
     pub local_crates: &'a [String],
+    /// How deep the typing of the current expression has recursed: a long method chain
+    /// is typed from at most `MAX_TYPING_DEPTH` steps back, so typing every call of a
+    /// chain stays linear in its length.
+    pub depth: std::cell::Cell<usize>,
 }
+
+const MAX_TYPING_DEPTH: usize = 32;
 
 impl TypeFacts for TypeEnv<'_> {
     fn catalog(&self) -> &Catalog {
@@ -154,6 +177,17 @@ impl TypeEnv<'_> {
 
     /// The type of an expression, possibly symbolic (resolved in the crate phase).
     pub fn ty_of(&self, expr: &Expr) -> Option<Ty> {
+        let depth = self.depth.get();
+        if depth > MAX_TYPING_DEPTH {
+            return None;
+        }
+        self.depth.set(depth + 1);
+        let ty = self.ty_at(expr);
+        self.depth.set(depth);
+        ty
+    }
+
+    fn ty_at(&self, expr: &Expr) -> Option<Ty> {
         match expr {
             Expr::Path(path) if path.qself.is_none() => {
                 if let Some(ident) = path.path.get_ident() {

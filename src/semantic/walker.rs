@@ -70,6 +70,10 @@ pub struct ModDecl {
     /// Names of the inline modules enclosing the declaration (`mod a { mod b; }` → ["a"]).
     pub inline_parents: Vec<String>,
     pub module_path: String,
+    /// The `mod` item (a missing file is reported there, as rustc's E0583).
+    pub location: Location,
+    /// Under `#[cfg(..)]`: its file may legitimately be missing (another platform's).
+    pub cfg_gated: bool,
 }
 
 /// A suppression range from an item's attributes or the item's extent.
@@ -94,6 +98,8 @@ pub struct CallSite {
     pub arg_count: usize,
     /// The single argument is a simple expression that `.await` can follow directly.
     pub arg_is_postfix_safe: bool,
+    /// The source text of the single argument, if there is exactly one.
+    pub single_arg_text: Option<String>,
     /// A function named, not called (`map(fs::read)`): no rewrite is suggested.
     pub is_reference: bool,
 }
@@ -130,7 +136,14 @@ pub struct Walker<'a> {
     guards: Option<GuardTracker<'a>>,
     /// The union of the checkers' interests.
     checker_interests: u16,
+    /// Macro bodies being walked that were themselves parsed out of a macro body.
+    macro_depth: usize,
 }
+
+/// How many macro calls inside macro calls have their bodies parsed: each level's parse
+/// re-reads every token below it (syn flattens a body into a buffer), so a limit keeps
+/// deeply nested `join!(join!(…))` linear; code nested deeper in macros is opaque.
+const MAX_MACRO_DEPTH: usize = 8;
 
 fn addr<T>(value: &T) -> usize {
     value as *const T as usize
@@ -217,6 +230,7 @@ impl<'a> Walker<'a> {
             ),
             guards,
             checkers,
+            macro_depth: 0,
         }
     }
 
@@ -376,6 +390,7 @@ impl<'a> Walker<'a> {
             self_type: self.self_types.last().and_then(|t| t.as_deref()),
             generics: &self.generics,
             local_crates: self.cx.local_crates,
+            depth: std::cell::Cell::new(0),
         }
     }
 
@@ -516,12 +531,7 @@ impl<'a> Walker<'a> {
     pub fn call_site_for_call(&self, call: &syn::ExprCall) -> CallSite {
         let open = call.paren_token.span.open();
         let close = call.paren_token.span.close();
-        let args_text = self
-            .cx
-            .text
-            .get(open.byte_range().end..close.byte_range().start)
-            .unwrap_or("")
-            .to_string();
+        let args_text = self.text_between(open, close);
         CallSite {
             primary: Location::of_expr(&call.func),
             whole: Location::covering(call.func.span(), close),
@@ -530,19 +540,31 @@ impl<'a> Walker<'a> {
             arg_count: call.args.len(),
             arg_is_postfix_safe: call.args.len() == 1
                 && call.args.first().is_some_and(is_postfix_safe),
+            single_arg_text: self.single_arg_text(&call.args),
             is_reference: false,
         }
+    }
+
+    /// The file's text between two delimiters (both excluded).
+    fn text_between(&self, open: Span, close: Span) -> String {
+        let start = crate::source::byte_range(open).end;
+        let end = crate::source::byte_range(close).start;
+        self.cx.text.get(start..end).unwrap_or("").to_string()
+    }
+
+    /// The text of a call's only argument (without a trailing comma or comments).
+    fn single_arg_text(&self, args: &Punctuated<Expr, Token![,]>) -> Option<String> {
+        let [arg] = args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let range = crate::source::byte_range(arg.span());
+        self.cx.text.get(range).map(String::from)
     }
 
     pub fn call_site_for_method(&self, call: &syn::ExprMethodCall) -> CallSite {
         let open = call.paren_token.span.open();
         let close = call.paren_token.span.close();
-        let args_text = self
-            .cx
-            .text
-            .get(open.byte_range().end..close.byte_range().start)
-            .unwrap_or("")
-            .to_string();
+        let args_text = self.text_between(open, close);
         let receiver_span = call.receiver.span();
         let receiver = Location::from_span(receiver_span);
         CallSite {
@@ -557,6 +579,7 @@ impl<'a> Walker<'a> {
             arg_count: call.args.len(),
             arg_is_postfix_safe: call.args.len() == 1
                 && call.args.first().is_some_and(is_postfix_safe),
+            single_arg_text: self.single_arg_text(&call.args),
             is_reference: false,
         }
     }
@@ -581,6 +604,7 @@ impl<'a> Walker<'a> {
                     args_text: String::new(),
                     arg_count: 0,
                     arg_is_postfix_safe: false,
+                    single_arg_text: None,
                     is_reference: true,
                 };
                 self.emit(Event::FunctionReference { site: &site, api });
@@ -616,9 +640,15 @@ impl<'a> Walker<'a> {
         {
             return;
         }
-        if !has_call(mac.tokens.clone()) {
+        if self.macro_depth >= MAX_MACRO_DEPTH || !has_call(mac.tokens.clone()) {
             return;
         }
+        self.macro_depth += 1;
+        self.visit_macro_body(mac, is_select);
+        self.macro_depth -= 1;
+    }
+
+    fn visit_macro_body(&mut self, mac: &syn::Macro, is_select: bool) {
         if is_select {
             if let Ok(arms) = mac.parse_body_with(parse_select_arms) {
                 for (future, handler) in &arms {
@@ -656,11 +686,17 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let module_path = format!("{}::{}", self.resolver.module_path(), name);
         match &item.content {
             None => {
+                let end = item.semi.map_or(item.ident.span(), |semi| semi.span);
                 self.mod_decls.push(ModDecl {
                     name,
                     path_attribute: path_attribute(&item.attrs),
                     inline_parents: self.inline_mods.clone(),
                     module_path,
+                    location: Location::covering(item.mod_token.span, end),
+                    cfg_gated: item
+                        .attrs
+                        .iter()
+                        .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")),
                 });
             }
             Some((brace, items)) => {

@@ -552,7 +552,8 @@ fn child_job(parent: &Job, decl: &ModDecl) -> Option<Job> {
         &decl.name,
         decl.path_attribute.as_deref(),
         &decl.inline_parents,
-    )?;
+    )
+    .ok()?;
     Some(Job {
         path,
         module_path: decl.module_path.clone(),
