@@ -1822,3 +1822,33 @@ fn findings_that_run_only_from_main_are_capped_unless_asked() {
     let out = config_error("[context]\nmain = \"loud\"\n");
     assert!(out.stderr.contains("concurrency-lint.toml:2"), "{out:?}");
 }
+
+#[test]
+fn modules_declared_inside_item_macros_are_followed_in_cargo_mode() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/lib.rs",
+        "macro_rules! cfg_rt { ($($item:item)*) => { $($item)* } }\n\
+         cfg_rt! {\n    pub mod runtime;\n}\n\
+         cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        #[path = \"sys_unix.rs\"]\n        mod sys;\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "src/runtime.rs",
+        "pub async fn handler() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+    );
+    write(
+        &dir,
+        "src/sys_unix.rs",
+        "pub async fn poll() {\n    let _ = std::fs::read(\"/proc/stat\");\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
+    let found = findings(&doc);
+    assert!(found.contains(&f("src/runtime.rs", 2, BLOCKING)), "{doc:#}");
+    assert!(
+        found.contains(&f("src/sys_unix.rs", 2, BLOCKING)),
+        "{doc:#}"
+    );
+}

@@ -667,12 +667,80 @@ impl<'a> Walker<'a> {
     }
 }
 
+impl Walker<'_> {
+    /// `mod name;` declarations inside an item-position macro (`cfg_rt! { pub mod
+    /// runtime; }`, `cfg_if! { if #[cfg(..)] { mod a; } else { mod b; } }`): the module tree
+    /// continues through them, as rustc's does after expansion. A token scan, so any macro
+    /// grammar works; each is cfg-gated (the macro may compile it out).
+    fn macro_mod_decls(&mut self, mac: &syn::Macro) {
+        let mut found = Vec::new();
+        scan_mod_decls(mac.tokens.clone(), &mut found, 0);
+        for (name, path_attribute, span) in found {
+            let module_path = format!("{}::{}", self.resolver.module_path(), name);
+            self.mod_decls.push(ModDecl {
+                name,
+                path_attribute,
+                inline_parents: self.inline_mods.clone(),
+                module_path,
+                location: Location::from_span(span),
+                cfg_gated: true,
+            });
+        }
+    }
+}
+
+/// `[#[path = ".."]] [pub[(..)]] mod name ;` anywhere in a token stream (nested groups
+/// included, to a bounded depth).
+fn scan_mod_decls(
+    tokens: proc_macro2::TokenStream,
+    found: &mut Vec<(String, Option<String>, Span)>,
+    depth: usize,
+) {
+    use proc_macro2::TokenTree;
+    if depth > 8 {
+        return;
+    }
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut path_attribute: Option<String> = None;
+    for (at, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Group(group) => {
+                if group.delimiter() == proc_macro2::Delimiter::Bracket {
+                    let attr: Vec<TokenTree> = group.stream().into_iter().collect();
+                    if let [TokenTree::Ident(name), TokenTree::Punct(eq), TokenTree::Literal(lit)] =
+                        attr.as_slice()
+                    {
+                        if name == "path" && eq.as_char() == '=' {
+                            let text = lit.to_string();
+                            path_attribute = Some(text.trim_matches('"').to_string());
+                            continue;
+                        }
+                    }
+                }
+                scan_mod_decls(group.stream(), found, depth + 1);
+            }
+            TokenTree::Ident(keyword) if keyword == "mod" => {
+                if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(semi))) =
+                    (trees.get(at + 1), trees.get(at + 2))
+                {
+                    if semi.as_char() == ';' {
+                        found.push((name.to_string(), path_attribute.take(), keyword.span()));
+                    }
+                }
+            }
+            TokenTree::Punct(p) if p.as_char() == ';' => path_attribute = None,
+            _ => {}
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for Walker<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
         // Macro definitions and item macros are opaque (seen as items, not walked);
         // everything else may hold code.
         self.emit(Event::Item(item));
-        if let Item::Macro(_) = item {
+        if let Item::Macro(mac) = item {
+            self.macro_mod_decls(&mac.mac);
             return;
         }
         visit::visit_item(self, item);
