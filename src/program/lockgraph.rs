@@ -58,7 +58,9 @@ impl<'a> ReachableLocks<'a> {
                 });
             }
         }
-        let functions: Vec<&FunctionSummary> = summaries.filter(|f| !f.is_async).collect();
+        // Async fns too: an awaited call into an async fn that locks what the caller holds
+        // never completes (async locks) or deadlocks the thread (sync locks).
+        let functions: Vec<&FunctionSummary> = summaries.collect();
         for function in &functions {
             files.insert(&function.path, &function.file);
         }
@@ -68,7 +70,7 @@ impl<'a> ReachableLocks<'a> {
                 for edge in function
                     .calls
                     .iter()
-                    .filter(|e| e.context == CallContext::Sync && !e.awaited)
+                    .filter(|e| (e.context == CallContext::Sync && !e.awaited) || e.awaited)
                 {
                     let Some(callee_locks) = reach.get(edge.callee.as_str()) else {
                         continue;

@@ -120,5 +120,6 @@ fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
     let Event::GuardReleased(guard) = event else {
         return None;
     };
-    (!guard.awaits.is_empty() && !guard.uncertain).then(|| diagnostic(walker.cx.file, guard))
+    (!guard.awaits.is_empty() && !guard.uncertain && !guard.is_async)
+        .then(|| diagnostic(walker.cx.file, guard))
 }

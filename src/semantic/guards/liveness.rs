@@ -43,6 +43,9 @@ pub struct Guard {
     pub lifetime: Lifetime,
     /// `.await`s reached while it was alive.
     pub awaits: Vec<Location>,
+    /// An async lock's guard (`m.lock().await`): made to be held across `.await`s, but
+    /// locking the same lock again in the same task never completes.
+    pub is_async: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -109,6 +109,8 @@ pub fn guard_sources<'a>(
         Expr::Paren(p) => guard_sources(&p.expr, element, is_acquire, is_passthrough, out),
         Expr::Group(g) => guard_sources(&g.expr, element, is_acquire, is_passthrough, out),
         Expr::Try(t) => guard_sources(&t.expr, element, is_acquire, is_passthrough, out),
+        // `m.lock().await`: an async lock's guard.
+        Expr::Await(a) => guard_sources(&a.base, element, is_acquire, is_passthrough, out),
         Expr::MethodCall(m) if is_acquire(m) => out.push((element, GuardSource::LockCall(addr(m)))),
         Expr::MethodCall(m) if is_passthrough(&m.method.to_string()) => {
             guard_sources(&m.receiver, element, is_acquire, is_passthrough, out)

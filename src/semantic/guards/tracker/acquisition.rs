@@ -26,6 +26,28 @@ impl GuardTracker<'_> {
             .collect()
     }
 
+    /// Whether an awaited method call acquires an async lock's guard (`m.lock().await`,
+    /// `rw.write().await`): on a receiver typed as an async lock, or, in a file that names
+    /// an async lock crate, any zero-argument `lock`/`read`/`write` that is awaited.
+    fn async_acquisition(
+        &self,
+        call: &syn::ExprMethodCall,
+        receiver_type: Option<&str>,
+    ) -> Option<LockMode> {
+        let method = self.catalog.acquire_method(&call.method.to_string())?;
+        if call.args.len() > method.max_args
+            || method.mode.is_refcell()
+            || !method.blocks
+            || !method.receiver_types.is_empty()
+        {
+            return None;
+        }
+        let known = receiver_type.is_some_and(|t| self.catalog.is_async_lock(t));
+        let plausible =
+            receiver_type.is_none() && self.interests.async_locks && call.args.is_empty();
+        (known || plausible).then_some(method.mode)
+    }
+
     /// Whether a method call acquires a synchronous guard: (mode, blocks, reentrant).
     /// See `uncertain` for calls that may be async-lock futures.
     pub(super) fn acquisition(
@@ -80,10 +102,20 @@ impl GuardTracker<'_> {
         if self.bodies.is_empty() {
             return;
         }
-        let Some((mode, blocks, reentrant)) = self.acquisition(call, receiver_type, awaited) else {
+        let async_mode = if awaited {
+            self.async_acquisition(call, receiver_type)
+        } else {
+            None
+        };
+        let is_async = async_mode.is_some();
+        let acquired = match async_mode {
+            Some(mode) => Some((mode, true, false)),
+            None => self.acquisition(call, receiver_type, awaited),
+        };
+        let Some((mode, blocks, reentrant)) = acquired else {
             return;
         };
-        let uncertain = self.uncertain(call, receiver_type);
+        let uncertain = !is_async && self.uncertain(call, receiver_type);
         let key = lock_expr::receiver_key(&call.receiver);
         let global = key.as_deref().filter(|_| !uncertain).and_then(|key| {
             lock_expr::global_lock_id(
@@ -142,6 +174,7 @@ impl GuardTracker<'_> {
             names,
             lifetime,
             awaits: Vec::new(),
+            is_async,
         });
         self.acquired = true;
     }
