@@ -41,6 +41,8 @@ struct RawConfig {
     #[serde(default)]
     channels: Option<Spanned<toml::Table>>,
     #[serde(default)]
+    cancellation: Option<Spanned<toml::Table>>,
+    #[serde(default)]
     detached_spawn: RawDetachedSpawn,
 }
 
@@ -283,6 +285,7 @@ fn catalog_extensions(
         ("compute", raw.compute.take()),
         ("spawn", raw.spawn.take()),
         ("channels", raw.channels.take()),
+        ("cancellation", raw.cancellation.take()),
     ] {
         tables.extend(table.map(|t| (name, t)));
     }

@@ -1,5 +1,6 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
+pub mod cancellation;
 pub mod guards;
 pub mod sources;
 pub mod structure;
@@ -255,6 +256,8 @@ pub struct Catalog {
     pub guards: GuardCatalog,
     /// `rules/{compute,spawn,channels}.toml`: CPU-heavy APIs, spawners, channels.
     pub structure: StructureCatalog,
+    /// `rules/cancellation.toml`: futures that are not cancellation safe.
+    pub cancellation: cancellation::CancellationCatalog,
     /// The rules' options from config (`[detached_spawn] report`).
     options: RuleOptions,
 }
@@ -298,6 +301,7 @@ impl Catalog {
         let mut catalog = Catalog {
             guards: GuardCatalog::load(sources)?,
             structure: StructureCatalog::load(sources)?,
+            cancellation: cancellation::CancellationCatalog::load(sources)?,
             ..Catalog::default()
         };
         let blocking: BlockingFile = sources.load("blocking")?;

@@ -86,6 +86,9 @@ pub struct FunctionSummary {
     pub deferred: Vec<DeferredCall>,
     /// What the crate phase found blocking among `deferred` in async context.
     pub inferred_blocking: Vec<InferredBlocking>,
+    /// The first call that is not cancellation safe (`rules/cancellation.toml`) awaited
+    /// in its own async body: the method name and where.
+    pub cancel_unsafe: Option<(String, Location)>,
 }
 
 /// What a call site contributes to its function's summary.
@@ -186,6 +189,19 @@ impl CallRecorder {
         }
     }
 
+    /// An awaited call that is not cancellation safe, in the function's own async body.
+    fn note_cancel_unsafe(&mut self, walker: &Walker, method: &str, call: &syn::ExprMethodCall) {
+        if walker.cx.catalog.cancellation.method(method).is_none() || !self.closures.is_empty() {
+            return;
+        }
+        if let Some(current) = self.open.last_mut() {
+            if current.is_async && current.cancel_unsafe.is_none() {
+                let at = Location::from_span(call.method.span());
+                current.cancel_unsafe = Some((method.to_string(), at));
+            }
+        }
+    }
+
     fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
         self.open.push(FunctionSummary {
             path: info.path.clone(),
@@ -197,6 +213,7 @@ impl CallRecorder {
             blocks: None,
             deferred: Vec::new(),
             inferred_blocking: Vec::new(),
+            cancel_unsafe: None,
         });
     }
 }
@@ -263,6 +280,9 @@ impl Checker for CallRecorder {
                 // or `user.check()` with `user` from `User::find(..)`: resolved in the crate
                 // phase (re-exports, aliases, other files' signatures).
                 let method = call.method.to_string();
+                if *awaited {
+                    self.note_cancel_unsafe(walker, &method, call);
+                }
                 let what = match (blocking_name(*blocking), &*call.receiver) {
                     (Some(api), _) => Recorded::Blocking(api),
                     (None, syn::Expr::Path(p)) if p.path.is_ident("self") => {
