@@ -43,6 +43,8 @@ struct RawConfig {
     #[serde(default)]
     cancellation: Option<Spanned<toml::Table>>,
     #[serde(default)]
+    awaits: Option<Spanned<toml::Table>>,
+    #[serde(default)]
     detached_spawn: RawDetachedSpawn,
 }
 
@@ -286,6 +288,7 @@ fn catalog_extensions(
         ("spawn", raw.spawn.take()),
         ("channels", raw.channels.take()),
         ("cancellation", raw.cancellation.take()),
+        ("awaits", raw.awaits.take()),
     ] {
         tables.extend(table.map(|t| (name, t)));
     }

@@ -13,6 +13,7 @@ pub mod fix;
 pub mod levels;
 pub mod output;
 pub mod program;
+pub mod report;
 pub mod rules;
 pub mod semantic;
 pub mod server;

@@ -1,5 +1,6 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
+pub mod awaits;
 pub mod cancellation;
 pub mod guards;
 pub mod sources;
@@ -258,6 +259,8 @@ pub struct Catalog {
     pub structure: StructureCatalog,
     /// `rules/cancellation.toml`: futures that are not cancellation safe.
     pub cancellation: cancellation::CancellationCatalog,
+    /// `rules/awaits.toml`: what an awaited call waits on (for `report`).
+    pub awaits: awaits::AwaitCatalog,
     /// The rules' options from config (`[detached_spawn] report`).
     options: RuleOptions,
 }
@@ -302,6 +305,7 @@ impl Catalog {
             guards: GuardCatalog::load(sources)?,
             structure: StructureCatalog::load(sources)?,
             cancellation: cancellation::CancellationCatalog::load(sources)?,
+            awaits: awaits::AwaitCatalog::load(sources)?,
             ..Catalog::default()
         };
         let blocking: BlockingFile = sources.load("blocking")?;

@@ -19,6 +19,7 @@ pub const FILES: &[(&str, &str)] = &[
         "cancellation",
         include_str!("../../rules/cancellation.toml"),
     ),
+    ("awaits", include_str!("../../rules/awaits.toml")),
 ];
 
 /// Whether `name` is a catalog of `rules/`.

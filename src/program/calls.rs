@@ -89,6 +89,9 @@ pub struct FunctionSummary {
     /// The first call that is not cancellation safe (`rules/cancellation.toml`) awaited
     /// in its own async body: the method name and where.
     pub cancel_unsafe: Option<(String, Location)>,
+    /// Awaited calls in its own body by what they wait on (`rules/awaits.toml`:
+    /// network, file, timer, channel, lock, subprocess, database; `other`), for `report`.
+    pub awaits: std::collections::BTreeMap<String, u32>,
 }
 
 /// What a call site contributes to its function's summary.
@@ -189,6 +192,27 @@ impl CallRecorder {
         }
     }
 
+    /// Count an awaited call by what it waits on (not in closures that run later).
+    fn note_await(&mut self, walker: &Walker, path: Option<&str>, method: Option<&str>) {
+        let depth = self.open.len();
+        if self
+            .closures
+            .iter()
+            .any(|(at, later)| *at == depth && *later)
+        {
+            return;
+        }
+        let kind = walker
+            .cx
+            .catalog
+            .awaits
+            .kind(path, method)
+            .unwrap_or("other");
+        if let Some(current) = self.open.last_mut() {
+            *current.awaits.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+
     /// An awaited call that is not cancellation safe, in the function's own async body.
     fn note_cancel_unsafe(&mut self, walker: &Walker, method: &str, call: &syn::ExprMethodCall) {
         if walker.cx.catalog.cancellation.method(method).is_none() || !self.closures.is_empty() {
@@ -214,6 +238,7 @@ impl CallRecorder {
             deferred: Vec::new(),
             inferred_blocking: Vec::new(),
             cancel_unsafe: None,
+            awaits: Default::default(),
         });
     }
 }
@@ -255,6 +280,10 @@ impl Checker for CallRecorder {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
+                if *awaited {
+                    let name = callee.and_then(|c| c.rsplit("::").next());
+                    self.note_await(walker, *callee, name);
+                }
                 let blocking = blocking_name(*blocking).filter(|_| !awaited);
                 let what = match (blocking, callee) {
                     (Some(api), _) => Recorded::Blocking(api),
@@ -268,9 +297,9 @@ impl Checker for CallRecorder {
             Event::MethodCall {
                 call,
                 receiver_ty,
+                receiver_type,
                 awaited,
                 blocking,
-                ..
             } => {
                 if walker.cx.catalog.runs_inline(&call.method.to_string()) {
                     self.inline_closures
@@ -282,6 +311,10 @@ impl Checker for CallRecorder {
                 let method = call.method.to_string();
                 if *awaited {
                     self.note_cancel_unsafe(walker, &method, call);
+                    let receiver = receiver_ty
+                        .and_then(|t| t.concrete_path())
+                        .or(*receiver_type);
+                    self.note_await(walker, receiver, Some(&method));
                 }
                 let what = match (blocking_name(*blocking), &*call.receiver) {
                     (Some(api), _) => Recorded::Blocking(api),
