@@ -151,7 +151,17 @@ impl CancelChecker {
     fn expr(&mut self, walker: &Walker, expr: &Expr) {
         match expr {
             Expr::Try(t) => {
-                if let Some(call) = awaited_timeout(walker, &t.expr) {
+                // `timeout(..).await?`, `.await.map_err(..)??`, `.await.context(..)?`
+                let mut inner = strip(&t.expr);
+                while let Expr::MethodCall(m) = inner {
+                    if !["map_err", "context", "with_context", "wrap_err", "err_into"]
+                        .contains(&m.method.to_string().as_str())
+                    {
+                        break;
+                    }
+                    inner = strip(&m.receiver);
+                }
+                if let Some(call) = awaited_timeout(walker, inner) {
                     self.leaves.insert(addr(call));
                 }
             }
