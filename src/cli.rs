@@ -44,6 +44,34 @@ pub enum Command {
     /// edited and saved, quick fixes from the suggestions, hover docs from `explain`). It
     /// reads the same config as the command line.
     Server,
+    /// The decision table applied (SPEC §6): for every entry point and async fn, what it
+    /// waits on, what blocks, what computes, what it shares, and the model that fits.
+    /// Report options come first; the rest are the lint's (`--manifest-path`, PATHs, …).
+    Report(ReportArgs),
+}
+
+/// `report`'s own options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format: a terminal table, JSON (`schemas/report.schema.json`), a Markdown
+    /// page, or a Graphviz call graph colored by verdict.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
+    /// The lint's arguments (`--manifest-path`, PATHs, `-W`, …).
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "LINT ARGS"
+    )]
+    pub lint: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
+    Markdown,
+    Dot,
 }
 
 /// What decides the effective levels `rules` shows.

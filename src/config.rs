@@ -41,6 +41,10 @@ struct RawConfig {
     #[serde(default)]
     channels: Option<Spanned<toml::Table>>,
     #[serde(default)]
+    cancellation: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    awaits: Option<Spanned<toml::Table>>,
+    #[serde(default)]
     detached_spawn: RawDetachedSpawn,
 }
 
@@ -283,6 +287,8 @@ fn catalog_extensions(
         ("compute", raw.compute.take()),
         ("spawn", raw.spawn.take()),
         ("channels", raw.channels.take()),
+        ("cancellation", raw.cancellation.take()),
+        ("awaits", raw.awaits.take()),
     ] {
         tables.extend(table.map(|t| (name, t)));
     }

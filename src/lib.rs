@@ -14,6 +14,7 @@ pub mod levels;
 pub mod output;
 pub mod parse;
 pub mod program;
+pub mod report;
 pub mod rules;
 pub mod semantic;
 pub mod server;

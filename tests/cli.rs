@@ -1852,3 +1852,55 @@ fn modules_declared_inside_item_macros_are_followed_in_cargo_mode() {
         "{doc:#}"
     );
 }
+
+/// `report --format json` on the demo matches `schemas/report.schema.json`, and its
+/// verdicts name the demo's planted mistakes.
+#[test]
+fn report_json_matches_its_schema() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let manifest = demo.join("Cargo.toml");
+    let out = run(
+        &demo,
+        &[
+            "report",
+            "--format",
+            "json",
+            "--manifest-path",
+            manifest.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let value: Value = serde_json::from_str(&out.stdout).expect("one JSON document");
+    let schema = common::schema::load("report.schema.json");
+    let problems = common::schema::errors(&schema, &value);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let verdict = |name: &str| {
+        value["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["function"].as_str().unwrap().ends_with(name))
+            .map(|f| f["verdict"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        verdict("handlers::serve_file_v1").as_deref(),
+        Some("blocking")
+    );
+    assert_eq!(
+        verdict("upstream::fetch_many_sequential").as_deref(),
+        Some("fan-out")
+    );
+    for format in ["human", "markdown", "dot"] {
+        let out = run(
+            &demo,
+            &[
+                "report",
+                "--format",
+                format,
+                "--manifest-path",
+                manifest.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.code, 0, "{format}: {out:?}");
+    }
+}

@@ -62,11 +62,67 @@ pub fn main(args: Vec<OsString>) -> i32 {
             };
         }
         Some(Command::Explain { rule }) => return explain(rule),
+        Some(Command::Report(args)) => return report_command(args),
         None => {}
     }
     let cli_levels = cli::ordered_levels(&matches);
     match lint(&cli.lint, &cli_levels) {
         Ok(code) => code,
+        Err(message) => fail(message),
+    }
+}
+
+/// `report`: the lint's pipeline up to the judged findings, then the report over the same
+/// facts (`crate::report`).
+fn report_command(args: &cli::ReportArgs) -> i32 {
+    let mut argv = vec![OsString::from("cargo-concurrency-lint")];
+    argv.extend(args.lint.iter().cloned());
+    let matches = match Cli::command().try_get_matches_from(argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = e.print();
+            return EXIT_ERROR;
+        }
+    };
+    let Ok(cli) = Cli::from_arg_matches(&matches) else {
+        return EXIT_ERROR;
+    };
+    let run = || -> Result<String, String> {
+        let lint = &cli.lint;
+        let plan = plan::plan(lint)?;
+        let settings = plan::settings(lint, &plan, &cli::ordered_levels(&matches))?;
+        let mut outcomes = run::lint_files(lint, &plan, &settings, &run::Overlay::default())?;
+        crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
+        let mut findings = Vec::new();
+        for outcome in outcomes.iter_mut() {
+            findings.extend(judge(outcome, &settings.levels, false));
+        }
+        let files: Vec<crate::report::ReportFile> = outcomes
+            .iter()
+            .map(|o| crate::report::ReportFile {
+                krate: o.target.name.clone(),
+                is_lib: o.target.kinds.iter().any(|k| k.contains("lib"))
+                    || o.target.kinds.is_empty(),
+                display: &o.display,
+                facts: &o.facts,
+            })
+            .collect();
+        let report = crate::report::build(&files, &findings);
+        Ok(match args.format {
+            cli::ReportFormat::Human => crate::report::human(&report),
+            cli::ReportFormat::Json => crate::report::json(&report),
+            cli::ReportFormat::Markdown => crate::report::markdown(&report),
+            cli::ReportFormat::Dot => crate::report::dot(&report),
+        })
+    };
+    match run() {
+        Ok(text) => match &cli.lint.output {
+            Some(path) => std::fs::write(path, text).map_or_else(fail, |_| EXIT_OK),
+            None => {
+                print!("{text}");
+                EXIT_OK
+            }
+        },
         Err(message) => fail(message),
     }
 }

@@ -1,5 +1,7 @@
 //! Ecosystem knowledge from `rules/*.toml` (embedded) plus config extras, as lookup tables.
 
+pub mod awaits;
+pub mod cancellation;
 pub mod guards;
 pub mod sources;
 pub mod structure;
@@ -274,6 +276,10 @@ pub struct Catalog {
     pub guards: GuardCatalog,
     /// `rules/{compute,spawn,channels}.toml`: CPU-heavy APIs, spawners, channels.
     pub structure: StructureCatalog,
+    /// `rules/cancellation.toml`: futures that are not cancellation safe.
+    pub cancellation: cancellation::CancellationCatalog,
+    /// `rules/awaits.toml`: what an awaited call waits on (for `report`).
+    pub awaits: awaits::AwaitCatalog,
     /// The rules' options from config (`[detached_spawn] report`).
     options: RuleOptions,
 }
@@ -375,6 +381,8 @@ impl Catalog {
         let mut catalog = Catalog {
             guards: GuardCatalog::load(sources)?,
             structure: StructureCatalog::load(sources)?,
+            cancellation: cancellation::CancellationCatalog::load(sources)?,
+            awaits: awaits::AwaitCatalog::load(sources)?,
             ..Catalog::default()
         };
         let mut blocking: BlockingFile = sources.load("blocking")?;

@@ -15,6 +15,11 @@ pub const FILES: &[(&str, &str)] = &[
     ("compute", include_str!("../../rules/compute.toml")),
     ("spawn", include_str!("../../rules/spawn.toml")),
     ("channels", include_str!("../../rules/channels.toml")),
+    (
+        "cancellation",
+        include_str!("../../rules/cancellation.toml"),
+    ),
+    ("awaits", include_str!("../../rules/awaits.toml")),
 ];
 
 /// Whether `name` is a catalog of `rules/`.

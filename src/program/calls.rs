@@ -92,6 +92,12 @@ pub struct FunctionSummary {
     pub deferred: Vec<DeferredCall>,
     /// What the crate phase found blocking among `deferred` in async context.
     pub inferred_blocking: Vec<InferredBlocking>,
+    /// The first call that is not cancellation safe (`rules/cancellation.toml`) awaited
+    /// in its own async body: the method name and where.
+    pub cancel_unsafe: Option<(String, Location)>,
+    /// Awaited calls in its own body by what they wait on (`rules/awaits.toml`:
+    /// network, file, timer, channel, lock, subprocess, database; `other`), for `report`.
+    pub awaits: std::collections::BTreeMap<String, u32>,
 }
 
 /// What a call site contributes to its function's summary.
@@ -230,6 +236,40 @@ impl CallRecorder {
         }
     }
 
+    /// Count an awaited call by what it waits on (not in closures that run later).
+    fn note_await(&mut self, walker: &Walker, path: Option<&str>, method: Option<&str>) {
+        let depth = self.open.len();
+        if self
+            .closures
+            .iter()
+            .any(|(at, later)| *at == depth && *later)
+        {
+            return;
+        }
+        let kind = walker
+            .cx
+            .catalog
+            .awaits
+            .kind(path, method)
+            .unwrap_or("other");
+        if let Some(current) = self.open.last_mut() {
+            *current.awaits.entry(kind.to_string()).or_default() += 1;
+        }
+    }
+
+    /// An awaited call that is not cancellation safe, in the function's own async body.
+    fn note_cancel_unsafe(&mut self, walker: &Walker, method: &str, call: &syn::ExprMethodCall) {
+        if walker.cx.catalog.cancellation.method(method).is_none() || !self.closures.is_empty() {
+            return;
+        }
+        if let Some(current) = self.open.last_mut() {
+            if current.is_async && current.cancel_unsafe.is_none() {
+                let at = Location::from_span(call.method.span());
+                current.cancel_unsafe = Some((method.to_string(), at));
+            }
+        }
+    }
+
     fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
         // After expansion a `#[tokio::main] async fn` is a sync fn that blocks on a runtime.
         let runtime_main = runtime_main_attribute(info.attrs);
@@ -253,6 +293,8 @@ impl CallRecorder {
             blocks: None,
             deferred: Vec::new(),
             inferred_blocking: Vec::new(),
+            cancel_unsafe: None,
+            awaits: Default::default(),
         });
     }
 }
@@ -294,6 +336,10 @@ impl Checker for CallRecorder {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
+                if *awaited {
+                    let name = callee.and_then(|c| c.rsplit("::").next());
+                    self.note_await(walker, *callee, name);
+                }
                 let blocks_on = block_on_name(*blocking).filter(|_| !awaited);
                 let blocking = blocking_name(*blocking).filter(|_| !awaited);
                 let what = match (blocking, callee) {
@@ -313,9 +359,9 @@ impl Checker for CallRecorder {
             Event::MethodCall {
                 call,
                 receiver_ty,
+                receiver_type,
                 awaited,
                 blocking,
-                ..
             } => {
                 if walker.cx.catalog.runs_inline(&call.method.to_string()) {
                     self.inline_closures
@@ -325,6 +371,13 @@ impl Checker for CallRecorder {
                 // or `user.check()` with `user` from `User::find(..)`: resolved in the crate
                 // phase (re-exports, aliases, other files' signatures).
                 let method = call.method.to_string();
+                if *awaited {
+                    self.note_cancel_unsafe(walker, &method, call);
+                    let receiver = receiver_ty
+                        .and_then(|t| t.concrete_path())
+                        .or(*receiver_type);
+                    self.note_await(walker, receiver, Some(&method));
+                }
                 let what = match (blocking_name(*blocking), &*call.receiver) {
                     (Some(api), _) => Recorded::Blocking(api),
                     (None, _) if block_on_name(*blocking).is_some() && !awaited => {

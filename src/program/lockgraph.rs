@@ -70,7 +70,7 @@ impl<'a> ReachableLocks<'a> {
                 for edge in function
                     .calls
                     .iter()
-                    .filter(|e| (e.context == CallContext::Sync && !e.awaited) || e.awaited)
+                    .filter(|e| e.context == CallContext::Sync || e.awaited)
                 {
                     let Some(callee_locks) = reach.get(edge.callee.as_str()) else {
                         continue;

@@ -48,6 +48,17 @@ pub struct FileFacts {
     /// Findings that hold only if a crate function's declared return type is a `Result`
     /// (a spawned call to a function of another file): the crate phase decides.
     pub if_returns_result: Vec<IfReturnsResult>,
+    /// Findings that hold only if a crate async fn awaits a call that is not cancellation
+    /// safe (a `select!` branch calling it in a loop): the crate phase decides.
+    pub if_cancel_unsafe: Vec<IfCancelUnsafe>,
+}
+
+/// A finding conditional on a crate async fn awaiting a cancel-unsafe call.
+#[derive(Debug, Clone)]
+pub struct IfCancelUnsafe {
+    /// Fully qualified path, as in `FunctionSummary::path`.
+    pub callee: String,
+    pub diagnostic: Diagnostic,
 }
 
 /// A finding conditional on a crate function's declared return type being a `Result`.

@@ -45,6 +45,9 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str) {
     for conditional in &mut facts.if_returns_result {
         rename(&mut conditional.callee);
     }
+    for conditional in &mut facts.if_cancel_unsafe {
+        rename(&mut conditional.callee);
+    }
     let entries = &mut facts.entries;
     for entry in &mut entries.entries {
         rename(&mut entry.function);

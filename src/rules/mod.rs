@@ -5,6 +5,7 @@ pub(crate) mod atomic_check_then_act;
 mod block_on_in_async;
 mod blocking_in_async;
 pub(crate) mod busy_wait;
+mod cancel_unsafe_select;
 pub(crate) mod cpu_heavy_in_async;
 pub(crate) mod detached_spawn;
 pub(crate) mod double_lock;
@@ -71,6 +72,7 @@ static RULES: &[RuleInfo] = &[
     unbounded_spawn::INFO,
     detached_spawn::INFO,
     busy_wait::INFO,
+    cancel_unsafe_select::INFO,
     unbounded_channel::INFO,
     syntax_error::SYNTAX_ERROR,
     syntax_error::FILE_ERROR,

@@ -80,6 +80,12 @@ pub enum Event<'e, 'ast> {
     },
     /// An item anywhere in the file (also items nested in bodies and inline modules).
     Item(&'ast syn::Item),
+    /// A `select!` whose arms parsed, before they are walked: (future, handler) pairs
+    /// (`else` has a `()` future).
+    Select {
+        mac: &'e syn::Macro,
+        arms: &'e [(syn::Expr, syn::Expr)],
+    },
 }
 
 /// Which events a checker wants (bits of `Event::kind`); the walk skips the others.
@@ -93,6 +99,8 @@ pub mod interest {
     pub const ITEMS: u16 = 1 << 6;
     /// Guards acquired and released, bodies closed (files that mention locks or atomics).
     pub const GUARDS: u16 = 1 << 7;
+    /// `select!` macros with their arms.
+    pub const SELECTS: u16 = 1 << 8;
     pub const ALL: u16 = u16::MAX;
 }
 
@@ -109,6 +117,7 @@ impl Event<'_, '_> {
                 interest::CALLS
             }
             Event::Item(_) => interest::ITEMS,
+            Event::Select { .. } => interest::SELECTS,
             Event::GuardAcquired(_) | Event::GuardReleased(_) | Event::BodyClosed { .. } => {
                 interest::GUARDS
             }

@@ -651,6 +651,7 @@ impl<'a> Walker<'a> {
     fn visit_macro_body(&mut self, mac: &syn::Macro, is_select: bool) {
         if is_select {
             if let Ok(arms) = mac.parse_body_with(parse_select_arms) {
+                self.emit(Event::Select { mac, arms: &arms });
                 for (future, handler) in &arms {
                     self.visit_expr(future);
                     self.visit_expr(handler);

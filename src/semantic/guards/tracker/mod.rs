@@ -596,6 +596,7 @@ impl<'a> GuardTracker<'a> {
             }
             Event::FunctionReference { .. }
             | Event::Item(_)
+            | Event::Select { .. }
             | Event::GuardAcquired(_)
             | Event::GuardReleased(_)
             | Event::BodyClosed { .. } => {}
