@@ -148,6 +148,18 @@ impl Contexts {
         let (crate_name, is_lib, facts) = self.files.get(file)?;
         let function = facts.function_at(offset);
         let item = function.map(|f| f.path.clone());
+        let reach = function
+            .and_then(|f| self.reach.get(&global(crate_name, &f.path)))
+            .cloned()
+            .unwrap_or_default();
+        // Test code stays test code, whatever it spawns or registers.
+        if reach.test && !reach.main && reach.handler.is_none() && reach.task.is_none() {
+            return Some(Placement {
+                context: Context::Test,
+                item,
+                via: None,
+            });
+        }
         if let Some(at) = facts.task_at(offset) {
             let via = Via {
                 function: item.clone().unwrap_or_default(),
@@ -172,10 +184,6 @@ impl Contexts {
                 via: Some(via),
             });
         }
-        let reach = function
-            .and_then(|f| self.reach.get(&global(crate_name, &f.path)))
-            .cloned()
-            .unwrap_or_default();
         let (context, via) = if let Some(via) = reach.handler {
             (Context::Handler, Some(via))
         } else if let Some(via) = reach.task {
