@@ -721,3 +721,19 @@ mod tests {
         assert_eq!(runtime_from_dependencies(&deps), Some(Runtime::Smol));
     }
 }
+
+/// An absolute path with `.` and `..` folded away (without touching the file system).
+pub fn normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -13,7 +13,7 @@ use crate::output::CargoTarget;
 use crate::rules;
 use crate::semantic::walker::{FileContext, ModDecl};
 use crate::suppress;
-use crate::workspace::{self, LintRoot, ManifestCache, PackageInfo};
+use crate::workspace::{self, normalized, LintRoot, ManifestCache, PackageInfo};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -271,22 +271,6 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     } else {
         "not a regular file"
     }
-}
-
-/// An absolute path with `.` and `..` folded away (without touching the file system).
-fn normalized(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn display_path(path: &Path, base: &Path) -> String {

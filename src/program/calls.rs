@@ -170,12 +170,7 @@ impl CallRecorder {
         location: impl Fn() -> Location,
         awaited: bool,
     ) {
-        let depth = self.open.len();
-        if self
-            .closures
-            .iter()
-            .any(|(at, deferred)| *at == depth && *deferred)
-        {
+        if self.in_deferred_closure() {
             return;
         }
         let Some(current) = self.open.last_mut() else {
@@ -214,14 +209,18 @@ impl CallRecorder {
         }
     }
 
-    /// A `block_on`-kind call in the function's own synchronous code (the first one).
-    fn record_block_on(&mut self, walker: &Walker, api: &str, location: impl Fn() -> Location) {
+    /// Inside a closure of the current function that runs later or elsewhere (returned,
+    /// stored, handed to an unknown call): its calls are not the function's.
+    fn in_deferred_closure(&self) -> bool {
         let depth = self.open.len();
-        if self
-            .closures
+        self.closures
             .iter()
             .any(|(at, deferred)| *at == depth && *deferred)
-        {
+    }
+
+    /// A `block_on`-kind call in the function's own synchronous code (the first one).
+    fn record_block_on(&mut self, walker: &Walker, api: &str, location: impl Fn() -> Location) {
+        if self.in_deferred_closure() {
             return;
         }
         let Some(current) = self.open.last_mut() else {
@@ -238,12 +237,7 @@ impl CallRecorder {
 
     /// Count an awaited call by what it waits on (not in closures that run later).
     fn note_await(&mut self, walker: &Walker, path: Option<&str>, method: Option<&str>) {
-        let depth = self.open.len();
-        if self
-            .closures
-            .iter()
-            .any(|(at, later)| *at == depth && *later)
-        {
+        if self.in_deferred_closure() {
             return;
         }
         let kind = walker

@@ -99,21 +99,7 @@ pub struct State {
 /// The key a file is known by: its canonical path when it exists, else the absolute path
 /// with `.`/`..` folded.
 pub fn file_key(path: &Path) -> PathBuf {
-    if let Ok(real) = std::fs::canonicalize(path) {
-        return real;
-    }
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    std::fs::canonicalize(path).unwrap_or_else(|_| workspace::normalized(path))
 }
 
 fn display_path(path: &Path, root: &Path) -> String {
