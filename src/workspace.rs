@@ -697,6 +697,22 @@ fn read_package(manifest: &Path) -> Option<PackageInfo> {
     })
 }
 
+/// An absolute path with `.` and `..` folded away (without touching the file system).
+pub fn normalized(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -720,20 +736,4 @@ mod tests {
         let deps = vec![("smol".to_string(), false), ("tokio".to_string(), true)];
         assert_eq!(runtime_from_dependencies(&deps), Some(Runtime::Smol));
     }
-}
-
-/// An absolute path with `.` and `..` folded away (without touching the file system).
-pub fn normalized(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
