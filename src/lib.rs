@@ -6,21 +6,21 @@
 
 pub mod app;
 pub mod catalog;
-pub mod cli;
-pub mod config;
+pub(crate) mod cli;
+pub(crate) mod config;
 pub mod diagnostic;
-pub mod fix;
+pub(crate) mod fix;
 pub mod levels;
-pub mod output;
+pub(crate) mod output;
 pub mod parse;
-pub mod program;
-pub mod report;
+pub(crate) mod program;
+pub(crate) mod report;
 pub mod rules;
-pub mod semantic;
-pub mod server;
-pub mod source;
-pub mod suppress;
-pub mod workspace;
+pub(crate) mod semantic;
+pub(crate) mod server;
+pub(crate) mod source;
+pub(crate) mod suppress;
+pub(crate) mod workspace;
 
 use std::ffi::OsString;
 
