@@ -140,7 +140,10 @@ impl EntryRecorder {
                 self.facts.callbacks.push((range.start, range.end, at()));
             }
             if let Expr::Path(path) = arg {
-                if let Some(function) = walker.resolve_callee(path) {
+                let function = walker
+                    .resolve_callee(path)
+                    .filter(|f| walker.cx.is_local_path(f));
+                if let Some(function) = function {
                     self.facts.entries.push(Entry {
                         function,
                         kind: if spawned {
@@ -191,9 +194,12 @@ impl EntryRecorder {
 
 impl EntryRecorder {
     /// A call into another crate of the run (a path dependency, or a binary's library).
-    fn external_call(&mut self, callee: &str, location: impl Fn() -> Location) {
+    fn external_call(&mut self, walker: &Walker, callee: &str, location: impl Fn() -> Location) {
         let root = callee.split("::").next().unwrap_or_default();
-        if !callee.contains("::") || FOREIGN_ROOTS.contains(&root) {
+        if !callee.contains("::")
+            || FOREIGN_ROOTS.contains(&root)
+            || !walker.cx.is_local_path(callee)
+        {
             return;
         }
         if let Some(caller) = self.open.last() {
@@ -253,14 +259,14 @@ impl Checker for EntryRecorder {
                 call,
                 callee: Some(callee),
                 ..
-            } => self.external_call(callee, || Location::of_expr(&call.func)),
+            } => self.external_call(walker, callee, || Location::of_expr(&call.func)),
             Event::MethodCall {
                 call,
                 receiver_type: Some(owner),
                 ..
             } => {
                 let callee = format!("{owner}::{}", call.method);
-                self.external_call(&callee, || Location::from_span(call.method.span()));
+                self.external_call(walker, &callee, || Location::from_span(call.method.span()));
             }
             Event::ExprEnter(expr) => {
                 let spawn = spawn_at(walker, expr);
