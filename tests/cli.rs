@@ -6,98 +6,14 @@
 
 mod common;
 
+use common::{data, f, findings, temp_dir, write, Out, BIN};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cargo-concurrency-lint");
 
 // ---------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// A temporary directory, removed when the test passes (kept for a look when it fails).
-struct Dir(PathBuf);
-
-impl std::ops::Deref for Dir {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl AsRef<Path> for Dir {
-    fn as_ref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-/// A fresh, empty directory of its own for one test.
-fn temp_dir(name: &str) -> Dir {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir()
-        .join("concurrency-lint-cli-tests")
-        .join(format!("{name}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    // Canonical, so paths printed by the binary (via cargo metadata) compare equal.
-    Dir(dir.canonicalize().unwrap())
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A fresh copy of `tests/data/<name>`.
-fn data(name: &str) -> Dir {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name);
-    let dir = temp_dir(name);
-    copy_tree(&source, &dir);
-    dir
-}
-
-fn write(dir: &Path, relative: &str, contents: impl AsRef<[u8]>) {
-    let path = dir.join(relative);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, contents).unwrap();
-}
 
 fn run_with_stdin(dir: &Path, args: &[&str], stdin: Option<&str>) -> Out {
     let mut command = Command::new(BIN);
@@ -163,24 +79,6 @@ fn json_output(text: &str) -> Value {
 
 fn diagnostics(doc: &Value) -> &Vec<Value> {
     doc["diagnostics"].as_array().expect("diagnostics array")
-}
-
-/// `(file, line, rule)` of every finding, in output order.
-fn findings(doc: &Value) -> Vec<(String, u64, String)> {
-    diagnostics(doc)
-        .iter()
-        .map(|d| {
-            (
-                d["file"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn f(file: &str, line: u64, rule: &str) -> (String, u64, String) {
-    (file.to_string(), line, rule.to_string())
 }
 
 fn files_with_findings(doc: &Value) -> Vec<String> {

@@ -2,6 +2,9 @@
 //! byte-order marks, fixes that must re-parse and reach a fixed point, and every path
 //! given or discovered either linted or reported with the OS error.
 
+mod common;
+
+use common::{f, findings};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -76,26 +79,6 @@ fn json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let doc = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\n{stderr}"));
     (code, doc)
-}
-
-/// (file, line, rule) of every finding.
-fn findings(doc: &Value) -> Vec<(String, u64, String)> {
-    doc["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["file"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["rule"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn f(file: &str, line: u64, rule: &str) -> (String, u64, String) {
-    (file.to_string(), line, rule.to_string())
 }
 
 /// A file nesting one construct `n` levels deep (bench/deep.py has more).

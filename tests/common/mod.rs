@@ -36,6 +36,12 @@ impl std::ops::Deref for Dir {
     }
 }
 
+impl AsRef<Path> for Dir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
 impl Drop for Dir {
     fn drop(&mut self) {
         if !std::thread::panicking() {
@@ -141,4 +147,24 @@ pub fn locations(doc: &serde_json::Value) -> Vec<(String, u64, u64)> {
             )
         })
         .collect()
+}
+
+/// `(file, line, rule)` of every finding of a `--format json` document, in output order.
+pub fn findings(doc: &serde_json::Value) -> Vec<(String, u64, String)> {
+    doc["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn f(file: &str, line: u64, rule: &str) -> (String, u64, String) {
+    (file.to_string(), line, rule.to_string())
 }
