@@ -20,6 +20,7 @@
 #                                base_findings.tsv (the run the judgments were made on); the rest
 #                                were left out by the per-rule sample of 15.
 # Extra linter flags: LINTER_ARGS="--context-main warn" eval/triage/run.sh ...
+# Default levels instead of `-W all` (the precision target of issue 10): LEVELS=default eval/triage/run.sh ...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 linter="$(realpath "${1:?usage: run.sh LINTER_BINARY REPOS_DIR [OUT_DIR]}")"
@@ -35,7 +36,9 @@ tail -n +2 "$here/repos.tsv" | while IFS=$'\t' read -r repo commit kind how dir;
   ( cd "$src"
     if ! cargo metadata --no-deps --format-version 1 >/dev/null 2>&1; then export RUSTUP_TOOLCHAIN=stable; fi
     # shellcheck disable=SC2086
-    "$linter" --format json -W all ${LINTER_ARGS:-} > "$out_dir/$dir.json" 2> "$out_dir/$dir.err" || true )
+    levels="-W all"; [ "${LEVELS:-all}" = default ] && levels=""
+    # shellcheck disable=SC2086
+    "$linter" --format json $levels ${LINTER_ARGS:-} > "$out_dir/$dir.json" 2> "$out_dir/$dir.err" || true )
 done
 
 python3 - "$here" "$out_dir" <<'PY'
