@@ -71,8 +71,10 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
     let content = &text[prefix..];
     let tokens =
         TokenStream::from_str(content).map_err(|e| ParseFailure::Syntax(syn::Error::from(e)))?;
-    if let Err(line) = check_nesting(&tokens) {
-        return Err(ParseFailure::TooDeep { line });
+    if !nesting_is_shallow(content) {
+        if let Err(line) = check_nesting(&tokens) {
+            return Err(ParseFailure::TooDeep { line });
+        }
     }
     let mut file: syn::File = syn::parse2(tokens).map_err(ParseFailure::Syntax)?;
     if prefix > bom {
@@ -181,9 +183,23 @@ enum Previous {
     Keyword,
 }
 
+/// A token as the nesting measure sees it.
+enum Token<'t> {
+    Punct {
+        ch: char,
+        joint: bool,
+    },
+    Word(&'t str),
+    Literal,
+    /// A group opens (its closing is a `Close`).
+    Open {
+        brace: bool,
+    },
+    Close,
+}
+
 /// One token group being scanned.
 struct Level {
-    tokens: proc_macro2::token_stream::IntoIter,
     /// The nesting of the group itself.
     base: usize,
     /// Operators, trailers and chaining keywords since the last statement boundary.
@@ -197,9 +213,8 @@ struct Level {
 }
 
 impl Level {
-    fn new(stream: TokenStream, base: usize) -> Level {
+    fn new(base: usize) -> Level {
         Level {
-            tokens: stream.into_iter(),
             base,
             chain: 0,
             angles: 0,
@@ -218,29 +233,39 @@ impl Level {
         self.angles = 0;
     }
 
-    /// Account for one non-group token.
-    fn token(&mut self, token: &TokenTree) {
+    /// Account for one token that is not a group; the nesting it stands at.
+    fn token(&mut self, token: &Token) -> usize {
         let continues = match token {
-            TokenTree::Punct(p) => !matches!(p.as_char(), ',' | ';' | '#'),
-            TokenTree::Ident(i) => matches!(i.to_string().as_str(), "else" | "as"),
+            Token::Punct { ch, .. } => !matches!(ch, ',' | ';' | '#'),
+            Token::Word(word) => matches!(*word, "else" | "as"),
             _ => false,
         };
         if std::mem::take(&mut self.after_brace) && !continues {
             self.reset();
         }
         match token {
-            TokenTree::Punct(p) => self.punct(p.as_char(), p.spacing() == Spacing::Joint),
-            TokenTree::Ident(ident) => {
-                let word = ident.to_string();
-                if CHAINING_KEYWORDS.contains(&word.as_str()) {
-                    self.chain += 1;
-                    self.previous = Previous::Keyword;
-                } else {
-                    self.previous = Previous::Operand;
-                }
+            Token::Punct { ch, joint } => self.punct(*ch, *joint),
+            Token::Word(word) if CHAINING_KEYWORDS.contains(word) => {
+                self.chain += 1;
+                self.previous = Previous::Keyword;
             }
             _ => self.previous = Previous::Operand,
         }
+        self.depth()
+    }
+
+    /// A group opens inside this level: the nesting of the group.
+    fn open(&mut self, brace: bool) -> usize {
+        if std::mem::take(&mut self.after_brace) {
+            self.reset();
+        }
+        if !brace {
+            // a call or index trailer, or a nested tuple, array or type
+            self.chain += 1;
+        }
+        self.after_brace = brace;
+        self.previous = Previous::Operand;
+        self.depth() + GROUP
     }
 
     fn punct(&mut self, ch: char, joint: bool) {
@@ -289,6 +314,37 @@ impl Level {
     }
 }
 
+/// The nesting measure over a stream of tokens, with an explicit stack (no recursion).
+struct Nesting {
+    levels: Vec<Level>,
+}
+
+impl Nesting {
+    fn new() -> Nesting {
+        Nesting {
+            levels: vec![Level::new(0)],
+        }
+    }
+
+    /// Feed one token; the nesting it stands at, or `None` for a `Close` that matches
+    /// no `Open`.
+    fn feed(&mut self, token: &Token) -> Option<usize> {
+        let level = self.levels.last_mut()?;
+        match token {
+            Token::Open { brace } => {
+                let depth = level.open(*brace);
+                self.levels.push(Level::new(depth));
+                Some(depth)
+            }
+            Token::Close => {
+                let closed = self.levels.pop()?;
+                (!self.levels.is_empty()).then_some(closed.base)
+            }
+            other => Some(level.token(other)),
+        }
+    }
+}
+
 /// Keywords that nest what follows them in the syntax tree (`return return x`, `else if`
 /// chains, `x as u8 as u16`, `move || move || …`, `&dyn Fn() -> &dyn Fn() …`).
 const CHAINING_KEYWORDS: &[&str] = &[
@@ -300,37 +356,385 @@ const CHAINING_KEYWORDS: &[&str] = &[
 /// past `MAX_NESTING`, if any.
 pub fn check_nesting(tokens: &TokenStream) -> Result<(), usize> {
     let max = max_nesting();
-    let mut stack = vec![Level::new(tokens.clone(), 0)];
-    while let Some(level) = stack.last_mut() {
-        let Some(token) = level.tokens.next() else {
+    let mut nesting = Nesting::new();
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(tokens) = stack.last_mut() {
+        let Some(token) = tokens.next() else {
             stack.pop();
+            if !stack.is_empty() {
+                nesting.feed(&Token::Close);
+            }
             continue;
         };
-        let depth;
-        match &token {
+        let depth = match &token {
             TokenTree::Group(group) => {
                 let brace = group.delimiter() == Delimiter::Brace;
-                if std::mem::take(&mut level.after_brace) {
-                    level.reset();
-                }
-                if !brace {
-                    // a call or index trailer, or a nested tuple, array or type
-                    level.chain += 1;
-                }
-                depth = level.depth() + GROUP;
-                level.after_brace = brace;
-                level.previous = Previous::Operand;
-                let inner = Level::new(group.stream(), depth);
-                stack.push(inner);
+                stack.push(group.stream().into_iter());
+                nesting.feed(&Token::Open { brace })
             }
-            other => {
-                level.token(other);
-                depth = level.depth();
+            TokenTree::Punct(p) => nesting.feed(&Token::Punct {
+                ch: p.as_char(),
+                joint: p.spacing() == Spacing::Joint,
+            }),
+            TokenTree::Ident(ident) => {
+                let word = ident.to_string();
+                nesting.feed(&Token::Word(&word))
             }
-        }
-        if depth > max {
+            TokenTree::Literal(_) => nesting.feed(&Token::Literal),
+        };
+        if depth.unwrap_or(0) > max {
             return Err(token.span().start().line);
         }
     }
     Ok(())
+}
+
+/// Whether the file surely nests well within the bound: the nesting measure taken over a
+/// quick lexing of the text (no allocation per token), accepted only when that lexing is
+/// clean (every literal and comment closed, every delimiter matched) and stays under half
+/// the bound. Otherwise `check_nesting` decides on the real tokens.
+fn nesting_is_shallow(text: &str) -> bool {
+    let max = max_nesting() / 2;
+    let mut nesting = Nesting::new();
+    let mut deepest = 0;
+    let clean = lex(text, |token| match nesting.feed(&token) {
+        Some(depth) => {
+            deepest = deepest.max(depth);
+            deepest <= max
+        }
+        None => false,
+    });
+    clean && nesting.levels.len() == 1
+}
+
+/// Characters that make up operators (`proc_macro2` joins them into joint puncts).
+fn is_operator(byte: u8) -> bool {
+    b"~!@#$%^&*-=+|;:,<.>/?'".contains(&byte)
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+/// Lex Rust source roughly the way `proc_macro2` does, handing each token to `sink` until
+/// it returns false. True when the whole text was lexed cleanly.
+fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (token, next) = match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
+                if !doc_comment(&bytes[i..end], &mut sink) {
+                    return false;
+                }
+                i = end;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let Some(end) = block_comment_end(bytes, i) else {
+                    return false;
+                };
+                if !doc_comment(&bytes[i..end], &mut sink) {
+                    return false;
+                }
+                i = end;
+                continue;
+            }
+            b'(' | b'[' | b'{' => (Token::Open { brace: b == b'{' }, i + 1),
+            b')' | b']' | b'}' => (Token::Close, i + 1),
+            b'"' => match string_end(bytes, i + 1) {
+                Some(end) => (Token::Literal, end),
+                None => return false,
+            },
+            b'\'' => match char_or_lifetime(bytes, i) {
+                Some((token, end)) => (token, end),
+                None => return false,
+            },
+            b'0'..=b'9' => {
+                let mut end = i + 1;
+                while end < bytes.len()
+                    && (is_word_byte(bytes[end])
+                        || (bytes[end] == b'.'
+                            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)))
+                {
+                    end += 1;
+                }
+                (Token::Literal, end)
+            }
+            _ if is_word_byte(b) => match prefixed_literal(bytes, i) {
+                Some(Ok(end)) => (Token::Literal, end),
+                Some(Err(())) => return false,
+                None => {
+                    let mut end = i + 1;
+                    if b == b'r' && bytes.get(i + 1) == Some(&b'#') {
+                        end += 1; // a raw identifier
+                    }
+                    while end < bytes.len() && is_word_byte(bytes[end]) {
+                        end += 1;
+                    }
+                    (Token::Word(&text[i..end]), end)
+                }
+            },
+            _ if is_operator(b) => {
+                let joint = bytes.get(i + 1).is_some_and(|&n| is_operator(n));
+                (
+                    Token::Punct {
+                        ch: b as char,
+                        joint,
+                    },
+                    i + 1,
+                )
+            }
+            // anything else (a stray character) makes `proc_macro2` fail or lex it in a
+            // way not modelled here
+            _ => return false,
+        };
+        if !sink(token) {
+            return false;
+        }
+        i = next;
+    }
+    true
+}
+
+/// A doc comment is an attribute to `proc_macro2` (`#[doc = ".."]`, `#![doc = ".."]`):
+/// its tokens, when `comment` is one. False when `sink` stops.
+fn doc_comment(comment: &[u8], sink: &mut impl FnMut(Token) -> bool) -> bool {
+    let inner = match comment {
+        [b'/', b'/', b'/', b'/', ..] | [b'/', b'*', b'*', b'*', ..] | [b'/', b'*', b'*', b'/'] => {
+            return true
+        }
+        [b'/', b'/', b'/', ..] | [b'/', b'*', b'*', ..] => false,
+        [b'/', b'/', b'!', ..] | [b'/', b'*', b'!', ..] => true,
+        _ => return true,
+    };
+    let hash = Token::Punct {
+        ch: '#',
+        joint: inner,
+    };
+    let bang = Token::Punct {
+        ch: '!',
+        joint: false,
+    };
+    let tokens = [
+        Token::Open { brace: false },
+        Token::Word("doc"),
+        Token::Punct {
+            ch: '=',
+            joint: false,
+        },
+        Token::Literal,
+        Token::Close,
+    ];
+    sink(hash) && (!inner || sink(bang)) && tokens.into_iter().all(sink)
+}
+
+fn memchr(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| from + p)
+}
+
+/// The end of a (nested) block comment opening at `start`.
+fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => {
+                depth += 1;
+                i += 2;
+            }
+            (b'*', b'/') => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end (past the closing quote and any suffix) of a string whose body starts at `from`.
+fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(suffix_end(bytes, i + 1)),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The end of a raw string `r##"…"##` whose first `#` (or `"`) is at `from`.
+fn raw_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let hashes = bytes[from..].iter().take_while(|&&b| b == b'#').count();
+    let open = from + hashes;
+    if bytes.get(open) != Some(&b'"') {
+        return None;
+    }
+    let mut i = open + 1;
+    while i < bytes.len() {
+        if bytes[i] == b'"' && bytes.get(i + 1..i + 1 + hashes)?.iter().all(|&b| b == b'#') {
+            return Some(suffix_end(bytes, i + 1 + hashes));
+        }
+        i += 1;
+    }
+    None
+}
+
+fn suffix_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && is_word_byte(bytes[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// A literal with a prefix at `start` (`b"…"`, `r#"…"#`, `br"…"`, `c"…"`, `cr"…"`,
+/// `b'x'`): `Some(Ok(end))`; `Some(Err(()))` if it does not end; `None` if `start` begins
+/// a word instead.
+fn prefixed_literal(bytes: &[u8], start: usize) -> Option<Result<usize, ()>> {
+    let rest = &bytes[start..];
+    let (prefix, raw) = match rest {
+        [b'b', b'r', b'"' | b'#', ..] | [b'c', b'r', b'"' | b'#', ..] => (2, true),
+        [b'r', b'"', ..] | [b'r', b'#', b'"' | b'#', ..] => (1, true),
+        [b'b' | b'c', b'"', ..] => (1, false),
+        [b'b', b'\'', ..] => {
+            return Some(
+                char_or_lifetime(bytes, start + 1)
+                    .map(|(_, end)| end)
+                    .ok_or(()),
+            );
+        }
+        _ => return None,
+    };
+    let end = if raw {
+        raw_string_end(bytes, start + prefix)
+    } else {
+        string_end(bytes, start + prefix + 1)
+    };
+    Some(end.ok_or(()))
+}
+
+/// A char literal or a lifetime (`'a`: a joint `'` then a word) starting at `start`.
+fn char_or_lifetime(bytes: &[u8], start: usize) -> Option<(Token<'static>, usize)> {
+    let next = *bytes.get(start + 1)?;
+    if next == b'\\' {
+        // an escape: the literal ends at the next quote after the escaped character
+        let end = memchr(b'\'', bytes, start + 3)?;
+        return Some((Token::Literal, suffix_end(bytes, end + 1)));
+    }
+    let width = match next {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    if bytes.get(start + 1 + width) == Some(&b'\'') {
+        return Some((Token::Literal, suffix_end(bytes, start + 2 + width)));
+    }
+    if is_word_byte(next) {
+        // a lifetime or label: the `'` alone; the word follows as its own token
+        return Some((
+            Token::Punct {
+                ch: '\'',
+                joint: true,
+            },
+            start + 1,
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The deepest nesting of `text`: over the quick lexing (None if not clean) and over
+    /// `proc_macro2`'s tokens.
+    fn deepest(text: &str) -> (Option<usize>, usize) {
+        let mut quick = Nesting::new();
+        let mut quick_deepest = 0;
+        let clean = lex(text, |token| {
+            quick
+                .feed(&token)
+                .map(|d| quick_deepest = quick_deepest.max(d))
+                .is_some()
+        });
+        let mut exact = Nesting::new();
+        let mut exact_deepest = 0;
+        let mut stack = vec![TokenStream::from_str(text).unwrap().into_iter()];
+        while let Some(tokens) = stack.last_mut() {
+            let Some(token) = tokens.next() else {
+                stack.pop();
+                if !stack.is_empty() {
+                    exact.feed(&Token::Close);
+                }
+                continue;
+            };
+            let depth = match &token {
+                TokenTree::Group(g) => {
+                    stack.push(g.stream().into_iter());
+                    exact.feed(&Token::Open {
+                        brace: g.delimiter() == Delimiter::Brace,
+                    })
+                }
+                TokenTree::Punct(p) => exact.feed(&Token::Punct {
+                    ch: p.as_char(),
+                    joint: p.spacing() == Spacing::Joint,
+                }),
+                TokenTree::Ident(i) => exact.feed(&Token::Word(&i.to_string())),
+                TokenTree::Literal(_) => exact.feed(&Token::Literal),
+            };
+            exact_deepest = exact_deepest.max(depth.unwrap());
+        }
+        (clean.then_some(quick_deepest), exact_deepest)
+    }
+
+    #[test]
+    fn the_quick_lexing_measures_what_the_tokens_do() {
+        let cases = [
+            "fn f<'a>(x: &'a str) -> &'a str { if a { b } else if c { d } else { e } }",
+            r##"const S: &str = r#"}}}) "quoted" (("#; const B: &[u8] = br"((("; const C: char = '}';"##,
+            r#"fn f() { let c = '\''; let d = b'{'; let e = "\"{{"; let f = '\u{1F600}'; let g = 'é'; }"#,
+            "/* outer /* nested }} */ still comment (( */ fn f() { x.y()?.z[0](1, 2) }",
+            "//! inner doc\n/// outer doc\n/** block doc */\n/*! inner block */\n//// not doc\nfn f() {}",
+            "fn f() { let g = |a, b| a || b; let h = move || async move { 1 + 2 * 3 }; }",
+            "fn f() -> Vec<Vec<u8>> { match x { A => 1.0e5, B => 0x1f_u8 as u32 as u64, _ => 1..2 } }",
+            "fn f() { 'outer: loop { break 'outer; } let r#match = c\"x\"; }",
+        ];
+        for text in cases {
+            let (quick, exact) = deepest(text);
+            assert_eq!(quick, Some(exact), "{text}");
+        }
+    }
+
+    #[test]
+    fn unclean_or_deep_text_goes_to_the_token_check() {
+        for text in [
+            "fn f() { \"open",
+            "/* open",
+            "fn f() { r#\"open\" }",
+            "}",
+            "fn f() {",
+        ] {
+            assert!(!nesting_is_shallow(text), "{text}");
+        }
+        let deep = format!("fn f() {{{}{}", "{".repeat(5000), "}".repeat(5001));
+        assert!(!nesting_is_shallow(&deep));
+        assert!(check_nesting(&TokenStream::from_str(&deep).unwrap()).is_err());
+        assert!(nesting_is_shallow("fn f() { g(1, 2) }"));
+    }
 }
