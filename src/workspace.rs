@@ -21,6 +21,10 @@ pub struct PackageInfo {
     pub local_crates: Vec<String>,
     /// Cargo mode: the name of the package's lib target (`-` as `_`), if it has one.
     pub lib_name: Option<String>,
+    /// Cargo mode: path dependencies renamed in Cargo.toml (`dht = { package =
+    /// "librqbit-dht", .. }`): (the name this package's code writes, the dependency's lib
+    /// name), so that its calls meet the dependency's functions.
+    pub crate_renames: Vec<(String, String)>,
 }
 
 /// A file to start linting from (a target's crate root, or a file given on the command
@@ -225,8 +229,15 @@ fn member_lib_names(packages: &[&Value], members: &[&str]) -> HashMap<String, St
 }
 
 /// The workspace crates a package's code may name: its own lib, and each path dependency
-/// that is a workspace member (by its `rename` if any).
-fn local_crates(package: &Value, name: &str, lib_names: &HashMap<String, String>) -> Vec<String> {
+/// that is a workspace member (by its `rename` if any); and the renamed ones: (rename, lib
+/// name).
+#[allow(clippy::type_complexity)]
+fn local_crates(
+    package: &Value,
+    name: &str,
+    lib_names: &HashMap<String, String>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let mut renames = Vec::new();
     let mut crates: Vec<String> = lib_names.get(name).cloned().into_iter().collect();
     for dependency in package["dependencies"].as_array().into_iter().flatten() {
         if dependency.get("path").and_then(Value::as_str).is_none() {
@@ -239,11 +250,14 @@ fn local_crates(package: &Value, name: &str, lib_names: &HashMap<String, String>
             Some(rename) => rename.replace('-', "_"),
             None => lib.clone(),
         };
+        if local != *lib && !renames.iter().any(|(r, _)| *r == local) {
+            renames.push((local.clone(), lib.clone()));
+        }
         if !crates.contains(&local) {
             crates.push(local);
         }
     }
-    crates
+    (crates, renames)
 }
 
 /// `cargo metadata --no-deps` for the workspace.
@@ -340,14 +354,17 @@ fn package_info(package: &Value, lib_names: &HashMap<String, String>) -> Package
                 .collect()
         })
         .unwrap_or_default();
+    let (local_crates, crate_renames) =
+        local_crates(package, str_field(package, "name"), lib_names);
     PackageInfo {
         name: str_field(package, "name").to_string(),
         id: str_field(package, "id").to_string(),
         manifest_path: PathBuf::from(str_field(package, "manifest_path")),
         edition: str_field(package, "edition").to_string(),
         runtime: runtime_from_dependencies(&dependencies).unwrap_or(Runtime::Tokio),
-        local_crates: local_crates(package, str_field(package, "name"), lib_names),
+        local_crates,
         lib_name: lib_names.get(str_field(package, "name")).cloned(),
+        crate_renames,
     }
 }
 
@@ -694,6 +711,7 @@ fn read_package(manifest: &Path) -> Option<PackageInfo> {
         runtime: runtime_from_dependencies(&deps).unwrap_or(Runtime::Tokio),
         local_crates: Vec::new(),
         lib_name: None,
+        crate_renames: Vec::new(),
     })
 }
 

@@ -1802,3 +1802,45 @@ fn report_json_matches_its_schema() {
         assert_eq!(out.code, 0, "{format}: {out:?}");
     }
 }
+
+#[test]
+fn renamed_path_dependencies_are_followed_to_their_functions() {
+    // `store = { path = .., package = "store-impl" }`: the app writes `store::open`, the
+    // member's functions are `store_impl::..`; the call still reaches them, so code reached
+    // only from the app's async `main` is `main` (capped), not a library API.
+    let dir = temp_dir("renamed_dep");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"app\", \"store-impl\"]\nresolver = \"2\"\n",
+    );
+    write(
+        &dir,
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nstore = { path = \"../store-impl\", package = \"store-impl\" }\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    );
+    write(
+        &dir,
+        "app/src/main.rs",
+        "#[tokio::main]\nasync fn main() {\n    store::open().await;\n}\n",
+    );
+    write(
+        &dir,
+        "store-impl/Cargo.toml",
+        "[package]\nname = \"store-impl\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    );
+    write(
+        &dir,
+        "store-impl/src/lib.rs",
+        "pub async fn open() {\n    let _ = std::fs::create_dir_all(\"/tmp/store\");\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(doc["summary"]["diagnostics"], 0, "{doc:#}");
+    let (_, doc) = json(&dir, &["--context-main", "warn"]);
+    assert_eq!(
+        findings(&doc),
+        vec![f("store-impl/src/lib.rs", 2, BLOCKING)],
+        "{doc:#}"
+    );
+    assert_eq!(diagnostics(&doc)[0]["context"], "main", "{doc:#}");
+}

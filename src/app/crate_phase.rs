@@ -48,7 +48,13 @@ pub(crate) fn crate_phase(
     for (index, outcome) in outcomes.iter_mut().enumerate() {
         let (key, rename) = program_of(outcome);
         if let Some(name) = rename {
-            workspace::rename_crate(&mut outcome.facts, &name);
+            let renames = outcome
+                .target
+                .package
+                .as_ref()
+                .map(|p| p.crate_renames.clone())
+                .unwrap_or_default();
+            workspace::rename_crate(&mut outcome.facts, &name, &renames);
         }
         programs.entry(key).or_default().push(index);
     }

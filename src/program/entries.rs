@@ -80,6 +80,22 @@ impl EntryFacts {
     }
 }
 
+/// The value a block argument evaluates to: `{ let a = a.clone(); async move { .. } }` hands
+/// over its tail (the clones before it run in the caller).
+fn block_tail(expr: &Expr) -> &Expr {
+    let mut expr = expr;
+    loop {
+        match expr {
+            Expr::Block(block) if block.label.is_none() => match block.block.stmts.last() {
+                Some(syn::Stmt::Expr(tail, None)) => expr = tail,
+                _ => return expr,
+            },
+            Expr::Paren(paren) => expr = &paren.expr,
+            _ => return expr,
+        }
+    }
+}
+
 fn innermost(ranges: &[(usize, usize, Location)], offset: usize) -> Option<&Location> {
     ranges
         .iter()
@@ -135,6 +151,7 @@ impl EntryRecorder {
         at: impl Fn() -> Location,
     ) {
         for arg in args {
+            let arg = block_tail(arg);
             if keeps_closures && matches!(arg, Expr::Closure(_) | Expr::Async(_)) {
                 let range = syn::spanned::Spanned::span(arg).byte_range();
                 self.facts.callbacks.push((range.start, range.end, at()));
@@ -166,9 +183,9 @@ impl EntryRecorder {
             _ => return,
         };
         for arg in args {
-            let mut future = arg;
+            let mut future = block_tail(arg);
             while let Expr::MethodCall(m) = future {
-                future = &m.receiver; // `run(x).instrument(span)`, `.boxed()`
+                future = block_tail(&m.receiver); // `run(x).instrument(span)`, `.boxed()`
             }
             match future {
                 Expr::Call(call) => {

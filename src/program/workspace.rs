@@ -5,14 +5,19 @@
 
 use super::FileFacts;
 
-/// Rename the `crate` root of every path in a file's facts to `name`.
-pub fn rename_crate(facts: &mut FileFacts, name: &str) {
+/// Rename the `crate` root of every path in a file's facts to `name`, and the root of each
+/// path dependency its package renamed (`renames`: (the name written, the lib name)).
+pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, String)]) {
     let mut rename = |path: &mut String| {
-        if path == "crate" {
-            *path = name.to_string();
-        } else if let Some(rest) = path.strip_prefix("crate::") {
-            *path = format!("{name}::{rest}");
-        }
+        let root = path.split("::").next().unwrap_or_default();
+        let to = match root {
+            "crate" => name,
+            _ => match renames.iter().find(|(from, _)| from == root) {
+                Some((_, lib)) => lib.as_str(),
+                None => return,
+            },
+        };
+        *path = format!("{to}{}", &path[root.len()..]);
     };
     for function in &mut facts.functions {
         rename(&mut function.path);
@@ -55,7 +60,8 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str) {
     for function in &mut entries.functions {
         rename(&mut function.path);
     }
-    for (caller, _, _) in &mut entries.external_calls {
+    for (caller, callee, _) in &mut entries.external_calls {
         rename(caller);
+        rename(callee);
     }
 }

@@ -16,6 +16,9 @@ pub struct Scope {
     globs: Vec<String>,
     /// items defined here: name → fully qualified path (`helper` → `crate::net::helper`)
     items: HashMap<String, String>,
+    /// the names of `items` that are modules: a module lives in the type namespace only,
+    /// so `mod edit; use edit::edit;` leaves the value `edit` to the import.
+    modules: HashSet<String>,
 }
 
 impl Scope {
@@ -25,6 +28,9 @@ impl Scope {
         let mut scope = Scope::default();
         for item in &items {
             if let Some(name) = item_name(item) {
+                if matches!(item, Item::Mod(_)) {
+                    scope.modules.insert(name.clone());
+                }
                 scope
                     .items
                     .insert(name.clone(), format!("{module_path}::{name}"));
@@ -284,8 +290,12 @@ impl Resolver {
         if matches!(first.as_str(), "crate" | "self" | "super") {
             return expand_relative(segments, self.module_path());
         }
+        // A path of one segment names a value (a call, a function passed as a value) or a
+        // type, never a module: a module of that name does not shadow an import of it.
+        let single = segments.len() == 1;
         for scope in self.scopes() {
-            if let Some(local) = scope.items.get(first) {
+            let module_only = single && scope.modules.contains(first);
+            if let Some(local) = scope.items.get(first).filter(|_| !module_only) {
                 return join_rest(local, &segments[1..]);
             }
             if let Some(full) = scope.uses.get(first) {
@@ -390,6 +400,13 @@ mod tests {
             r.resolve(&segments("helper"), false, &|_| false),
             "crate::helper"
         );
+    }
+
+    #[test]
+    fn a_module_does_not_shadow_the_function_imported_from_it() {
+        let r = resolver_for("mod edit; use edit::edit; use std::fs;");
+        assert_eq!(resolve(&r, "edit"), "crate::m::edit::edit");
+        assert_eq!(resolve(&r, "edit::helper"), "crate::m::edit::helper");
     }
 
     #[test]

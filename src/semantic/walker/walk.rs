@@ -138,7 +138,13 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         }
         let start = item.sig.fn_token.span;
         let is_pub = !matches!(item.vis, syn::Visibility::Inherited);
+        // A free `fn` (also one nested in a method's body) has no `Self` and implements no
+        // trait method: it is `module::name`, as the block's scope names it.
+        self.self_types.push(None);
+        self.impl_traits.push(None);
         self.visit_fn_body(&item.attrs, is_pub, &item.sig, &item.block, start);
+        self.impl_traits.pop();
+        self.self_types.pop();
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
