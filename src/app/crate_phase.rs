@@ -124,15 +124,20 @@ pub(crate) fn place_findings(outcomes: &mut [FileOutcome]) {
     }
     let crates: Vec<CrateFiles> = crates.into_values().collect();
     let contexts = Contexts::compute(&crates);
-    drop(crates);
-    for outcome in outcomes.iter_mut() {
-        let display = outcome.display.clone();
-        for d in outcome
-            .findings
-            .iter_mut()
-            .chain(outcome.crate_findings.iter_mut())
-        {
-            if let Some(placement) = contexts.placement(&display, d.primary.byte_start) {
+    let placements: Vec<Vec<Option<Placement>>> = outcomes
+        .iter()
+        .map(|outcome| {
+            let findings = outcome.findings.iter().chain(&outcome.crate_findings);
+            findings
+                .map(|d| contexts.placement(&outcome.display, d.primary.byte_start))
+                .collect()
+        })
+        .collect();
+    drop(contexts);
+    for (outcome, placements) in outcomes.iter_mut().zip(placements) {
+        let findings = outcome.findings.iter_mut();
+        for (d, placement) in findings.chain(&mut outcome.crate_findings).zip(placements) {
+            if let Some(placement) = placement {
                 place(d, placement);
             }
         }

@@ -8,7 +8,8 @@ use super::entries::{Entry, EntryFacts, EntryKind};
 use super::FileFacts;
 use crate::diagnostic::Context;
 use crate::source::Location;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 /// One crate of the run, as the context computation sees it.
 pub struct CrateFiles<'a> {
@@ -48,10 +49,10 @@ pub struct Placement {
 }
 
 /// The contexts of every function of the run.
-pub struct Contexts {
+pub struct Contexts<'a> {
     reach: HashMap<String, Reach>,
     /// (crate name, is_lib) by file display path, and the file's entry facts.
-    files: HashMap<String, (String, bool, EntryFacts)>,
+    files: HashMap<&'a str, (String, bool, &'a EntryFacts)>,
 }
 
 /// `crate::x` in crate `name` is `name::x` run-wide.
@@ -63,11 +64,11 @@ fn global(crate_name: &str, path: &str) -> String {
     }
 }
 
-impl Contexts {
-    pub fn compute(crates: &[CrateFiles]) -> Contexts {
-        let mut callees: HashMap<String, Vec<String>> = HashMap::new();
-        let mut entries: Vec<(Entry, String)> = Vec::new();
-        let mut files = HashMap::new();
+impl<'a> Contexts<'a> {
+    pub fn compute(crates: &[CrateFiles<'a>]) -> Contexts<'a> {
+        let mut callees: HashMap<String, Vec<String>> = HashMap::default();
+        let mut entries: Vec<(Entry, &str)> = Vec::new();
+        let mut files = HashMap::default();
         for krate in crates {
             for (display, facts) in &krate.files {
                 for function in &facts.functions {
@@ -82,7 +83,7 @@ impl Contexts {
                                     kind: EntryKind::Task,
                                     at: at.clone(),
                                 },
-                                display.to_string(),
+                                display,
                             ));
                         } else {
                             callees.entry(caller.clone()).or_default().push(callee);
@@ -96,7 +97,7 @@ impl Contexts {
                             kind: EntryKind::Task,
                             at: at.clone(),
                         };
-                        entries.push((entry, display.to_string()));
+                        entries.push((entry, display));
                         continue;
                     }
                     callees
@@ -107,19 +108,16 @@ impl Contexts {
                 for entry in &facts.entries.entries {
                     let mut entry = entry.clone();
                     entry.function = global(&krate.name, &entry.function);
-                    entries.push((entry, display.to_string()));
+                    entries.push((entry, display));
                 }
-                files.insert(
-                    display.to_string(),
-                    (krate.name.clone(), krate.is_lib, facts.entries.clone()),
-                );
+                files.insert(*display, (krate.name.clone(), krate.is_lib, &facts.entries));
             }
         }
-        let mut reach: HashMap<String, Reach> = HashMap::new();
+        let mut reach: HashMap<String, Reach> = HashMap::default();
         for (entry, file) in &entries {
             let via = Via {
                 function: entry.function.clone(),
-                file: file.clone(),
+                file: file.to_string(),
                 at: entry.at.clone(),
             };
             let mut queue = VecDeque::from([entry.function.clone()]);
