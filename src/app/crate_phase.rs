@@ -15,6 +15,8 @@ use crate::diagnostic::{Context, Diagnostic, Note};
 use crate::program::contexts::{Contexts, CrateFiles, Placement};
 use crate::program::{items, workspace};
 use crate::rules;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::BTreeMap;
 
 const LIB_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
@@ -44,8 +46,8 @@ pub(crate) fn crate_phase(
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) {
-    let mut programs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, outcome) in outcomes.iter_mut().enumerate() {
+    let mut programs: BTreeMap<String, Vec<&mut FileOutcome>> = BTreeMap::new();
+    for outcome in outcomes.iter_mut() {
         let (key, rename) = program_of(outcome);
         if let Some(name) = rename {
             let renames = outcome
@@ -56,56 +58,67 @@ pub(crate) fn crate_phase(
                 .unwrap_or_default();
             workspace::rename_crate(&mut outcome.facts, &name, &renames);
         }
-        programs.entry(key).or_default().push(index);
+        programs.entry(key).or_default().push(outcome);
     }
+    // Programs share no file: they run in parallel.
+    programs
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .for_each(|members| program_phase(members, catalog, runtime));
+    place_findings(outcomes);
+}
+
+/// The crate-level rules over one program: its item index resolves its files' facts,
+/// then each finding goes to the file it names, among the files of the runtime it was
+/// found for.
+fn program_phase(mut members: Vec<&mut FileOutcome>, catalog: &Catalog, runtime: Option<Runtime>) {
     let runtime_of = |outcome: &FileOutcome| {
         runtime
             .or_else(|| outcome.target.package.as_ref().map(|p| p.runtime))
             .unwrap_or(Runtime::Tokio)
     };
-    for members in programs.values() {
-        {
-            let mut facts: Vec<&mut crate::program::FileFacts> = outcomes
-                .iter_mut()
-                .enumerate()
-                .filter(|(i, _)| members.contains(i))
-                .map(|(_, o)| &mut o.facts)
-                .collect();
-            items::resolve_program(&mut facts, catalog);
-        }
-        let files: Vec<rules::CrateFile> = members
-            .iter()
-            .map(|&i| rules::CrateFile {
-                display: &outcomes[i].display,
-                facts: &outcomes[i].facts,
-            })
-            .collect();
-        let mut runtimes: Vec<Runtime> =
-            members.iter().map(|&i| runtime_of(&outcomes[i])).collect();
-        runtimes.dedup();
-        runtimes.sort_by_key(|r| r.name());
-        runtimes.dedup();
-        let mut found_all = Vec::new();
-        for rt in runtimes {
-            let found = rules::crate_findings(&rules::CrateProgram {
+    {
+        let mut facts: Vec<&mut crate::program::FileFacts> =
+            members.iter_mut().map(|o| &mut o.facts).collect();
+        items::resolve_program(&mut facts, catalog);
+    }
+    let files: Vec<rules::CrateFile> = members
+        .iter()
+        .map(|o| rules::CrateFile {
+            display: &o.display,
+            facts: &o.facts,
+        })
+        .collect();
+    let mut runtimes: Vec<Runtime> = members.iter().map(|o| runtime_of(o)).collect();
+    runtimes.sort_by_key(|r| r.name());
+    runtimes.dedup();
+    let found: Vec<(Runtime, Vec<Diagnostic>)> = runtimes
+        .into_iter()
+        .map(|rt| {
+            let program = rules::CrateProgram {
                 files: &files,
                 catalog,
                 runtime: rt,
-            });
-            found_all.push((rt, found));
-        }
-        for (rt, found) in found_all {
-            for d in found {
-                let owner = members
-                    .iter()
-                    .find(|&&i| outcomes[i].display == d.file && runtime_of(&outcomes[i]) == rt);
-                if let Some(&index) = owner {
-                    outcomes[index].crate_findings.push(d);
-                }
+            };
+            (rt, rules::crate_findings(&program))
+        })
+        .collect();
+    drop(files);
+    // The first member of each (file, runtime), as the findings name them.
+    let mut owners: HashMap<(String, Runtime), usize> = HashMap::default();
+    for (index, outcome) in members.iter().enumerate() {
+        owners
+            .entry((outcome.display.clone(), runtime_of(outcome)))
+            .or_insert(index);
+    }
+    for (rt, found) in found {
+        for d in found {
+            if let Some(&index) = owners.get(&(d.file.clone(), rt)) {
+                members[index].crate_findings.push(d);
             }
         }
     }
-    place_findings(outcomes);
 }
 
 /// Where each finding's code runs: its enclosing item and its context (a handler, a task,
@@ -130,15 +143,20 @@ pub(crate) fn place_findings(outcomes: &mut [FileOutcome]) {
     }
     let crates: Vec<CrateFiles> = crates.into_values().collect();
     let contexts = Contexts::compute(&crates);
-    drop(crates);
-    for outcome in outcomes.iter_mut() {
-        let display = outcome.display.clone();
-        for d in outcome
-            .findings
-            .iter_mut()
-            .chain(outcome.crate_findings.iter_mut())
-        {
-            if let Some(placement) = contexts.placement(&display, d.primary.byte_start) {
+    let placements: Vec<Vec<Option<Placement>>> = outcomes
+        .iter()
+        .map(|outcome| {
+            let findings = outcome.findings.iter().chain(&outcome.crate_findings);
+            findings
+                .map(|d| contexts.placement(&outcome.display, d.primary.byte_start))
+                .collect()
+        })
+        .collect();
+    drop(contexts);
+    for (outcome, placements) in outcomes.iter_mut().zip(placements) {
+        let findings = outcome.findings.iter_mut();
+        for (d, placement) in findings.chain(&mut outcome.crate_findings).zip(placements) {
+            if let Some(placement) = placement {
                 place(d, placement);
             }
         }

@@ -1,6 +1,7 @@
 //! The run: command line → plan (what to lint, with which config) → per-file phase in
-//! parallel (`run`) → crate-level phase (`crate_phase`) → levels and suppressions, once,
-//! over the findings of both phases (`verdict`) → fixes (`fixes`) → report.
+//! parallel (`run`) → crate-level phase (`crate_phase`, on the same workers) → levels and
+//! suppressions, once, over the findings of both phases (`verdict`) → fixes (`fixes`) →
+//! report.
 
 pub(crate) mod analyze;
 mod baseline;
@@ -92,7 +93,6 @@ fn report_command(args: &cli::ReportArgs) -> i32 {
         let plan = plan::plan(lint)?;
         let settings = plan::settings(lint, &plan, &cli::ordered_levels(&matches))?;
         let mut outcomes = run::lint_files(lint, &plan, &settings, &run::Overlay::default())?;
-        crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
         let mut findings = Vec::new();
         for outcome in outcomes.iter_mut() {
             findings.extend(judge(outcome, &settings.levels, false));
@@ -160,8 +160,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         return Err("nothing to lint: no Rust files found".into());
     }
     let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {
-        let mut outcomes = run::lint_files(cli, &plan, &settings, overlay)?;
-        crate_phase::crate_phase(&mut outcomes, &settings.catalog, settings.runtime);
+        let outcomes = run::lint_files(cli, &plan, &settings, overlay)?;
         Ok(report(outcomes, &settings.levels, cli, &plan.base, started))
     };
     let mut report = lint_all(&run::Overlay::default())?;

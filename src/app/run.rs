@@ -143,8 +143,8 @@ pub(crate) struct Overlay {
     pub(crate) stdin: Option<String>,
 }
 
-/// Lint every planned file (module trees followed) and stdin on `-j` threads; the
-/// outcomes sorted by file name.
+/// Lint every planned file (module trees followed) and stdin on `-j` threads, then run
+/// the crate-level phase on the same threads; the outcomes sorted by file name.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
@@ -180,6 +180,8 @@ pub(crate) fn lint_files(
     }
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    let (catalog, runtime) = (&settings.catalog, settings.runtime);
+    pool.install(|| super::crate_phase::crate_phase(&mut outcomes, catalog, runtime));
     Ok(outcomes)
 }
 

@@ -3,7 +3,8 @@
 //! which shortest chain.
 
 use super::calls::{CallContext, FunctionSummary};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use std::collections::HashSet;
 
 /// The place a function has the property itself: the blocking API it calls, or the
 /// CPU-heavy call or loop.
@@ -39,12 +40,12 @@ impl<'a> CallGraph<'a> {
         direct: impl Fn(&FunctionSummary) -> Option<DirectCause>,
         not_blocking: &HashSet<String>,
     ) -> CallGraph<'a> {
-        let mut functions: HashMap<&str, &FunctionSummary> = HashMap::new();
+        let mut functions: HashMap<&str, &FunctionSummary> = HashMap::default();
         for summary in summaries {
             // Two functions with one path (cfg variants): keep the first.
             functions.entry(summary.path.as_str()).or_insert(summary);
         }
-        let mut blocking: HashMap<&str, (usize, BlockingStep)> = HashMap::new();
+        let mut blocking: HashMap<&str, (usize, BlockingStep)> = HashMap::default();
         for (path, summary) in &functions {
             if summary.is_async || not_blocking.contains(*path) {
                 continue;
@@ -111,7 +112,7 @@ impl<'a> CallGraph<'a> {
     pub fn chain(&self, path: &str) -> Vec<&'a FunctionSummary> {
         let mut chain = Vec::new();
         let mut current = path.to_string();
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         while let Some(summary) = self.function(&current) {
             if !seen.insert(current.clone()) {
                 break;

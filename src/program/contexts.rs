@@ -8,7 +8,8 @@ use super::entries::{Entry, EntryFacts, EntryKind};
 use super::FileFacts;
 use crate::diagnostic::Context;
 use crate::source::Location;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 
 /// One crate of the run, as the context computation sees it.
 pub struct CrateFiles<'a> {
@@ -20,14 +21,14 @@ pub struct CrateFiles<'a> {
     pub files: Vec<(&'a str, &'a FileFacts)>,
 }
 
-/// What reaches a function: the entry kinds, and the first handler / task entry (for the
-/// note that says where the code runs).
-#[derive(Debug, Default, Clone)]
+/// What reaches a function: the entry kinds, and the first handler / task entry (its index
+/// in `Contexts::entries`, for the note that says where the code runs).
+#[derive(Debug, Default, Clone, Copy)]
 struct Reach {
     main: bool,
     test: bool,
-    handler: Option<Via>,
-    task: Option<Via>,
+    handler: Option<usize>,
+    task: Option<usize>,
 }
 
 /// An entry point, for messages.
@@ -48,10 +49,14 @@ pub struct Placement {
 }
 
 /// The contexts of every function of the run.
-pub struct Contexts {
-    reach: HashMap<String, Reach>,
+pub struct Contexts<'a> {
+    /// Run-wide function path → its index in `reach`.
+    ids: HashMap<String, usize>,
+    reach: Vec<Reach>,
+    /// The entry points, with the display path of their file.
+    entries: Vec<(Entry, &'a str)>,
     /// (crate name, is_lib) by file display path, and the file's entry facts.
-    files: HashMap<String, (String, bool, EntryFacts)>,
+    files: HashMap<&'a str, (String, bool, &'a EntryFacts)>,
 }
 
 /// `crate::x` in crate `name` is `name::x` run-wide.
@@ -63,11 +68,36 @@ fn global(crate_name: &str, path: &str) -> String {
     }
 }
 
-impl Contexts {
-    pub fn compute(crates: &[CrateFiles]) -> Contexts {
-        let mut callees: HashMap<String, Vec<String>> = HashMap::new();
-        let mut entries: Vec<(Entry, String)> = Vec::new();
-        let mut files = HashMap::new();
+/// The run's call graph, over function indices.
+#[derive(Default)]
+struct RunGraph {
+    ids: HashMap<String, usize>,
+    callees: Vec<Vec<usize>>,
+}
+
+impl RunGraph {
+    fn id(&mut self, path: &str) -> usize {
+        if let Some(&id) = self.ids.get(path) {
+            return id;
+        }
+        let id = self.callees.len();
+        self.callees.push(Vec::new());
+        self.ids.insert(path.to_string(), id);
+        id
+    }
+
+    fn call(&mut self, caller: &str, callee: &str) {
+        let callee = self.id(callee);
+        let caller = self.id(caller);
+        self.callees[caller].push(callee);
+    }
+}
+
+impl<'a> Contexts<'a> {
+    pub fn compute(crates: &[CrateFiles<'a>]) -> Contexts<'a> {
+        let mut graph = RunGraph::default();
+        let mut entries: Vec<(Entry, &str)> = Vec::new();
+        let mut files = HashMap::default();
         for krate in crates {
             for (display, facts) in &krate.files {
                 for function in &facts.functions {
@@ -82,10 +112,10 @@ impl Contexts {
                                     kind: EntryKind::Task,
                                     at: at.clone(),
                                 },
-                                display.to_string(),
+                                display,
                             ));
                         } else {
-                            callees.entry(caller.clone()).or_default().push(callee);
+                            graph.call(&caller, &callee);
                         }
                     }
                 }
@@ -96,51 +126,55 @@ impl Contexts {
                             kind: EntryKind::Task,
                             at: at.clone(),
                         };
-                        entries.push((entry, display.to_string()));
+                        entries.push((entry, display));
                         continue;
                     }
-                    callees
-                        .entry(global(&krate.name, caller))
-                        .or_default()
-                        .push(callee.clone());
+                    graph.call(&global(&krate.name, caller), callee);
                 }
                 for entry in &facts.entries.entries {
                     let mut entry = entry.clone();
                     entry.function = global(&krate.name, &entry.function);
-                    entries.push((entry, display.to_string()));
+                    entries.push((entry, display));
                 }
-                files.insert(
-                    display.to_string(),
-                    (krate.name.clone(), krate.is_lib, facts.entries.clone()),
-                );
+                files.insert(*display, (krate.name.clone(), krate.is_lib, &facts.entries));
             }
         }
-        let mut reach: HashMap<String, Reach> = HashMap::new();
-        for (entry, file) in &entries {
-            let via = Via {
-                function: entry.function.clone(),
-                file: file.clone(),
-                at: entry.at.clone(),
-            };
-            let mut queue = VecDeque::from([entry.function.clone()]);
+        let starts: Vec<usize> = entries
+            .iter()
+            .map(|(entry, _)| graph.id(&entry.function))
+            .collect();
+        let mut reach = vec![Reach::default(); graph.callees.len()];
+        for (index, ((entry, _), start)) in entries.iter().zip(starts).enumerate() {
+            let mut queue = VecDeque::from([start]);
             while let Some(function) = queue.pop_front() {
-                let r = reach.entry(function.clone()).or_default();
+                let r = &mut reach[function];
                 let new = match entry.kind {
                     EntryKind::Main => !std::mem::replace(&mut r.main, true),
                     EntryKind::Test => !std::mem::replace(&mut r.test, true),
-                    EntryKind::Handler => {
-                        r.handler.is_none() && r.handler.replace(via.clone()).is_none()
-                    }
-                    EntryKind::Task => r.task.is_none() && r.task.replace(via.clone()).is_none(),
+                    EntryKind::Handler => r.handler.is_none() && r.handler.replace(index).is_none(),
+                    EntryKind::Task => r.task.is_none() && r.task.replace(index).is_none(),
                 };
                 if new {
-                    if let Some(next) = callees.get(&function) {
-                        queue.extend(next.iter().cloned());
-                    }
+                    queue.extend(&graph.callees[function]);
                 }
             }
         }
-        Contexts { reach, files }
+        Contexts {
+            ids: graph.ids,
+            reach,
+            entries,
+            files,
+        }
+    }
+
+    /// The entry at `index` of `entries`, for messages.
+    fn via(&self, index: usize) -> Via {
+        let (entry, file) = &self.entries[index];
+        Via {
+            function: entry.function.clone(),
+            file: file.to_string(),
+            at: entry.at.clone(),
+        }
     }
 
     /// Where the code at `offset` of `file` runs.
@@ -149,8 +183,8 @@ impl Contexts {
         let function = facts.function_at(offset);
         let item = function.map(|f| f.path.clone());
         let reach = function
-            .and_then(|f| self.reach.get(&global(crate_name, &f.path)))
-            .cloned()
+            .and_then(|f| self.ids.get(&global(crate_name, &f.path)))
+            .map(|&id| self.reach[id])
             .unwrap_or_default();
         // Test code stays test code, whatever it spawns or registers.
         if reach.test && !reach.main && reach.handler.is_none() && reach.task.is_none() {
@@ -184,10 +218,10 @@ impl Contexts {
                 via: Some(via),
             });
         }
-        let (context, via) = if let Some(via) = reach.handler {
-            (Context::Handler, Some(via))
-        } else if let Some(via) = reach.task {
-            (Context::Task, Some(via))
+        let (context, via) = if let Some(entry) = reach.handler {
+            (Context::Handler, Some(self.via(entry)))
+        } else if let Some(entry) = reach.task {
+            (Context::Task, Some(self.via(entry)))
         } else if reach.main {
             (Context::Main, None)
         } else if reach.test {

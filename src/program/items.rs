@@ -11,7 +11,9 @@ use super::calls::{CallContext, CallEdge, DeferredCall, DirectBlocking, Inferred
 use super::FileFacts;
 use crate::catalog::{BlockingKind, Catalog};
 use crate::semantic::types::{resolve, Ty, TypeFacts};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// Every item of the program, by canonical path.
 pub struct ItemIndex<'c> {
@@ -28,21 +30,28 @@ pub struct ItemIndex<'c> {
     known: HashSet<String>,
     /// The crate names of the program (`crate`, or the members' names).
     crates: HashSet<String>,
+    /// The first segments of the re-exported paths and glob re-exported modules: a path
+    /// starting otherwise is canonical as it is.
+    reexport_roots: HashSet<String>,
+    /// `canonical` of the paths that follow re-exports, once computed.
+    followed: RefCell<HashMap<String, String>>,
 }
 
 impl<'c> ItemIndex<'c> {
     pub fn build<'f>(files: impl Iterator<Item = &'f FileFacts>, catalog: &'c Catalog) -> Self {
         let mut index = ItemIndex {
             catalog,
-            returns: HashMap::new(),
-            fields: HashMap::new(),
-            aliases: HashMap::new(),
-            values: HashMap::new(),
-            reexports: HashMap::new(),
+            returns: HashMap::default(),
+            fields: HashMap::default(),
+            aliases: HashMap::default(),
+            values: HashMap::default(),
+            reexports: HashMap::default(),
             glob_reexports: Vec::new(),
-            impls: HashMap::new(),
-            known: HashSet::new(),
-            crates: HashSet::new(),
+            impls: HashMap::default(),
+            known: HashSet::default(),
+            crates: HashSet::default(),
+            reexport_roots: HashSet::default(),
+            followed: RefCell::default(),
         };
         for facts in files {
             index.add(facts);
@@ -88,6 +97,12 @@ impl<'c> ItemIndex<'c> {
         }
         self.glob_reexports
             .extend(items.glob_reexports.iter().cloned());
+        let reexported = items.reexports.iter().chain(&items.glob_reexports);
+        for (path, _) in reexported {
+            if !self.reexport_roots.contains(first_segment(path)) {
+                self.reexport_roots.insert(first_segment(path).to_string());
+            }
+        }
         for (trait_path, self_path) in &items.impls {
             self.known.insert(self_path.clone());
             self.impls
@@ -103,7 +118,21 @@ impl<'c> ItemIndex<'c> {
 
     /// A path with re-exports followed (`crate::api::User::find` →
     /// `crate::models::User::find` after `pub use crate::models::User;` in `api`).
-    pub fn canonical(&self, path: &str) -> String {
+    pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
+        if self.is_known(path) || !self.reexport_roots.contains(first_segment(path)) {
+            return Cow::Borrowed(path);
+        }
+        if let Some(followed) = self.followed.borrow().get(path) {
+            return Cow::Owned(followed.clone());
+        }
+        let followed = self.follow_reexports(path);
+        self.followed
+            .borrow_mut()
+            .insert(path.to_string(), followed.clone());
+        Cow::Owned(followed)
+    }
+
+    fn follow_reexports(&self, path: &str) -> String {
         let mut current = path.to_string();
         for _ in 0..8 {
             if self.is_known(&current) {
@@ -148,18 +177,22 @@ impl<'c> ItemIndex<'c> {
 
     /// A callee made canonical: re-exports followed, and `Trait::method` of a trait with
     /// one implementation in the workspace resolved to that implementation's method.
-    pub fn callee(&self, path: &str) -> String {
+    pub fn callee<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let canonical = self.canonical(path);
         if let Some((owner, method)) = canonical.rsplit_once("::") {
             if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
                 let candidate = format!("{only}::{method}");
                 if self.is_known(&candidate) {
-                    return candidate;
+                    return Cow::Owned(candidate);
                 }
             }
         }
         canonical
     }
+}
+
+fn first_segment(path: &str) -> &str {
+    path.split("::").next().unwrap_or(path)
 }
 
 impl TypeFacts for ItemIndex<'_> {
@@ -168,27 +201,26 @@ impl TypeFacts for ItemIndex<'_> {
     }
 
     fn is_local(&self, path: &str) -> bool {
-        self.crates
-            .contains(path.split("::").next().unwrap_or(path))
+        self.crates.contains(first_segment(path))
     }
 
     fn field(&self, owner: &str, name: &str) -> Option<Ty> {
-        self.fields.get(&self.canonical(owner))?.get(name).cloned()
+        self.fields.get(&*self.canonical(owner))?.get(name).cloned()
     }
 
     fn returns(&self, path: &str) -> Option<Ty> {
-        self.returns.get(&self.callee(path)).cloned()
+        self.returns.get(&*self.callee(path)).cloned()
     }
 
     fn value(&self, path: &str) -> Option<Ty> {
-        self.values.get(&self.canonical(path)).cloned()
+        self.values.get(&*self.canonical(path)).cloned()
     }
 
     fn alias(&self, path: &str) -> Option<Ty> {
         let canonical = self.canonical(path);
-        match self.aliases.get(&canonical) {
+        match self.aliases.get(&*canonical) {
             Some(ty) => Some(ty.clone()),
-            None => (canonical != path).then(|| Ty::named(canonical)),
+            None => (canonical != path).then(|| Ty::named(canonical.into_owned())),
         }
     }
 
@@ -212,7 +244,9 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
             }
             function.inferred_blocking.clear();
             for edge in &mut function.calls {
-                edge.callee = index.callee(&edge.callee);
+                if let Cow::Owned(callee) = index.callee(&edge.callee) {
+                    edge.callee = callee;
+                }
             }
             let deferred = std::mem::take(&mut function.deferred);
             for call in &deferred {
@@ -258,9 +292,9 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
     let ty = resolve(&call.receiver, index, 0)?;
     let path = ty.concrete_path()?;
     if index.is_local(path) {
-        let callee = index.callee(&format!("{}::{}", index.canonical(path), call.method));
+        let method = format!("{}::{}", index.canonical(path), call.method);
         return Some(Resolved::Edge(CallEdge {
-            callee,
+            callee: index.callee(&method).into_owned(),
             location: call.location.clone(),
             context: call.context,
             async_header: call.async_header.clone(),

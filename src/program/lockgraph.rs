@@ -9,7 +9,8 @@ use super::locks::FunctionLocks;
 use super::CrateFile;
 use crate::catalog::guards::LockMode;
 use crate::source::Location;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::collections::BTreeSet;
 
 /// How a function reaches a lock.
 #[derive(Debug, Clone)]
@@ -42,8 +43,8 @@ impl<'a> ReachableLocks<'a> {
         locks: impl Iterator<Item = &'a FunctionLocks>,
         summaries: impl Iterator<Item = &'a FunctionSummary>,
     ) -> ReachableLocks<'a> {
-        let mut reach: HashMap<&str, HashMap<&str, LockReach>> = HashMap::new();
-        let mut files: HashMap<&str, &str> = HashMap::new();
+        let mut reach: HashMap<&str, HashMap<&str, LockReach>> = HashMap::default();
+        let mut files: HashMap<&str, &str> = HashMap::default();
         for function in locks {
             files.insert(&function.function, &function.file);
             let own = reach.entry(&function.function).or_default();
@@ -190,7 +191,7 @@ impl<'a> LockGraph<'a> {
     pub fn build(files: &'a [CrateFile<'a>]) -> LockGraph<'a> {
         let mut edges = direct_edges(files);
         edges.extend(edges_through_calls(files));
-        let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::default();
         for edge in &edges {
             successors.entry(edge.from).or_default().insert(edge.to);
         }
@@ -199,7 +200,7 @@ impl<'a> LockGraph<'a> {
 
     /// Whether a path of edges leads from `start` to `goal`.
     pub fn reaches(&self, start: &str, goal: &str) -> bool {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::default();
         let mut stack = vec![start];
         while let Some(node) = stack.pop() {
             if node == goal {
@@ -277,10 +278,6 @@ fn edges_through_calls<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
                 }
             }
         }
-    }
-    let mut successors: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for edge in &edges {
-        successors.entry(edge.from).or_default().insert(edge.to);
     }
     edges
 }

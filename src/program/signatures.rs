@@ -3,7 +3,7 @@
 //! signatures replaces this when it exists; callers ask only `returns_result`.
 
 use super::FileFacts;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Declared return types of the crate's functions.
 #[derive(Debug, Default)]

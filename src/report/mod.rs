@@ -279,7 +279,7 @@ pub fn build(files: &[ReportFile], findings: &[Diagnostic]) -> Report {
     }
 }
 
-fn contexts(files: &[ReportFile]) -> Contexts {
+fn contexts<'a>(files: &[ReportFile<'a>]) -> Contexts<'a> {
     let mut crates: BTreeMap<&str, CrateFiles> = BTreeMap::new();
     for file in files {
         crates

@@ -420,14 +420,13 @@ fn diagnostic(
 
 /// Select arms calling a crate async fn that awaits a cancel-unsafe call in its own body.
 fn crate_findings(program: &super::CrateProgram) -> Vec<Diagnostic> {
-    let unsafe_fns: std::collections::HashMap<&str, &crate::program::calls::FunctionSummary> =
-        program
-            .files
-            .iter()
-            .flat_map(|f| &f.facts.functions)
-            .filter(|f| f.is_async && f.cancel_unsafe.is_some())
-            .map(|f| (f.path.as_str(), f))
-            .collect();
+    let unsafe_fns: rustc_hash::FxHashMap<&str, &crate::program::calls::FunctionSummary> = program
+        .files
+        .iter()
+        .flat_map(|f| &f.facts.functions)
+        .filter(|f| f.is_async && f.cancel_unsafe.is_some())
+        .map(|f| (f.path.as_str(), f))
+        .collect();
     let mut found = Vec::new();
     for conditional in program.files.iter().flat_map(|f| &f.facts.if_cancel_unsafe) {
         let Some(callee) = unsafe_fns.get(conditional.callee.as_str()) else {

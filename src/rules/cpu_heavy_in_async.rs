@@ -235,7 +235,8 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     use crate::program::callgraph::{CallGraph, DirectCause};
     use crate::program::calls::FunctionSummary;
     use crate::rules::through_calls::{async_calls_reaching, ChainReport};
-    use std::collections::{HashMap, HashSet};
+    use rustc_hash::FxHashMap as HashMap;
+    use std::collections::HashSet;
     let heavy: HashMap<&str, &crate::program::CpuHeavyFn> = files
         .iter()
         .flat_map(|f| f.facts.cpu_heavy.iter())

@@ -4,7 +4,7 @@ use super::{CrateFile, Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::lockgraph::{Edge, LockGraph};
 use crate::source::Location;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 pub const INFO: RuleInfo = RuleInfo {
     name: "lock_order_inversion",
@@ -64,7 +64,7 @@ pub(crate) fn crate_findings(files: &[CrateFile]) -> Vec<Diagnostic> {
     let graph = LockGraph::build(files);
     let edges = &graph.edges;
     let reaches = |start: &str, goal: &str| graph.reaches(start, goal);
-    let mut reported: HashSet<(&str, &Location)> = HashSet::new();
+    let mut reported: HashSet<(&str, &Location)> = HashSet::default();
     let mut found = Vec::new();
     for edge in edges {
         // On a cycle: the acquired lock leads back to the held one.
