@@ -212,11 +212,7 @@ impl EntryRecorder {
 impl EntryRecorder {
     /// A call into another crate of the run (a path dependency, or a binary's library).
     fn external_call(&mut self, walker: &Walker, callee: &str, location: impl Fn() -> Location) {
-        let root = callee.split("::").next().unwrap_or_default();
-        if !callee.contains("::")
-            || FOREIGN_ROOTS.contains(&root)
-            || !walker.cx.is_local_path(callee)
-        {
+        if !callee.contains("::") || !in_another_crate(walker, callee) {
             return;
         }
         if let Some(caller) = self.open.last() {
@@ -225,6 +221,12 @@ impl EntryRecorder {
                 .push((caller.clone(), callee.to_string(), location()));
         }
     }
+}
+
+/// Whether `path` starts with another crate of the run (not `crate`, `std`, ...).
+fn in_another_crate(walker: &Walker, path: &str) -> bool {
+    let root = path.split("::").next().unwrap_or_default();
+    !FOREIGN_ROOTS.contains(&root) && walker.cx.is_local_path(path)
 }
 
 /// An entry point declared by the function's attributes, name or impl.
@@ -281,7 +283,7 @@ impl Checker for EntryRecorder {
                 call,
                 receiver_type: Some(owner),
                 ..
-            } => {
+            } if in_another_crate(walker, owner) => {
                 let callee = format!("{owner}::{}", call.method);
                 self.external_call(walker, &callee, || Location::from_span(call.method.span()));
             }

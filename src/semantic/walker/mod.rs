@@ -136,10 +136,13 @@ pub struct Walker<'a> {
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     checkers: Vec<Box<dyn Checker>>,
-    /// Loops, closures, functions and test code around the current node.
-    frames: Frames,
-    /// Guard liveness and value origins (files that mention locks or atomics).
-    guards: Option<GuardTracker<'a>>,
+    /// Loops, closures, functions and test code around the current node. Boxed, with an
+    /// empty spare to stand in while an event updates them (a swap of two pointers).
+    frames: Box<Frames>,
+    spare_frames: Option<Box<Frames>>,
+    /// Guard liveness and value origins (files that mention locks or atomics); boxed, so
+    /// taking it out for an event moves a pointer.
+    guards: Option<Box<GuardTracker<'a>>>,
     /// The union of the checkers' interests.
     checker_interests: u16,
     /// Macro bodies being walked that were themselves parsed out of a macro body.
@@ -208,7 +211,7 @@ fn as_sync_closure(expr: &Expr) -> Option<&syn::ExprClosure> {
 
 impl<'a> Walker<'a> {
     pub fn new(cx: &'a FileContext<'a>, checkers: Vec<Box<dyn Checker>>) -> Walker<'a> {
-        let guards = GuardTracker::for_file(cx);
+        let guards = GuardTracker::for_file(cx).map(Box::new);
         Walker {
             cx,
             resolver: Resolver::default(),
@@ -229,7 +232,8 @@ impl<'a> Walker<'a> {
             inline_mods: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
-            frames: Frames::new(cx.file, cx.text),
+            frames: Box::new(Frames::new(cx.file, cx.text)),
+            spare_frames: Some(Box::default()),
             checker_interests: checkers.iter().fold(
                 Frames::INTERESTS | guards.as_ref().map_or(0, |_| GuardTracker::INTERESTS),
                 |all, c| all | c.interests(),
@@ -269,9 +273,10 @@ impl<'a> Walker<'a> {
         if self.checker_interests & kind == 0 {
             return;
         }
-        let mut frames = std::mem::take(&mut self.frames);
+        let spare = self.spare_frames.take().unwrap_or_default();
+        let mut frames = std::mem::replace(&mut self.frames, spare);
         frames.enter(self, &event);
-        self.frames = frames;
+        self.spare_frames = Some(std::mem::replace(&mut self.frames, frames));
         let mut guards = self.guards.take();
         if let Some(tracker) = &mut guards {
             tracker.observe(self, &event);
@@ -314,7 +319,7 @@ impl<'a> Walker<'a> {
 
     /// Guard liveness and value origins, in files that mention locks or atomics.
     pub fn guards(&self) -> Option<&GuardTracker<'a>> {
-        self.guards.as_ref()
+        self.guards.as_deref()
     }
 
     /// Loops, closures, functions and test code around the current node.
