@@ -147,12 +147,12 @@ impl EntryRecorder {
         walker: &Walker,
         args: impl Iterator<Item = &'e Expr>,
         spawned: bool,
-        keeps_closures: bool,
+        keeps_closures: impl Fn() -> bool,
         at: impl Fn() -> Location,
     ) {
         for arg in args {
             let arg = block_tail(arg);
-            if keeps_closures && matches!(arg, Expr::Closure(_) | Expr::Async(_)) {
+            if matches!(arg, Expr::Closure(_) | Expr::Async(_)) && keeps_closures() {
                 let range = syn::spanned::Spanned::span(arg).byte_range();
                 self.facts.callbacks.push((range.start, range.end, at()));
             }
@@ -296,23 +296,27 @@ impl Checker for EntryRecorder {
                 let catalog = walker.cx.catalog;
                 match expr {
                     Expr::Call(call) => {
-                        let callee = match &*call.func {
-                            Expr::Path(func) => walker.resolve_callee(func),
-                            _ => None,
+                        // resolved only when a closure argument asks
+                        let keeps = || {
+                            let callee = match &*call.func {
+                                Expr::Path(func) if !spawned => walker.resolve_callee(func),
+                                _ => None,
+                            };
+                            callee.is_some_and(|c| {
+                                !catalog.is_wrapper_function(&c)
+                                    && !catalog.runs_inline(c.rsplit("::").next().unwrap_or(&c))
+                            })
                         };
-                        let keeps = !spawned
-                            && callee.as_deref().is_some_and(|c| {
-                                !catalog.is_wrapper_function(c)
-                                    && !catalog.runs_inline(c.rsplit("::").next().unwrap_or(c))
-                            });
                         let at = || Location::of_expr(&call.func);
                         self.arguments(walker, call.args.iter(), spawned, keeps, at);
                     }
                     Expr::MethodCall(call) => {
-                        let name = call.method.to_string();
-                        let keeps = !spawned
-                            && !catalog.is_wrapper_method(&name)
-                            && !catalog.runs_inline(&name);
+                        let keeps = || {
+                            let name = call.method.to_string();
+                            !spawned
+                                && !catalog.is_wrapper_method(&name)
+                                && !catalog.runs_inline(&name)
+                        };
                         let at = || Location::from_span(call.method.span());
                         self.arguments(walker, call.args.iter(), spawned, keeps, at);
                     }

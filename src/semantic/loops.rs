@@ -225,9 +225,18 @@ pub fn macro_awaits(mac: &syn::Macro) -> bool {
 }
 
 pub fn tokens_contain_ident(tokens: proc_macro2::TokenStream, word: &str) -> bool {
+    tokens_contain_ident_where(tokens, &|ident| ident == word)
+}
+
+/// Whether an identifier in `tokens` satisfies `wanted` (one pass: iterating a shared
+/// token stream copies it, so ask for all the words at once).
+pub fn tokens_contain_ident_where(
+    tokens: proc_macro2::TokenStream,
+    wanted: &impl Fn(&proc_macro2::Ident) -> bool,
+) -> bool {
     tokens.into_iter().any(|tree| match tree {
-        proc_macro2::TokenTree::Ident(ident) => ident == word,
-        proc_macro2::TokenTree::Group(group) => tokens_contain_ident(group.stream(), word),
+        proc_macro2::TokenTree::Ident(ident) => wanted(&ident),
+        proc_macro2::TokenTree::Group(group) => tokens_contain_ident_where(group.stream(), wanted),
         _ => false,
     })
 }

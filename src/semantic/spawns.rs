@@ -2,7 +2,7 @@
 //! stream, accepted connections) and whether a limit is visible in it (a `Semaphore`
 //! permit, a `JoinSet` drained as it fills, a length check, a bounded stream combinator).
 
-use super::loops::{tokens_contain_ident, LoopParts, LoopSource};
+use super::loops::{tokens_contain_ident_where, LoopParts, LoopSource};
 use crate::catalog::structure::StructureCatalog;
 use syn::visit::{self, Visit};
 use syn::{BinOp, Expr};
@@ -142,19 +142,15 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let catalog = self.catalog;
-        if catalog
-            .limit_methods
-            .iter()
-            .chain(&catalog.limit_names)
-            .any(|word| tokens_contain_ident(mac.tokens.clone(), word))
-        {
+        let limit = |ident: &proc_macro2::Ident| {
+            let named = |word: &String| ident == word;
+            catalog.limit_methods.iter().any(named) || catalog.limit_names.iter().any(named)
+        };
+        if tokens_contain_ident_where(mac.tokens.clone(), &limit) {
             self.limited = true;
         }
-        if self.depth == 0
-            && INPUT_METHODS
-                .iter()
-                .any(|word| tokens_contain_ident(mac.tokens.clone(), word))
-        {
+        let input = |ident: &proc_macro2::Ident| INPUT_METHODS.iter().any(|word| ident == word);
+        if self.depth == 0 && tokens_contain_ident_where(mac.tokens.clone(), &input) {
             self.input_calls = true;
         }
     }
