@@ -136,6 +136,8 @@ pub struct Walker<'a> {
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
     checkers: Vec<Box<dyn Checker>>,
+    /// Each checker's interests, in the order of `checkers`.
+    checker_masks: Vec<u16>,
     /// Loops, closures, functions and test code around the current node. Boxed, with an
     /// empty spare to stand in while an event updates them (a swap of two pointers).
     frames: Box<Frames>,
@@ -239,6 +241,7 @@ impl<'a> Walker<'a> {
                 |all, c| all | c.interests(),
             ),
             guards,
+            checker_masks: checkers.iter().map(|c| c.interests()).collect(),
             checkers,
             macro_depth: 0,
         }
@@ -290,8 +293,8 @@ impl<'a> Walker<'a> {
     fn dispatch(&mut self, event: &Event) {
         let kind = event.kind();
         let mut checkers = std::mem::take(&mut self.checkers);
-        for checker in &mut checkers {
-            if checker.interests() & kind != 0 {
+        for (checker, interests) in checkers.iter_mut().zip(&self.checker_masks) {
+            if interests & kind != 0 {
                 checker.on(self, event);
             }
         }
