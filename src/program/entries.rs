@@ -235,18 +235,21 @@ fn attribute_entry(info: &FunctionInfo, walker: &Walker) -> Option<EntryKind> {
         return Some(EntryKind::Test);
     }
     for attr in info.attrs {
-        let segments: Vec<String> = attr
-            .path()
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let last = segments.last().map(String::as_str).unwrap_or_default();
-        match last {
-            "main" if segments.len() > 1 => return Some(EntryKind::Main),
-            "test" | "bench" => return Some(EntryKind::Test),
-            _ if ROUTE_ATTRIBUTES.contains(&last) => return Some(EntryKind::Handler),
-            _ => {}
+        let segments = &attr.path().segments;
+        let Some(last) = segments.last().map(|s| &s.ident) else {
+            continue;
+        };
+        if last == "doc" {
+            continue; // every `///` line: the common case, and never an entry
+        }
+        if last == "main" && segments.len() > 1 {
+            return Some(EntryKind::Main);
+        }
+        if last == "test" || last == "bench" {
+            return Some(EntryKind::Test);
+        }
+        if ROUTE_ATTRIBUTES.iter().any(|route| last == route) {
+            return Some(EntryKind::Handler);
         }
     }
     if info.path == "crate::main" {
