@@ -356,6 +356,19 @@ const CHAINING_KEYWORDS: &[&str] = &[
 /// past `MAX_NESTING`, if any.
 pub fn check_nesting(tokens: &TokenStream) -> Result<(), usize> {
     let max = max_nesting();
+    let mut too_deep = None;
+    measure_tokens(tokens, |depth, token| {
+        if depth > max {
+            too_deep = Some(token.span().start().line);
+        }
+        too_deep.is_none()
+    });
+    too_deep.map_or(Ok(()), Err)
+}
+
+/// Feed `proc_macro2`'s tokens to the nesting measure, handing `each` the nesting every
+/// token stands at, until it returns false.
+fn measure_tokens(tokens: &TokenStream, mut each: impl FnMut(usize, &TokenTree) -> bool) {
     let mut nesting = Nesting::new();
     let mut stack = vec![tokens.clone().into_iter()];
     while let Some(tokens) = stack.last_mut() {
@@ -382,11 +395,10 @@ pub fn check_nesting(tokens: &TokenStream) -> Result<(), usize> {
             }
             TokenTree::Literal(_) => nesting.feed(&Token::Literal),
         };
-        if depth.unwrap_or(0) > max {
-            return Err(token.span().start().line);
+        if !each(depth.unwrap_or(0), &token) {
+            return;
         }
     }
-    Ok(())
 }
 
 /// Whether the file surely nests well within the bound: the nesting measure taken over a
@@ -673,33 +685,12 @@ mod tests {
                 .map(|d| quick_deepest = quick_deepest.max(d))
                 .is_some()
         });
-        let mut exact = Nesting::new();
         let mut exact_deepest = 0;
-        let mut stack = vec![TokenStream::from_str(text).unwrap().into_iter()];
-        while let Some(tokens) = stack.last_mut() {
-            let Some(token) = tokens.next() else {
-                stack.pop();
-                if !stack.is_empty() {
-                    exact.feed(&Token::Close);
-                }
-                continue;
-            };
-            let depth = match &token {
-                TokenTree::Group(g) => {
-                    stack.push(g.stream().into_iter());
-                    exact.feed(&Token::Open {
-                        brace: g.delimiter() == Delimiter::Brace,
-                    })
-                }
-                TokenTree::Punct(p) => exact.feed(&Token::Punct {
-                    ch: p.as_char(),
-                    joint: p.spacing() == Spacing::Joint,
-                }),
-                TokenTree::Ident(i) => exact.feed(&Token::Word(&i.to_string())),
-                TokenTree::Literal(_) => exact.feed(&Token::Literal),
-            };
-            exact_deepest = exact_deepest.max(depth.unwrap());
-        }
+        let tokens = TokenStream::from_str(text).unwrap();
+        measure_tokens(&tokens, |depth, _| {
+            exact_deepest = exact_deepest.max(depth);
+            true
+        });
         (clean.then_some(quick_deepest), exact_deepest)
     }
 
