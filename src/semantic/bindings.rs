@@ -3,7 +3,7 @@
 //! return (kept symbolic until the crate phase; see `semantic::types`).
 
 use crate::catalog::{Catalog, TypeShape};
-use crate::semantic::resolve::{path_segments, Resolver};
+use crate::semantic::resolve::Resolver;
 use crate::semantic::types::syntax::TypeNaming;
 use crate::semantic::types::{self, Ty, TypeFacts};
 use std::collections::HashMap;
@@ -142,21 +142,7 @@ fn shape_ty(shape: &TypeShape) -> Ty {
 
 impl TypeEnv<'_> {
     pub fn resolve_path(&self, path: &syn::Path) -> String {
-        let segments = path_segments(path);
-        if path.leading_colon.is_none() && segments.first().is_some_and(|s| s == "Self") {
-            if let Some(self_type) = self.self_type {
-                let mut full = self_type.to_string();
-                for segment in &segments[1..] {
-                    full.push_str("::");
-                    full.push_str(segment);
-                }
-                return full;
-            }
-        }
-        self.resolver
-            .resolve(&segments, path.leading_colon.is_some(), &|p| {
-                self.catalog.knows_path(p)
-            })
+        self.naming().path(path)
     }
 
     /// How to name written types here.
