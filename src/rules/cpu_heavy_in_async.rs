@@ -39,7 +39,11 @@ and non-async closures that run inline there, such as `.map(|x| …)`):
   nested loops over the input doing arithmetic, a range with a run-time bound whose body
   computes (several arithmetic operations or indexings), or a constant range of at least
   10 000 iterations. A loop over a small constant array or range is not, and neither is a
-  loop that only moves data (pushes, clones, formatting).
+  loop that only moves data (pushes, clones, formatting), nor a nest that stops at the
+  first match. Inner loops over a part of the current item (`for row in grid { for x in
+  row {..} }`) traverse the input once rather than multiply it, so that nest needs a
+  computing body (three or more operations); an index by a literal (`row[0]`,
+  `json["name"]`) is field access, not arithmetic.
 
 Closures handed to `spawn_blocking`, `thread::spawn` or rayon, and test code, are not
 looked at.

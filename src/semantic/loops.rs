@@ -40,6 +40,8 @@ pub struct LoopParts<'a> {
     pub label: Option<&'a syn::Lifetime>,
     pub body: &'a syn::Block,
     pub source: LoopSource,
+    /// The pattern a `for` loop binds each item to.
+    pub pattern: Option<&'a syn::Pat>,
 }
 
 pub fn loop_parts(expr: &Expr) -> Option<LoopParts<'_>> {
@@ -49,6 +51,7 @@ pub fn loop_parts(expr: &Expr) -> Option<LoopParts<'_>> {
             label: l.label.as_ref().map(|l| &l.name),
             body: &l.body,
             source: for_source(&l.expr),
+            pattern: Some(&l.pat),
         }),
         Expr::While(l) => Some(LoopParts {
             keyword: l.while_token.span,
@@ -59,12 +62,14 @@ pub fn loop_parts(expr: &Expr) -> Option<LoopParts<'_>> {
             } else {
                 LoopSource::While
             },
+            pattern: None,
         }),
         Expr::Loop(l) => Some(LoopParts {
             keyword: l.loop_token.span,
             label: l.label.as_ref().map(|l| &l.name),
             body: &l.body,
             source: LoopSource::Loop,
+            pattern: None,
         }),
         _ => None,
     }
@@ -161,6 +166,9 @@ pub struct LoopScan {
     pub macro_awaits: bool,
     /// Nested loops whose iteration count grows with the input.
     pub nested_growing_loops: usize,
+    /// Of those, `for` loops over a part of the current item (`for row in grid { for x in
+    /// row {..} }`): together they traverse the input once, they do not multiply it.
+    pub nested_traversals: usize,
     /// Arithmetic operators, compound assignments and indexing.
     pub arithmetic: usize,
     /// Method and function calls.
@@ -175,7 +183,11 @@ pub fn scan_loop(parts: &LoopParts) -> LoopScan {
         label: parts.label,
         inner_loops: 0,
         closures: 0,
+        item_names: Vec::new(),
     };
+    if let Some(pattern) = parts.pattern {
+        bound_names(pattern, &mut scanner.item_names);
+    }
     scanner.visit_block(parts.body);
     scanner.scan
 }
@@ -185,12 +197,53 @@ struct Scanner<'l> {
     label: Option<&'l syn::Lifetime>,
     inner_loops: usize,
     closures: usize,
+    /// Names bound to the current item or to parts of it: the loop patterns and the
+    /// locals bound inside the body.
+    item_names: Vec<String>,
 }
 
+/// The identifiers a pattern binds.
+fn bound_names(pattern: &syn::Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.0.push(p.ident.to_string());
+            visit::visit_pat_ident(self, p);
+        }
+    }
+    Names(out).visit_pat(pattern);
+}
+
+/// Whether `expr` mentions one of `names` as a plain path.
+fn mentions_any(expr: &Expr, names: &[String]) -> bool {
+    struct Mentions<'n>(&'n [String], bool);
+    impl<'ast> Visit<'ast> for Mentions<'_> {
+        fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+            if let Some(ident) = p.path.get_ident() {
+                self.1 |= self.0.iter().any(|n| ident == n);
+            }
+        }
+    }
+    let mut m = Mentions(names, false);
+    m.visit_expr(expr);
+    m.1
+}
 impl Scanner<'_> {
     fn inner_loop(&mut self, source: LoopSource, walk: impl FnOnce(&mut Self)) {
+        self.inner_loop_over(source, false, walk)
+    }
+
+    fn inner_loop_over(
+        &mut self,
+        source: LoopSource,
+        traversal: bool,
+        walk: impl FnOnce(&mut Self),
+    ) {
         if source.grows() {
             self.scan.nested_growing_loops += 1;
+            if traversal {
+                self.scan.nested_traversals += 1;
+            }
         }
         self.inner_loops += 1;
         walk(self);
@@ -272,9 +325,21 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
-        self.inner_loop(for_source(&expr.expr), |s| {
+        let traversal = mentions_any(&expr.expr, &self.item_names);
+        bound_names(&expr.pat, &mut self.item_names);
+        self.inner_loop_over(for_source(&expr.expr), traversal, |s| {
             visit::visit_expr_for_loop(s, expr)
         });
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        bound_names(&local.pat, &mut self.item_names);
+        visit::visit_local(self, local);
+    }
+
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        bound_names(&expr.pat, &mut self.item_names);
+        visit::visit_expr_let(self, expr);
     }
 
     fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
@@ -316,7 +381,10 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
     }
 
     fn visit_expr_index(&mut self, expr: &'ast syn::ExprIndex) {
-        self.scan.arithmetic += 1;
+        // `row[0]`, `json["name"]`: a field by another name, not arithmetic.
+        if !matches!(&*expr.index, Expr::Lit(_)) {
+            self.scan.arithmetic += 1;
+        }
         visit::visit_expr_index(self, expr);
     }
 
@@ -341,7 +409,11 @@ pub fn cpu_loop_reason(parts: &LoopParts, scan: &LoopScan) -> Option<String> {
     let source = parts.source;
     // A nest that stops at the first match (`return Some(line)`, `break 'outer`) is a
     // search over a few short inputs, not a crunch.
-    if source.grows() && scan.nested_growing_loops > 0 && scan.arithmetic >= 2 && !scan.exits {
+    // Inner loops over parts of the current item traverse the input once, like one loop
+    // over it: they need the body of a computing loop, not of a data-moving one.
+    let multiplying = scan.nested_growing_loops > scan.nested_traversals;
+    let needed = if multiplying { 2 } else { 3 };
+    if source.grows() && scan.nested_growing_loops > 0 && scan.arithmetic >= needed && !scan.exits {
         return Some("nested loops whose work grows with the input".into());
     }
     match source {
