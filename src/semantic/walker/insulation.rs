@@ -1,5 +1,7 @@
 //! Local closures bound to a name and later handed to an insulating wrapper
-//! (`let job = || ..; spawn_blocking(job)`): their code runs off the executor.
+//! (`let job = || ..; spawn_blocking(job)`): their code runs off the executor. And locals
+//! awaited later (`let fut = offload(|| ..); join!(fut, other)`): a closure handed to the
+//! call that made the future is shipped like one handed to an awaited call.
 
 use super::*;
 
@@ -7,6 +9,8 @@ use super::*;
 pub(super) struct InsulatedNameFinder<'w, 'a> {
     pub(super) walker: &'w Walker<'a>,
     pub(super) names: HashSet<String>,
+    /// Locals awaited (`fut.await`) or joined (`join!(a, fut)`, `select!`).
+    pub(super) awaited: HashSet<String>,
 }
 
 impl InsulatedNameFinder<'_, '_> {
@@ -48,6 +52,29 @@ impl<'ast> Visit<'ast> for InsulatedNameFinder<'_, '_> {
             self.note_args(call.args.iter());
         }
         visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_await(&mut self, expr: &'ast syn::ExprAwait) {
+        if let Expr::Path(path) = &*expr.base {
+            if let Some(ident) = path.path.get_ident() {
+                self.awaited.insert(ident.to_string());
+            }
+        }
+        visit::visit_expr_await(self, expr);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let joins = mac.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            name.ends_with("join") || name.starts_with("select")
+        });
+        if joins {
+            for tree in mac.tokens.clone() {
+                if let proc_macro2::TokenTree::Ident(ident) = tree {
+                    self.awaited.insert(ident.to_string());
+                }
+            }
+        }
     }
 
     fn visit_item(&mut self, _: &'ast Item) {}

@@ -128,6 +128,10 @@ pub struct Walker<'a> {
     exec: Vec<ExecFrame>,
     /// Names of local closures later passed to an insulating wrapper, per async body.
     insulated_names: Vec<HashSet<String>>,
+    /// Names of locals awaited later in the async body (`fut.await`, `join!(a, fut)`).
+    awaited_names: Vec<HashSet<String>>,
+    /// Address of the call whose future is bound to a local awaited later.
+    awaited_later_call: usize,
     /// Address of the closure expression about to be visited as insulated.
     insulated_closure: usize,
     /// Address of the call expression whose result is directly `.await`ed.
@@ -229,6 +233,8 @@ impl<'a> Walker<'a> {
                 in_sync_closure: false,
             }],
             insulated_names: Vec::new(),
+            awaited_names: Vec::new(),
+            awaited_later_call: 0,
             insulated_closure: 0,
             awaited_call: 0,
             inline_mods: Vec::new(),
@@ -440,10 +446,12 @@ impl<'a> Walker<'a> {
         let mut finder = InsulatedNameFinder {
             walker: self,
             names: HashSet::new(),
+            awaited: HashSet::new(),
         };
         finder.visit_block(body);
-        let names = finder.names;
+        let (names, awaited) = (finder.names, finder.awaited);
         self.insulated_names.push(names);
+        self.awaited_names.push(awaited);
     }
 
     /// Whether the innermost closure being walked was handed to an insulating wrapper.

@@ -63,6 +63,7 @@ impl Walker<'_> {
         self.pop_exec();
         if is_async {
             self.insulated_names.pop();
+            self.awaited_names.pop();
         }
     }
 
@@ -283,6 +284,18 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                 syn::Pat::Type(typed) => &*typed.pat,
                 other => other,
             };
+            // `let fut = offload(|| ..); .. join!(fut, other)`: awaited, only later.
+            if let syn::Pat::Ident(name) = pattern {
+                let awaited_later = self
+                    .awaited_names
+                    .last()
+                    .is_some_and(|n| n.contains(&name.ident.to_string()));
+                match &*init.expr {
+                    Expr::Call(call) if awaited_later => self.awaited_later_call = addr(call),
+                    Expr::MethodCall(call) if awaited_later => self.awaited_later_call = addr(call),
+                    _ => {}
+                }
+            }
             if let (syn::Pat::Ident(name), Some(closure)) = (pattern, as_sync_closure(&init.expr)) {
                 let name = name.ident.to_string();
                 if self
@@ -328,6 +341,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.pop_exec();
         if root {
             self.insulated_names.pop();
+            self.awaited_names.pop();
         }
     }
 
@@ -396,8 +410,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // `conn.interact(|c| …).await`) is shipped elsewhere to run, as far as syntax can
         // tell: not reported (precision over recall).
         let last_segment = callee.as_deref().and_then(|c| c.rsplit("::").next());
-        let ships_closures =
-            awaited && !last_segment.is_some_and(|n| self.cx.catalog.runs_inline(n));
+        let awaited_later = self.awaited_later_call == addr(call);
+        let ships_closures = (awaited || awaited_later)
+            && !last_segment.is_some_and(|n| self.cx.catalog.runs_inline(n));
         let wrapper = ships_closures || self.is_wrapper_call(callee.as_deref());
         self.visit_expr(&call.func);
         if !wrapper {
@@ -438,7 +453,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         let param = receiver_ty
             .as_ref()
             .and_then(|base| types::closure_param_of(base, &name, &self.type_env()));
-        let ships_closures = awaited && !self.cx.catalog.runs_inline(&name);
+        let awaited_later = self.awaited_later_call == addr(call);
+        let ships_closures = (awaited || awaited_later) && !self.cx.catalog.runs_inline(&name);
         let wrapper = ships_closures || self.cx.catalog.is_wrapper_method(&name);
         self.visit_expr(&call.receiver);
         if !wrapper {
