@@ -417,3 +417,28 @@ fn config_levels_apply() {
     assert_eq!(found[0]["severity"], 1, "deny is an error");
     assert_eq!(client.finish(), 0);
 }
+
+#[test]
+fn findings_are_placed_and_capped_as_on_the_command_line() {
+    // Blocking once at startup (reached only from the async `main`) is capped at `allow`
+    // by default, as `cargo concurrency-lint` reports it; the same call in a spawned task
+    // is a warning that says where it runs.
+    let main_text = "async fn load() -> String {\n    std::fs::read_to_string(\"app.toml\").unwrap()\n}\n\nasync fn poll() {\n    let _ = std::fs::read(\"state\");\n}\n\n#[tokio::main]\nasync fn main() {\n    let _ = load().await;\n    tokio::spawn(poll());\n}\n";
+    let dir = project("placed", &[("src/main.rs", main_text)]);
+    let main = dir.join("src/main.rs");
+    let mut client = Client::start(&dir);
+    client.open(&main, main_text);
+    let found = client.diagnostics(&uri(&main));
+    assert_eq!(found.len(), 1, "only the task's finding: {found:#?}");
+    assert_eq!(found[0]["range"]["start"]["line"], 5);
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("runs in a task spawned at src/main.rs:12"),
+        "{message}"
+    );
+    // An edit re-places the file's findings.
+    let edited = main_text.replace("tokio::spawn(poll());", "poll().await;");
+    client.change(&main, 2, &edited);
+    assert_eq!(client.diagnostics(&uri(&main)), Vec::<Value>::new());
+    assert_eq!(client.finish(), 0);
+}

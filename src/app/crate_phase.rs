@@ -163,7 +163,8 @@ pub(crate) fn place_findings(outcomes: &mut [FileOutcome]) {
     }
 }
 
-fn place(d: &mut Diagnostic, placement: Placement) {
+/// Give a finding its context and enclosing item, with a note that says where it runs.
+pub(crate) fn place(d: &mut Diagnostic, placement: Placement) {
     d.context = Some(placement.context);
     d.item = placement.item;
     if !rules::runs_on_executor(d.rule) {

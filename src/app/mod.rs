@@ -5,7 +5,7 @@
 
 pub(crate) mod analyze;
 mod baseline;
-mod crate_phase;
+pub(crate) mod crate_phase;
 mod fixes;
 pub(crate) mod plan;
 pub(crate) mod run;

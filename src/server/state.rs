@@ -5,12 +5,14 @@
 //! its crate over the cached facts of the other files.
 
 use super::text::Document;
+use crate::app::crate_phase::place;
 use crate::app::plan::Settings;
 use crate::app::run::{lint_source, SourceOptions};
 use crate::app::verdict::{judge, Findings, Suppressions};
 use crate::catalog::Runtime;
 use crate::config;
 use crate::diagnostic::Diagnostic;
+use crate::program::contexts::{Contexts, CrateFiles, Placement};
 use crate::program::FileFacts;
 use crate::rules;
 use crate::semantic::walker::ModDecl;
@@ -30,6 +32,10 @@ struct Job {
     runtime: Runtime,
     edition: String,
     crate_key: String,
+    /// The crate's name as other crates write it, and whether it is a library (for where
+    /// code runs: `program::contexts`).
+    crate_name: String,
+    is_lib: bool,
 }
 
 /// One file: its text (the editor's while it is open, else the disk's) and the cached
@@ -51,6 +57,8 @@ pub struct FileState {
     /// This file's findings from its crate's crate-level phase (before levels and
     /// suppressions).
     crate_found: Vec<Diagnostic>,
+    /// Where each finding of `own` then `crate_found` runs, from the last crate phase.
+    placements: Vec<Option<Placement>>,
     /// `own` and `crate_found` at their levels, suppressions applied.
     judged: Vec<Diagnostic>,
     /// What the client was last sent for this file.
@@ -66,10 +74,21 @@ impl FileState {
     /// Apply levels and suppressions to the file's findings of both phases (once, as the
     /// command line does).
     fn judge(&mut self, settings: &Settings) {
+        let mut own = self.own.clone();
+        let mut crate_level = self.crate_found.clone();
+        // Placed as the command line places them (a finding that runs only from `main` is
+        // capped), unless the findings changed since the crate phase placed them.
+        if self.placements.len() == own.len() + crate_level.len() {
+            for (d, placement) in own.iter_mut().chain(&mut crate_level).zip(&self.placements) {
+                if let Some(placement) = placement {
+                    place(d, placement.clone());
+                }
+            }
+        }
         let findings = Findings {
             display: &self.display,
-            file: self.own.clone(),
-            crate_level: self.crate_found.clone(),
+            file: own,
+            crate_level,
             suppressions: &self.suppressions,
         };
         self.judged = judge(findings, &settings.levels, false);
@@ -173,6 +192,12 @@ impl State {
                     Some(p) => format!("{}#{}", p.id, root.target_name),
                     None => String::new(),
                 },
+                crate_name: root.target_name.replace('-', "_"),
+                is_lib: root.target_kinds.is_empty()
+                    || root
+                        .target_kinds
+                        .iter()
+                        .any(|k| k.contains("lib") || k == "proc-macro"),
                 path: root.path,
             });
         }
@@ -266,6 +291,10 @@ impl State {
                     .unwrap_or(Runtime::Tokio),
                 edition: package.map_or_else(|| "2021".into(), |p| p.edition),
                 crate_key: format!("file:{}", path.display()),
+                crate_name: path
+                    .file_stem()
+                    .map_or_else(|| "main".into(), |s| s.to_string_lossy().replace('-', "_")),
+                is_lib: true,
                 path: path.clone(),
             };
             let display = display_path(&path, &self.root);
@@ -448,11 +477,45 @@ impl State {
             }
             file.crate_found.push(d);
         }
-        for path in &members {
+        let placements = self.placements(&members);
+        for (path, placements) in members.iter().zip(placements) {
             if let Some(file) = self.files.get_mut(path) {
+                file.placements = placements;
                 file.judge(&self.settings);
             }
         }
+    }
+
+    /// Where the findings of `members` run, from the entry points of every crate the
+    /// server holds (a binary's `main` reaching its library), as the command line computes
+    /// them. Files of other crates keep the placements of their own last crate phase.
+    fn placements(&self, members: &[PathBuf]) -> Vec<Vec<Option<Placement>>> {
+        let mut crates: HashMap<&str, CrateFiles> = HashMap::new();
+        for file in self.files.values() {
+            crates
+                .entry(file.job.crate_key.as_str())
+                .or_insert_with(|| CrateFiles {
+                    name: file.job.crate_name.clone(),
+                    is_lib: file.job.is_lib,
+                    files: Vec::new(),
+                })
+                .files
+                .push((&file.display, &file.facts));
+        }
+        let crates: Vec<CrateFiles> = crates.into_values().collect();
+        let contexts = Contexts::compute(&crates);
+        members
+            .iter()
+            .map(|path| match self.files.get(path) {
+                Some(file) => file
+                    .own
+                    .iter()
+                    .chain(&file.crate_found)
+                    .map(|d| contexts.placement(&file.display, d.primary.byte_start))
+                    .collect(),
+                None => Vec::new(),
+            })
+            .collect()
     }
 
     /// Read and lint module trees in parallel (as the CLI does), skipping `seen` files.
@@ -494,6 +557,7 @@ fn new_file(job: Job, display: String, doc: Document) -> FileState {
         suppressions: Suppressions::default(),
         mod_decls: Vec::new(),
         crate_found: Vec::new(),
+        placements: Vec::new(),
         judged: Vec::new(),
         published: None,
     }
