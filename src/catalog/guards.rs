@@ -30,6 +30,8 @@ pub struct AcquireMethod {
     pub blocks: bool,
     pub known_types_only: bool,
     pub receiver_types: Vec<String>,
+    /// Returns an `Option` of the guard (`DashMap::get`): nothing is held when it is `None`.
+    pub optional: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +47,8 @@ struct AcquireEntry {
     known_types_only: bool,
     #[serde(default)]
     receiver_types: Vec<String>,
+    #[serde(default)]
+    optional: bool,
 }
 
 fn yes() -> bool {
@@ -62,6 +66,8 @@ struct GuardsFile {
     not_lock_types: Vec<String>,
     #[serde(default)]
     not_lock_type_names: Vec<String>,
+    #[serde(default)]
+    readers_share_types: Vec<String>,
     sync_field_types: Vec<String>,
     unsync_field_types: Vec<String>,
 }
@@ -77,6 +83,8 @@ pub struct GuardCatalog {
     not_lock_types: HashSet<String>,
     /// Last path segments of types that are never locks of shared state (`File`).
     not_lock_type_names: HashSet<String>,
+    /// Locks whose readers never wait for other readers, even behind a waiting writer.
+    readers_share_types: HashSet<String>,
     sync_field_types: HashSet<String>,
     unsync_field_types: HashSet<String>,
 }
@@ -100,6 +108,7 @@ impl GuardCatalog {
                     blocks: entry.blocks,
                     known_types_only: entry.known_types_only,
                     receiver_types: entry.receiver_types.clone(),
+                    optional: entry.optional,
                 };
                 catalog.acquire.push((name, method));
             }
@@ -111,14 +120,27 @@ impl GuardCatalog {
         catalog.reentrant_types = set(file.reentrant_types);
         catalog.not_lock_types = set(file.not_lock_types);
         catalog.not_lock_type_names = set(file.not_lock_type_names);
+        catalog.readers_share_types = set(file.readers_share_types);
         catalog.sync_field_types = set(file.sync_field_types);
         catalog.unsync_field_types = set(file.unsync_field_types);
         Ok(catalog)
     }
 
-    /// The names of the methods that acquire a guard.
-    pub fn acquire_names(&self) -> impl Iterator<Item = &str> {
-        self.acquire.iter().map(|(name, _)| name.as_str())
+    /// What a file must mention for each acquisition to be possible: the method name, or
+    /// for a method of given types only (`DashMap::get`), the types' last segments.
+    pub fn acquire_needles(&self) -> impl Iterator<Item = &str> {
+        self.acquire.iter().flat_map(|(name, method)| {
+            let types = method
+                .receiver_types
+                .iter()
+                .map(|t| t.rsplit("::").next().unwrap_or(t));
+            let name = method.receiver_types.is_empty().then_some(name.as_str());
+            name.into_iter().chain(types)
+        })
+    }
+
+    pub fn readers_share(&self, ty: &str) -> bool {
+        self.readers_share_types.contains(ty)
     }
 
     pub fn acquire_method(&self, name: &str) -> Option<&AcquireMethod> {

@@ -29,6 +29,19 @@ pub struct LockReach {
     pub step: LockStep,
 }
 
+impl LockReach {
+    /// An exclusive acquisition matters more than a shared one (it conflicts with every
+    /// other), then a shorter chain.
+    fn stronger_than(&self, other: &LockReach) -> bool {
+        let exclusive = |r: &LockReach| r.mode == LockMode::Exclusive;
+        match (exclusive(self), exclusive(other)) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => self.length < other.length,
+        }
+    }
+}
+
 /// Per function path: lock identity → how it is reached.
 pub struct ReachableLocks<'a> {
     reach: HashMap<&'a str, HashMap<&'a str, LockReach>>,
@@ -52,11 +65,17 @@ impl<'a> ReachableLocks<'a> {
                 if !acquisition.blocks || acquisition.mode.is_refcell() || acquisition.nested {
                     continue;
                 }
-                own.entry(&acquisition.lock).or_insert(LockReach {
+                let candidate = LockReach {
                     mode: acquisition.mode,
                     length: 1,
                     step: LockStep::Acquires(acquisition.location.clone()),
-                });
+                };
+                match own.get(acquisition.lock.as_str()) {
+                    Some(r) if !candidate.stronger_than(r) => {}
+                    _ => {
+                        own.insert(&acquisition.lock, candidate);
+                    }
+                }
             }
         }
         // Async fns too: an awaited call into an async fn that locks what the caller holds
@@ -94,7 +113,7 @@ impl<'a> ReachableLocks<'a> {
                         .collect();
                     let own = reach.entry(&function.path).or_default();
                     for (lock, candidate) in additions {
-                        let better = own.get(lock).is_none_or(|r| candidate.length < r.length);
+                        let better = own.get(lock).is_none_or(|r| candidate.stronger_than(r));
                         if better {
                             own.insert(lock, candidate);
                             changed = true;

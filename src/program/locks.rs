@@ -20,6 +20,8 @@ pub struct HeldLock {
     pub mode: LockMode,
     /// Where its guard was acquired (the lock method name).
     pub acquired: Location,
+    /// Its readers never wait for each other (`DashMap`).
+    pub readers_share: bool,
 }
 
 /// One acquisition of a lock with a crate-wide identity.

@@ -136,6 +136,9 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
                     let name = super::lock_order_inversion::short(lock);
                     let read_again =
                         held.mode == LockMode::Shared && reach.mode == LockMode::Shared;
+                    if read_again && held.readers_share {
+                        continue;
+                    }
                     let mut diagnostic = Diagnostic::new(
                         INFO.name,
                         file.display,
@@ -197,7 +200,12 @@ fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
     let alive = &walker.guards()?.current()?.guards.guards;
     let earlier = &alive[..alive.len().saturating_sub(1)];
     let first = earlier.iter().find(|g| {
+        let readers_pass = g.mode == LockMode::Shared
+            && second.mode == LockMode::Shared
+            && g.readers_share
+            && second.readers_share;
         g.key.as_ref() == Some(key)
+            && !readers_pass
             && !g.reentrant
             && g.blocks
             && !g.uncertain

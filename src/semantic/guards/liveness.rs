@@ -46,6 +46,11 @@ pub struct Guard {
     /// An async lock's guard (`m.lock().await`): made to be held across `.await`s, but
     /// locking the same lock again in the same task never completes.
     pub is_async: bool,
+    /// From an acquisition that returns an `Option` of the guard (`DashMap::get`): where
+    /// the scrutinee is `None` nothing is held.
+    pub optional: bool,
+    /// Readers of this lock never wait for each other (`DashMap`'s shards).
+    pub readers_share: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,7 @@ impl GuardTracker<'_> {
                     lock: g.global.clone()?,
                     mode: g.mode,
                     acquired: g.acquired.clone(),
+                    readers_share: g.readers_share,
                 })
             })
             .collect()
@@ -87,7 +88,12 @@ impl GuardTracker<'_> {
     /// may be that lock's future (`let fut = fork.lock(); select! { .. }`): kept only as
     /// evidence that a lock is held (it silences `atomic_check_then_act`), never reported.
     fn uncertain(&self, call: &syn::ExprMethodCall, receiver_type: Option<&str>) -> bool {
-        self.interests.async_locks
+        let typed = self
+            .catalog
+            .acquire_method(&call.method.to_string())
+            .is_some_and(|m| !m.receiver_types.is_empty());
+        !typed
+            && self.interests.async_locks
             && receiver_type.is_none_or(|t| !self.catalog.is_sync_lock(t))
             && self.unwrapped != addr(call)
     }
@@ -175,6 +181,12 @@ impl GuardTracker<'_> {
             lifetime,
             awaits: Vec::new(),
             is_async,
+            optional: !is_async
+                && self
+                    .catalog
+                    .acquire_method(&call.method.to_string())
+                    .is_some_and(|m| m.optional),
+            readers_share: receiver_type.is_some_and(|t| self.catalog.readers_share(t)),
         });
         self.acquired = true;
     }

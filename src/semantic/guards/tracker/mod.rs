@@ -36,7 +36,7 @@ impl Interests {
         // Acquire methods added by config are not among the needles: look for them too.
         let guards = m.any_of(&[0, 1, 2, 3, 4, 5])
             || catalog
-                .acquire_names()
+                .acquire_needles()
                 .filter(|name| !NEEDLE_COVERED.iter().any(|n| name.contains(n)))
                 .any(|name| text.contains(name));
         Interests {
@@ -123,6 +123,28 @@ pub enum BodyKind {
     Nested(usize),
 }
 
+/// The method call an `Option` scrutinee is (`map.get(k)`), by address.
+fn option_scrutinee(expr: &Expr) -> Option<usize> {
+    match expr {
+        Expr::MethodCall(m) => Some(addr(m)),
+        Expr::Paren(p) => option_scrutinee(&p.expr),
+        _ => None,
+    }
+}
+
+fn is_none_pattern(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Ident(p) => p.ident == "None" && p.subpat.is_none(),
+        syn::Pat::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "None"),
+        _ => false,
+    }
+}
+
+fn is_some_pattern(pat: &syn::Pat) -> bool {
+    matches!(pat, syn::Pat::TupleStruct(t)
+        if t.path.segments.last().is_some_and(|s| s.ident == "Some"))
+}
+
 /// One body being walked: a function, closure or async block.
 pub struct Body {
     /// Unique within the file.
@@ -133,6 +155,11 @@ pub struct Body {
     pending_scopes: Vec<usize>,
     /// `if let` (edition 2024): (the `if`, its `else` branch).
     if_let_else: Vec<(usize, usize)>,
+    /// Branches where an `Option` scrutinee is `None` (a `None =>` arm, the `else` of
+    /// `if let Some(..)`), with the acquisition it came from: its guard is not held there.
+    none_branches: Vec<(usize, usize)>,
+    /// Guards set aside while such a branch is walked, by branch.
+    set_aside: Vec<(usize, Vec<Guard>)>,
     /// Where the body's values come from.
     pub reads: ValueReads,
 }
@@ -145,6 +172,8 @@ impl Body {
             guards: GuardSet::default(),
             pending_scopes: Vec::new(),
             if_let_else: Vec::new(),
+            none_branches: Vec::new(),
+            set_aside: Vec::new(),
             reads: ValueReads::new(exclusive_self),
         }
     }
@@ -277,6 +306,14 @@ impl<'a> GuardTracker<'a> {
             body.pending_scopes.swap_remove(at);
             body.guards.enter_expression_scope(here);
         }
+        if let Some(at) = body.none_branches.iter().rposition(|(b, _)| *b == here) {
+            let (_, call) = body.none_branches.swap_remove(at);
+            let (aside, kept) = std::mem::take(&mut body.guards.guards)
+                .into_iter()
+                .partition(|g| g.optional && g.call == call);
+            body.guards.guards = kept;
+            body.set_aside.push((here, aside));
+        }
         if body.if_let_else.last().is_some_and(|(_, e)| *e == here) {
             let (if_expr, _) = body.if_let_else.pop().unwrap_or_default();
             if body.guards.in_expression_scope(if_expr) {
@@ -285,7 +322,14 @@ impl<'a> GuardTracker<'a> {
         }
         match expr {
             Expr::If(e) => {
-                if let Expr::Let(_) = &*e.cond {
+                if let Expr::Let(l) = &*e.cond {
+                    if let (Some(call), Some((_, else_branch))) =
+                        (option_scrutinee(&l.expr), &e.else_branch)
+                    {
+                        if is_some_pattern(&l.pat) {
+                            body.none_branches.push((addr(&**else_branch), call));
+                        }
+                    }
                     self.scrutinee(&e.cond);
                     let body = self.bodies.last_mut().expect("body");
                     if edition_2024 {
@@ -312,6 +356,11 @@ impl<'a> GuardTracker<'a> {
                 }
             }
             Expr::Match(m) => {
+                if let Some(call) = option_scrutinee(&m.expr) {
+                    for arm in m.arms.iter().filter(|a| is_none_pattern(&a.pat)) {
+                        body.none_branches.push((addr(&*arm.body), call));
+                    }
+                }
                 for arm in &m.arms {
                     body.pending_scopes.push(addr(&*arm.body));
                     if let Some((_, guard)) = &arm.guard {
@@ -412,6 +461,12 @@ impl<'a> GuardTracker<'a> {
 
     fn expr_exit(&mut self, walker: &Walker, expr: &Expr) {
         let here = addr(expr);
+        if let Some(body) = self.bodies.last_mut() {
+            if body.set_aside.last().is_some_and(|(b, _)| *b == here) {
+                let (_, aside) = body.set_aside.pop().unwrap_or_default();
+                body.guards.guards.extend(aside);
+            }
+        }
         match expr {
             Expr::Await(a) => {
                 self.awaited.pop();
