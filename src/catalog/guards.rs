@@ -32,6 +32,9 @@ pub struct AcquireMethod {
     pub receiver_types: Vec<String>,
     /// Returns an `Option` of the guard (`DashMap::get`): nothing is held when it is `None`.
     pub optional: bool,
+    /// Takes the lock and releases it within the call (`DashMap::insert`): nothing is held
+    /// after it, but it waits for every guard of the lock that is alive.
+    pub transient: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +52,8 @@ struct AcquireEntry {
     receiver_types: Vec<String>,
     #[serde(default)]
     optional: bool,
+    #[serde(default)]
+    transient: bool,
 }
 
 fn yes() -> bool {
@@ -109,6 +114,7 @@ impl GuardCatalog {
                     known_types_only: entry.known_types_only,
                     receiver_types: entry.receiver_types.clone(),
                     optional: entry.optional,
+                    transient: entry.transient,
                 };
                 catalog.acquire.push((name, method));
             }

@@ -198,7 +198,12 @@ fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
     }
     let key = second.key.as_ref()?;
     let alive = &walker.guards()?.current()?.guards.guards;
-    let earlier = &alive[..alive.len().saturating_sub(1)];
+    // A transient acquisition (`DashMap::insert`) is gone from the guards already.
+    let earlier = if second.transient {
+        &alive[..]
+    } else {
+        &alive[..alive.len().saturating_sub(1)]
+    };
     let first = earlier.iter().find(|g| {
         let readers_pass = g.mode == LockMode::Shared
             && second.mode == LockMode::Shared

@@ -87,6 +87,8 @@ pub struct TypeEnv<'a> {
     pub bindings: &'a Bindings,
     pub catalog: &'a Catalog,
     pub struct_fields: &'a StructFields,
+    /// The types of the file's statics and consts, by fully qualified path.
+    pub values: &'a HashMap<String, Ty>,
     /// Fully qualified path of the `impl` block's self type, for `self.field` and `Self::`.
     pub self_type: Option<&'a str>,
     /// The generic parameters in scope with a usable bound.
@@ -118,8 +120,8 @@ impl TypeFacts for TypeEnv<'_> {
         None
     }
 
-    fn value(&self, _: &str) -> Option<Ty> {
-        None
+    fn value(&self, path: &str) -> Option<Ty> {
+        self.values.get(path).cloned()
     }
 
     fn symbolic(&self) -> bool {
@@ -185,7 +187,10 @@ impl TypeEnv<'_> {
                     }
                 }
                 let full = self.resolve_path(&path.path);
-                self.is_local(&full).then_some(Ty::Value(full))
+                if !self.is_local(&full) {
+                    return None;
+                }
+                Some(self.value(&full).unwrap_or(Ty::Value(full)))
             }
             Expr::Field(field) => {
                 let member = match &field.member {

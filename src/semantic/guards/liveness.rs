@@ -51,6 +51,9 @@ pub struct Guard {
     pub optional: bool,
     /// Readers of this lock never wait for each other (`DashMap`'s shards).
     pub readers_share: bool,
+    /// Released within the call that took it (`DashMap::insert`): seen by the rules as it
+    /// is acquired, gone right after.
+    pub transient: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

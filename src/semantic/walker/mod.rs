@@ -19,7 +19,7 @@ use crate::program::FileAnalysis;
 use crate::semantic::resolve::{Resolver, Scope};
 use crate::source::Location;
 use proc_macro2::Span;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -115,6 +115,8 @@ pub struct Walker<'a> {
     resolver: Resolver,
     bindings: Bindings,
     struct_fields: StructFields,
+    /// The file's statics and consts by path (their declared types).
+    values: HashMap<String, Ty>,
     /// The file's items as types, for the workspace's item index.
     items: ItemFacts,
     /// Generic parameters of the enclosing `impl` and `fn` with usable bounds.
@@ -223,6 +225,7 @@ impl<'a> Walker<'a> {
             resolver: Resolver::default(),
             bindings: Bindings::default(),
             struct_fields: StructFields::new(),
+            values: HashMap::new(),
             items: ItemFacts::default(),
             generics: Vec::new(),
             closure_param: None,
@@ -348,6 +351,7 @@ impl<'a> Walker<'a> {
         let scope = Scope::of_items(items, &module_path);
         self.resolver.enter_module(module_path, scope);
         let first_field = self.items.fields.len();
+        let first_value = self.items.values.len();
         types::items::collect(
             items,
             self.resolver.module_path(),
@@ -360,6 +364,9 @@ impl<'a> Walker<'a> {
                 .entry(owner.clone())
                 .or_default()
                 .insert(name.clone(), ty.clone());
+        }
+        for (path, ty) in &self.items.values[first_value..] {
+            self.values.insert(path.clone(), ty.clone());
         }
     }
 
@@ -407,6 +414,7 @@ impl<'a> Walker<'a> {
             bindings: &self.bindings,
             catalog: self.cx.catalog,
             struct_fields: &self.struct_fields,
+            values: &self.values,
             self_type: self.self_types.last().and_then(|t| t.as_deref()),
             generics: &self.generics,
             local_crates: self.cx.local_crates,

@@ -187,6 +187,10 @@ impl GuardTracker<'_> {
                     .acquire_method(&call.method.to_string())
                     .is_some_and(|m| m.optional),
             readers_share: receiver_type.is_some_and(|t| self.catalog.readers_share(t)),
+            transient: self
+                .catalog
+                .acquire_method(&call.method.to_string())
+                .is_some_and(|m| m.transient),
         });
         self.acquired = true;
     }

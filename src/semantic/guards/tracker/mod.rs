@@ -245,6 +245,14 @@ impl<'a> GuardTracker<'a> {
     /// What the last event changed, for the rules: the guards that died, and for each body
     /// that closed whether it used atomic RMW operations.
     pub(crate) fn take_changes(&mut self) -> (Vec<Guard>, Vec<(usize, bool)>) {
+        // A lock taken and released within one call holds nothing afterwards.
+        if self.acquired {
+            if let Some(body) = self.bodies.last_mut() {
+                if body.guards.guards.last().is_some_and(|g| g.transient) {
+                    body.guards.guards.pop();
+                }
+            }
+        }
         self.acquired = false;
         (
             std::mem::take(&mut self.dead),
