@@ -32,6 +32,13 @@ that is intended); re-entrant locks (`parking_lot::ReentrantMutex`) and `try_loc
 Liveness is `guard_across_await`'s model (drops, moves, scopes, edition-dependent
 temporaries).
 
+`DashMap` references are shard guards: `get` holds a shard's read lock and
+`get_mut`/`entry` its write lock until the `Ref`/`RefMut`/`Entry` is dropped, and the
+map's own `insert`/`remove`/`len`/`retain`/… lock shards for the call, so they wait for any
+reference still alive (`if let Some(r) = map.get(k) { map.insert(k2, ..) }` deadlocks when
+both keys hash to one shard). Where `get` returned `None` (a `None =>` arm, the `else` of
+`if let Some(..)`) nothing is held, and two `get`s do not wait for each other.
+
 ## Why is this bad?
 `std::sync::Mutex`, `parking_lot::Mutex` and `spin::Mutex` are not re-entrant: the second
 `lock()` waits for the first guard, which the same thread holds. The thread deadlocks (or
