@@ -1844,3 +1844,30 @@ fn renamed_path_dependencies_are_followed_to_their_functions() {
     );
     assert_eq!(diagnostics(&doc)[0]["context"], "main", "{doc:#}");
 }
+
+#[test]
+fn raw_identifier_modules_are_found_in_their_files() {
+    // `pub mod r#async;` lives in `async.rs` (also inside an item-position macro); cargo
+    // mode skipped it silently.
+    let dir = temp_dir("raw_mod");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"rawmod\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntokio = { version = \"1\", features = [\"full\"] }\n",
+    );
+    write(
+        &dir,
+        "src/lib.rs",
+        "pub mod r#async;\nmacro_rules! keep { ($($i:item)*) => { $($i)* } }\nkeep! { pub mod r#type; }\n",
+    );
+    let body = "pub async fn load() -> String {\n    std::fs::read_to_string(\"a\").unwrap()\n}\n";
+    write(&dir, "src/async.rs", body);
+    write(&dir, "src/type.rs", body);
+    let expected = vec![
+        f("src/async.rs", 2, BLOCKING),
+        f("src/type.rs", 2, BLOCKING),
+    ];
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(findings(&doc), expected, "{doc:#}");
+    assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
+}

@@ -72,7 +72,7 @@ impl Walker<'_> {
         for (name, path_attribute, span) in found {
             let module_path = format!("{}::{}", self.resolver.module_path(), name);
             self.mod_decls.push(ModDecl {
-                name,
+                name: name.trim_start_matches("r#").to_string(),
                 path_attribute,
                 inline_parents: self.inline_mods.clone(),
                 module_path,

@@ -106,7 +106,8 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             None => {
                 let end = item.semi.map_or(item.ident.span(), |semi| semi.span);
                 self.mod_decls.push(ModDecl {
-                    name,
+                    // `mod r#async;` is in `async.rs`; paths keep naming it `r#async`.
+                    name: syn::ext::IdentExt::unraw(&item.ident).to_string(),
                     path_attribute: path_attribute(&item.attrs),
                     inline_parents: self.inline_mods.clone(),
                     module_path,
