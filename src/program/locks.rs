@@ -49,6 +49,35 @@ pub struct CallUnderGuard {
     pub held: Vec<HeldLock>,
     /// The callee path of a call, or the method name of a method call.
     pub location: Location,
+    /// A method call on `self` (its arguments are the callee's parameters after `self`).
+    pub method_call: bool,
+    /// Each argument's place, when it names one (`state`, `&self.cache` → `self.cache`).
+    pub args: Vec<Option<String>>,
+    /// The guards alive at the call by the place they lock (`state.player`), with or
+    /// without a crate-wide identity: matched against what the callee locks through
+    /// its parameters.
+    pub held_places: Vec<HeldPlace>,
+}
+
+/// A guard alive at a call, by the place it locks in the caller.
+#[derive(Debug, Clone)]
+pub struct HeldPlace {
+    pub place: String,
+    pub mode: LockMode,
+    pub acquired: Location,
+    pub readers_share: bool,
+}
+
+/// A lock the function takes through one of its parameters (`fn render(state: &State)
+/// { state.player.read() }`: parameter 0, `.player`).
+#[derive(Debug, Clone)]
+pub struct ParamAcquisition {
+    /// The index among the typed parameters (not counting `self`).
+    pub param: usize,
+    /// The rest of the place after the parameter (`.player`, or empty).
+    pub rest: String,
+    pub mode: LockMode,
+    pub location: Location,
 }
 
 /// One function's lock facts. Closures and async blocks count as part of the function
@@ -61,4 +90,8 @@ pub struct FunctionLocks {
     pub file: String,
     pub acquisitions: Vec<LockAcquisition>,
     pub calls_under_guard: Vec<CallUnderGuard>,
+    /// Takes `self` (a path call `Type::f(x, ..)` passes it first).
+    pub has_receiver: bool,
+    /// Blocking acquisitions through its parameters, in its own body.
+    pub param_acquisitions: Vec<ParamAcquisition>,
 }

@@ -32,6 +32,11 @@ that is intended); re-entrant locks (`parking_lot::ReentrantMutex`) and `try_loc
 Liveness is `guard_across_await`'s model (drops, moves, scopes, edition-dependent
 temporaries).
 
+Through calls too: a crate function called while the guard is alive that locks the same
+lock (`self.a.lock()` then `self.bump()`, which locks `self.a`), or that locks the place
+handed to it (`match state.player.read() { .. render(state) .. }` with `fn render(state:
+&State)` reading `state.player`; `push(&self.cache, ..)` with `fn push(cache: &Mutex<..>)`).
+
 `DashMap` references are shard guards: `get` holds a shard's read lock and
 `get_mut`/`entry` its write lock until the `Ref`/`RefMut`/`Entry` is dropped, and the
 map's own `insert`/`remove`/`len`/`retain`/… lock shards for the call, so they wait for any
@@ -115,6 +120,73 @@ fn diagnostic(
     diagnostic
 }
 
+/// A call made while a guard of a place is alive, handing that place (or what holds it) to
+/// a crate function that locks it through its parameter: `match state.player.read() { ..
+/// render(state) .. }` with `fn render(state: &State) { state.player.read() }`.
+fn through_parameters(files: &[super::CrateFile], found: &mut Vec<Diagnostic>) {
+    use std::collections::HashMap;
+    let callees: HashMap<&str, &crate::program::locks::FunctionLocks> = files
+        .iter()
+        .flat_map(|f| f.facts.locks.iter())
+        .filter(|l| !l.param_acquisitions.is_empty())
+        .map(|l| (l.function.as_str(), l))
+        .collect();
+    if callees.is_empty() {
+        return;
+    }
+    for file in files {
+        for function in &file.facts.locks {
+            for call in &function.calls_under_guard {
+                let Some(callee) = callees.get(call.callee.as_str()) else {
+                    continue;
+                };
+                let shift = usize::from(callee.has_receiver && !call.method_call);
+                let hit = callee.param_acquisitions.iter().find_map(|taken| {
+                    let arg = call.args.get(taken.param + shift)?.as_deref()?;
+                    let place = format!("{arg}{}", taken.rest);
+                    let held = call.held_places.iter().find(|h| {
+                        h.place == place
+                            && !(h.mode == LockMode::Shared
+                                && taken.mode == LockMode::Shared
+                                && h.readers_share)
+                    })?;
+                    Some((held, taken, place))
+                });
+                let Some((held, taken, place)) = hit else {
+                    continue;
+                };
+                let read_again = held.mode == LockMode::Shared && taken.mode == LockMode::Shared;
+                let callee_name = super::through_calls::short(&callee.function);
+                let mut diagnostic = Diagnostic::new(
+                    INFO.name,
+                    file.display,
+                    call.location.clone(),
+                    if read_again {
+                        format!("this call read-locks `{place}` again while a read guard from it is alive")
+                    } else {
+                        format!("this call locks `{place}` again while a guard from it is alive: deadlock")
+                    },
+                );
+                diagnostic.primary_label = format!("`{callee_name}` acquires `{place}` again");
+                diagnostic.labels.push(Label {
+                    location: held.acquired.clone(),
+                    message: format!("`{place}` locked here, guard still alive at the call"),
+                });
+                diagnostic.notes.push(Note {
+                    message: format!("`{callee_name}` locks it through its parameter"),
+                    file: Some(callee.file.clone()),
+                    location: Some(taken.location.clone()),
+                });
+                diagnostic.help = Some(format!(
+                    "drop the guard before the call, or pass the locked data (`&*guard`) to `{callee_name}` instead of `{place}`'s owner"
+                ));
+                diagnostic.model = Some(Model::LockScope);
+                found.push(diagnostic);
+            }
+        }
+    }
+}
+
 /// A call made while a guard of `L` is alive into a crate function that (transitively)
 /// acquires `L` again: the deadlock happens inside the callee, reported at the call.
 pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
@@ -188,6 +260,7 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
             }
         }
     }
+    through_parameters(files, &mut found);
     found
 }
 

@@ -3,12 +3,26 @@
 
 use super::{Body, BodyKind, GuardTracker};
 use crate::catalog::guards::LockMode;
-use crate::program::locks::{CallUnderGuard, HeldLock, LockAcquisition};
+use crate::program::locks::{
+    CallUnderGuard, HeldLock, HeldPlace, LockAcquisition, ParamAcquisition,
+};
 use crate::semantic::guards::liveness::{Guard, Lifetime};
 use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
 use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::Expr;
+
+/// The place an argument hands over: `state`, `&self.cache`, `x.clone()`, `&mut *g`.
+fn argument_place(arg: &Expr) -> Option<String> {
+    match arg {
+        Expr::Reference(r) => argument_place(&r.expr),
+        Expr::Paren(p) => argument_place(&p.expr),
+        Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+            argument_place(&m.receiver)
+        }
+        _ => lock_expr::receiver_key(arg),
+    }
+}
 
 impl GuardTracker<'_> {
     pub(super) fn held_locks(body: &Body) -> Vec<HeldLock> {
@@ -166,6 +180,23 @@ impl GuardTracker<'_> {
                 }
             }
         }
+        // A lock taken through a parameter (`state.player.read()` in `fn f(state: &S)`):
+        // a caller holding that place's guard while calling deadlocks.
+        let nested = matches!(body.kind, BodyKind::Nested(_));
+        if global.is_none() && blocks && !reentrant && !uncertain && !mode.is_refcell() && !nested {
+            if let (Some(key), Some(params)) = (&key, self.open_params.last()) {
+                let root = key.split('.').next().unwrap_or(key);
+                let param = params.iter().position(|p| p.as_deref() == Some(root));
+                if let (Some(param), Some(function)) = (param, self.open_functions.last_mut()) {
+                    function.param_acquisitions.push(ParamAcquisition {
+                        param,
+                        rest: key[root.len()..].to_string(),
+                        mode,
+                        location: acquired.clone(),
+                    });
+                }
+            }
+        }
         let lifetime = body.guards.temporary();
         body.guards.add(Guard {
             key,
@@ -200,6 +231,8 @@ impl GuardTracker<'_> {
         &mut self,
         callee: Option<String>,
         location: impl FnOnce() -> Location,
+        method_call: bool,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
     ) {
         let Some(callee) = callee.filter(|c| c.starts_with("crate::")) else {
             return;
@@ -208,14 +241,32 @@ impl GuardTracker<'_> {
             return;
         };
         let held = Self::held_locks(body);
-        if held.is_empty() {
+        let held_places: Vec<HeldPlace> = body
+            .guards
+            .guards
+            .iter()
+            .filter(|g| g.blocks && !g.reentrant && !g.uncertain && !g.mode.is_refcell())
+            .filter_map(|g| {
+                Some(HeldPlace {
+                    place: g.key.clone()?,
+                    mode: g.mode,
+                    acquired: g.acquired.clone(),
+                    readers_share: g.readers_share,
+                })
+            })
+            .collect();
+        if held.is_empty() && held_places.is_empty() {
             return;
         }
+        let args = args.iter().map(argument_place).collect();
         if let Some(function) = self.open_functions.last_mut() {
             function.calls_under_guard.push(CallUnderGuard {
                 callee,
                 held,
                 location: location(),
+                method_call,
+                args,
+                held_places,
             });
         }
     }

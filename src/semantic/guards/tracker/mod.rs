@@ -101,6 +101,7 @@ impl<'a> GuardTracker<'a> {
             catalog: &cx.catalog.guards,
             bodies: Vec::new(),
             open_functions: Vec::new(),
+            open_params: Vec::new(),
             done_functions: Vec::new(),
             closed: Vec::new(),
             bodies_opened: 0,
@@ -186,6 +187,8 @@ pub struct GuardTracker<'a> {
     catalog: &'a GuardCatalog,
     bodies: Vec<Body>,
     open_functions: Vec<FunctionLocks>,
+    /// The typed parameters' names of each open function (None: a pattern).
+    open_params: Vec<Vec<Option<String>>>,
     done_functions: Vec<FunctionLocks>,
     /// The bodies that closed during the last event: (id, whether it used atomic RMW
     /// operations).
@@ -286,8 +289,22 @@ impl<'a> GuardTracker<'a> {
         self.open_functions.push(FunctionLocks {
             function: info.path.clone(),
             file: self.file.clone(),
+            has_receiver: matches!(info.sig.inputs.first(), Some(syn::FnArg::Receiver(_))),
             ..FunctionLocks::default()
         });
+        let params = info
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(typed) => Some(match &*typed.pat {
+                    syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
+                    _ => None,
+                }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        self.open_params.push(params);
     }
 
     fn exit_body(&mut self) {
@@ -295,8 +312,12 @@ impl<'a> GuardTracker<'a> {
             body.guards.kill_all(&mut self.dead);
             self.closed.push((body.id, body.reads.uses_rmw));
             if body.kind == BodyKind::Function {
+                self.open_params.pop();
                 if let Some(done) = self.open_functions.pop() {
-                    if !done.acquisitions.is_empty() || !done.calls_under_guard.is_empty() {
+                    if !done.acquisitions.is_empty()
+                        || !done.calls_under_guard.is_empty()
+                        || !done.param_acquisitions.is_empty()
+                    {
                         self.done_functions.push(done);
                     }
                 }
@@ -621,9 +642,12 @@ impl<'a> GuardTracker<'a> {
             Event::ExprExit(expr) => self.expr_exit(walker, expr),
             Event::Call { call, callee, .. } => {
                 if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
-                    self.call_under_guard(callee.map(String::from), || {
-                        Location::of_expr(&call.func)
-                    });
+                    self.call_under_guard(
+                        callee.map(String::from),
+                        || Location::of_expr(&call.func),
+                        false,
+                        &call.args,
+                    );
                 }
                 self.arguments(call.args.iter());
             }
@@ -651,7 +675,12 @@ impl<'a> GuardTracker<'a> {
                     if let Expr::Path(p) = &*call.receiver {
                         if p.path.is_ident("self") {
                             let callee = walker.self_type().map(|t| format!("{t}::{name}"));
-                            self.call_under_guard(callee, || Location::from_span(name.span()));
+                            self.call_under_guard(
+                                callee,
+                                || Location::from_span(name.span()),
+                                true,
+                                &call.args,
+                            );
                         }
                     }
                 }
