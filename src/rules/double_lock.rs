@@ -120,6 +120,33 @@ fn diagnostic(
     diagnostic
 }
 
+/// A call that acquires `lock` again while the caller's guard from it (acquired at
+/// `held_at`) is alive: the message, the primary label and the label at the first lock.
+fn relocking_call(
+    file: &str,
+    at: &Location,
+    lock: &str,
+    read_again: bool,
+    held_at: &Location,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        INFO.name,
+        file,
+        at.clone(),
+        if read_again {
+            format!("this call read-locks `{lock}` again while a read guard from it is alive")
+        } else {
+            format!("this call locks `{lock}` again while a guard from it is alive: deadlock")
+        },
+    );
+    diagnostic.primary_label = format!("acquires `{lock}` again");
+    diagnostic.labels.push(Label {
+        location: held_at.clone(),
+        message: format!("`{lock}` locked here, guard still alive at the call"),
+    });
+    diagnostic
+}
+
 /// A call made while a guard of a place is alive, handing that place (or what holds it) to
 /// a crate function that locks it through its parameter: `match state.player.read() { ..
 /// render(state) .. }` with `fn render(state: &State) { state.player.read() }`.
@@ -157,21 +184,14 @@ fn through_parameters(files: &[super::CrateFile], found: &mut Vec<Diagnostic>) {
                 };
                 let read_again = held.mode == LockMode::Shared && taken.mode == LockMode::Shared;
                 let callee_name = super::through_calls::short(&callee.function);
-                let mut diagnostic = Diagnostic::new(
-                    INFO.name,
+                let mut diagnostic = relocking_call(
                     file.display,
-                    call.location.clone(),
-                    if read_again {
-                        format!("this call read-locks `{place}` again while a read guard from it is alive")
-                    } else {
-                        format!("this call locks `{place}` again while a guard from it is alive: deadlock")
-                    },
+                    &call.location,
+                    &place,
+                    read_again,
+                    &held.acquired,
                 );
                 diagnostic.primary_label = format!("`{callee_name}` acquires `{place}` again");
-                diagnostic.labels.push(Label {
-                    location: held.acquired.clone(),
-                    message: format!("`{place}` locked here, guard still alive at the call"),
-                });
                 diagnostic.notes.push(Note {
                     message: format!("`{callee_name}` locks it through its parameter"),
                     file: Some(callee.file.clone()),
@@ -218,21 +238,13 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
                     if read_again && held.readers_share {
                         continue;
                     }
-                    let mut diagnostic = Diagnostic::new(
-                        INFO.name,
+                    let mut diagnostic = relocking_call(
                         file.display,
-                        call.location.clone(),
-                        if read_again {
-                            format!("this call read-locks `{name}` again while a read guard from it is alive")
-                        } else {
-                            format!("this call locks `{name}` again while a guard from it is alive: deadlock")
-                        },
+                        &call.location,
+                        name,
+                        read_again,
+                        &held.acquired,
                     );
-                    diagnostic.primary_label = format!("acquires `{name}` again");
-                    diagnostic.labels.push(Label {
-                        location: held.acquired.clone(),
-                        message: format!("`{name}` locked here, guard still alive at the call"),
-                    });
                     let chain = reachable.chain(&call.callee, lock);
                     for (step, (callee, callee_file, location)) in chain.iter().enumerate() {
                         let message = match chain.get(step + 1) {

@@ -167,7 +167,7 @@ impl Checker for SpawnLoops {
                     self.latched_then.pop();
                 }
                 if latched || once_latch(block) {
-                    let innermost = walker.frames().enclosing_loops().first().map(|l| l.addr);
+                    let innermost = walker.frames().innermost_loop();
                     self.once_blocks.push((at, innermost));
                 }
             }
@@ -206,7 +206,7 @@ impl SpawnLoops {
                 }
             }
             Expr::Assign(assign) => {
-                let innermost = walker.frames().enclosing_loops().first().map(|l| l.addr);
+                let innermost = walker.frames().innermost_loop();
                 let slot = simple_name(&assign.left);
                 let read = self
                     .loop_slots
@@ -225,9 +225,11 @@ impl SpawnLoops {
         if self.replacing.contains(&addr(expr)) {
             return;
         }
-        let innermost = walker.frames().enclosing_loops().first().map(|l| l.addr);
-        if innermost.is_some() && self.once_blocks.iter().any(|(_, l)| *l == innermost) {
-            return;
+        if !self.once_blocks.is_empty() {
+            let innermost = walker.frames().innermost_loop();
+            if innermost.is_some() && self.once_blocks.iter().any(|(_, l)| *l == innermost) {
+                return;
+            }
         }
         self.found.extend(detect(walker, expr));
     }

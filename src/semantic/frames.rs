@@ -162,6 +162,15 @@ impl Frames {
             .collect()
     }
 
+    /// The innermost loop directly around the current node (no closure or async block
+    /// between), by address.
+    pub fn innermost_loop(&self) -> Option<usize> {
+        match self.frames.last() {
+            Some(Frame::Loop(l)) => Some(l.addr),
+            _ => None,
+        }
+    }
+
     /// A macro that may leave the function: `bail!`, `ensure!`, or one of the file's
     /// `macro_rules!` whose body contains `return`.
     pub fn macro_returns(&self, mac: &syn::Macro) -> bool {
