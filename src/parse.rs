@@ -56,6 +56,7 @@ pub const MAX_NESTING: usize = 64 * 1024;
 const GROUP: usize = 16;
 
 /// Why a file could not be parsed.
+#[derive(Debug)]
 pub enum ParseFailure {
     Syntax(syn::Error),
     /// The file nests deeper than `MAX_NESTING` here (1-based line).
@@ -64,13 +65,45 @@ pub enum ParseFailure {
     },
 }
 
-/// `syn::parse_file`, with the nesting bound checked on the tokens first.
-pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
+/// A parsed file, and where its doc comments were (see `without_doc_comments`).
+pub struct ParsedFile {
+    pub file: syn::File,
+    pub doc_lines: DocLines,
+}
+
+/// Outer doc comments the parse skipped, by the line of the token they document: (that
+/// line, the first line of the doc comments), in order of the line. An item's extent
+/// starts at its doc comments, as it did when they were `#[doc]` attributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocLines(Vec<(usize, usize)>);
+
+impl DocLines {
+    /// The first line of what starts on `line`, with the doc comments above it.
+    pub fn first_line(&self, line: usize) -> usize {
+        match self
+            .0
+            .binary_search_by_key(&line, |&(documented, _)| documented)
+        {
+            Ok(index) => self.0[index].1.min(line),
+            Err(_) => line,
+        }
+    }
+}
+
+/// `syn::parse_file`, with the nesting bound checked on the tokens first, and doc
+/// comments skipped (`without_doc_comments`).
+pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
     let prefix = crate::source::parsed_prefix(text);
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let content = &text[prefix..];
+    let (without_docs, doc_lines) = without_doc_comments(content).unwrap_or_default();
+    let parsed = if without_docs.is_empty() {
+        content
+    } else {
+        &without_docs
+    };
     let tokens =
-        TokenStream::from_str(content).map_err(|e| ParseFailure::Syntax(syn::Error::from(e)))?;
+        TokenStream::from_str(parsed).map_err(|e| ParseFailure::Syntax(syn::Error::from(e)))?;
     if !nesting_is_shallow(content) {
         if let Err(line) = check_nesting(&tokens) {
             return Err(ParseFailure::TooDeep { line });
@@ -80,7 +113,72 @@ pub fn parse_file(text: &str) -> Result<syn::File, ParseFailure> {
     if prefix > bom {
         file.shebang = Some(text[bom..prefix].to_string());
     }
-    Ok(file)
+    Ok(ParsedFile { file, doc_lines })
+}
+
+/// The text with its doc comments made plain comments, and where they were; `None` when
+/// there are none to skip, or the quick lexing is not clean.
+///
+/// No rule reads documentation, and `proc_macro2` makes every doc comment an attribute
+/// for `syn` to parse, keep and drop: a fifth of the lines of the benchmark corpus. The
+/// byte after `//` or `/*` becomes a space, so every other byte keeps its line, column
+/// and offset. Only doc comments that `syn` would accept go: an outer one must document
+/// something (not be followed by a `}` or the end of the file, or by an inner doc
+/// comment), an inner one must lead the file. The others stay, and are the syntax error
+/// they were.
+fn without_doc_comments(content: &str) -> Option<(String, DocLines)> {
+    let bytes = content.as_bytes();
+    let mut blank = Vec::new();
+    let mut documented = Vec::new();
+    // the outer doc comments since the last token: (offset, line)
+    let mut pending: Vec<(usize, usize)> = Vec::new();
+    let mut leading = true;
+    let (mut line, mut counted) = (1, 0);
+    let mut line_at = |offset: usize| {
+        line += bytes[counted..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted = offset;
+        line
+    };
+    let clean = lex(content, |token, at| {
+        match token {
+            Token::Doc { inner: true } => {
+                if leading {
+                    blank.push(at);
+                }
+                pending.clear();
+            }
+            Token::Doc { inner: false } => {
+                leading = false;
+                pending.push((at, line_at(at)));
+            }
+            token => {
+                leading = false;
+                if let Some(&(_, first_line)) = pending.first() {
+                    if !matches!(token, Token::Close) {
+                        blank.extend(pending.iter().map(|&(offset, _)| offset));
+                        documented.push((line_at(at), first_line));
+                    }
+                    pending.clear();
+                }
+            }
+        }
+        true
+    });
+    if !clean || blank.is_empty() {
+        return None;
+    }
+    let mut text = content.as_bytes().to_vec();
+    for offset in blank {
+        // `///` `//!` `/**` `/*!`: the third byte
+        text[offset + 2] = b' ';
+    }
+    // Only an ASCII byte of a comment changed: still UTF-8.
+    let text = String::from_utf8(text).ok()?;
+    documented.dedup_by_key(|&mut (line, _)| line);
+    Some((text, DocLines(documented)))
 }
 
 /// Places where `parse_file_in_edition` inserted `dyn ` (4 chars): (1-based line,
@@ -98,9 +196,9 @@ const MAX_INSERTIONS: usize = 256;
 pub fn parse_file_in_edition(
     text: &str,
     edition: &str,
-) -> Result<(syn::File, Insertions), ParseFailure> {
+) -> Result<(ParsedFile, Insertions), ParseFailure> {
     let first = match parse_file(text) {
-        Ok(file) => return Ok((file, Vec::new())),
+        Ok(parsed) => return Ok((parsed, Vec::new())),
         Err(ParseFailure::Syntax(error)) if matches!(edition, "2015" | "2018") => error,
         Err(other) => return Err(other),
     };
@@ -129,7 +227,7 @@ pub fn parse_file_in_edition(
         current.insert_str(byte, "dyn ");
         insertions.push((at.line, column));
         match parse_file(&current) {
-            Ok(file) => return Ok((file, insertions)),
+            Ok(parsed) => return Ok((parsed, insertions)),
             Err(ParseFailure::Syntax(next)) => error = next,
             Err(other) => return Err(other),
         }
@@ -196,6 +294,10 @@ enum Token<'t> {
         brace: bool,
     },
     Close,
+    /// A doc comment, which `proc_macro2` turns into `#[doc = ".."]` (inner: `#![..]`).
+    Doc {
+        inner: bool,
+    },
 }
 
 /// One token group being scanned.
@@ -340,6 +442,13 @@ impl Nesting {
                 let closed = self.levels.pop()?;
                 (!self.levels.is_empty()).then_some(closed.base)
             }
+            Token::Doc { inner } => {
+                let mut deepest = 0;
+                for token in doc_attribute(*inner) {
+                    deepest = deepest.max(self.feed(&token)?);
+                }
+                Some(deepest)
+            }
             other => Some(level.token(other)),
         }
     }
@@ -409,7 +518,7 @@ fn nesting_is_shallow(text: &str) -> bool {
     let max = max_nesting() / 2;
     let mut nesting = Nesting::new();
     let mut deepest = 0;
-    let clean = lex(text, |token| match nesting.feed(&token) {
+    let clean = lex(text, |token, _| match nesting.feed(&token) {
         Some(depth) => {
             deepest = deepest.max(depth);
             deepest <= max
@@ -428,9 +537,9 @@ fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
-/// Lex Rust source roughly the way `proc_macro2` does, handing each token to `sink` until
-/// it returns false. True when the whole text was lexed cleanly.
-fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
+/// Lex Rust source roughly the way `proc_macro2` does, handing each token and the byte it
+/// starts at to `sink` until it returns false. True when the whole text was lexed cleanly.
+fn lex(text: &str, mut sink: impl FnMut(Token, usize) -> bool) -> bool {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -442,8 +551,10 @@ fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 let end = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
-                if !doc_comment(&bytes[i..end], &mut sink) {
-                    return false;
+                if let Some(inner) = doc_comment(&bytes[i..end]) {
+                    if !sink(Token::Doc { inner }, i) {
+                        return false;
+                    }
                 }
                 i = end;
                 continue;
@@ -452,8 +563,10 @@ fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
                 let Some(end) = block_comment_end(bytes, i) else {
                     return false;
                 };
-                if !doc_comment(&bytes[i..end], &mut sink) {
-                    return false;
+                if let Some(inner) = doc_comment(&bytes[i..end]) {
+                    if !sink(Token::Doc { inner }, i) {
+                        return false;
+                    }
                 }
                 i = end;
                 continue;
@@ -507,7 +620,7 @@ fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
             // way not modelled here
             _ => return false,
         };
-        if !sink(token) {
+        if !sink(token, i) {
             return false;
         }
         i = next;
@@ -515,26 +628,29 @@ fn lex(text: &str, mut sink: impl FnMut(Token) -> bool) -> bool {
     true
 }
 
-/// A doc comment is an attribute to `proc_macro2` (`#[doc = ".."]`, `#![doc = ".."]`):
-/// its tokens, when `comment` is one. False when `sink` stops.
-fn doc_comment(comment: &[u8], sink: &mut impl FnMut(Token) -> bool) -> bool {
-    let inner = match comment {
+/// Whether `comment` is a doc comment, and whether an inner one (`//!`, `/*!`).
+fn doc_comment(comment: &[u8]) -> Option<bool> {
+    match comment {
         [b'/', b'/', b'/', b'/', ..] | [b'/', b'*', b'*', b'*', ..] | [b'/', b'*', b'*', b'/'] => {
-            return true
+            None
         }
-        [b'/', b'/', b'/', ..] | [b'/', b'*', b'*', ..] => false,
-        [b'/', b'/', b'!', ..] | [b'/', b'*', b'!', ..] => true,
-        _ => return true,
-    };
+        [b'/', b'/', b'/', ..] | [b'/', b'*', b'*', ..] => Some(false),
+        [b'/', b'/', b'!', ..] | [b'/', b'*', b'!', ..] => Some(true),
+        _ => None,
+    }
+}
+
+/// The tokens `proc_macro2` makes of a doc comment: `#[doc = ".."]` (inner: `#![..]`).
+fn doc_attribute(inner: bool) -> impl Iterator<Item = Token<'static>> {
     let hash = Token::Punct {
         ch: '#',
         joint: inner,
     };
-    let bang = Token::Punct {
+    let bang = inner.then_some(Token::Punct {
         ch: '!',
         joint: false,
-    };
-    let tokens = [
+    });
+    let rest = [
         Token::Open { brace: false },
         Token::Word("doc"),
         Token::Punct {
@@ -544,7 +660,7 @@ fn doc_comment(comment: &[u8], sink: &mut impl FnMut(Token) -> bool) -> bool {
         Token::Literal,
         Token::Close,
     ];
-    sink(hash) && (!inner || sink(bang)) && tokens.into_iter().all(sink)
+    std::iter::once(hash).chain(bang).chain(rest)
 }
 
 fn memchr(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
@@ -679,7 +795,7 @@ mod tests {
     fn deepest(text: &str) -> (Option<usize>, usize) {
         let mut quick = Nesting::new();
         let mut quick_deepest = 0;
-        let clean = lex(text, |token| {
+        let clean = lex(text, |token, _| {
             quick
                 .feed(&token)
                 .map(|d| quick_deepest = quick_deepest.max(d))
@@ -727,5 +843,44 @@ mod tests {
         assert!(!nesting_is_shallow(&deep));
         assert!(check_nesting(&TokenStream::from_str(&deep).unwrap()).is_err());
         assert!(nesting_is_shallow("fn f() { g(1, 2) }"));
+    }
+
+    #[test]
+    fn doc_comments_that_document_something_become_plain_comments() {
+        let text = "//! crate doc\n/// outer\n/** block */\n#[inline]\n/// more\nfn f() {}\n";
+        let (blanked, lines) = without_doc_comments(text).unwrap();
+        assert_eq!(
+            blanked,
+            "//  crate doc\n//  outer\n/*  block */\n#[inline]\n//  more\nfn f() {}\n"
+        );
+        assert_eq!(blanked.len(), text.len());
+        // `#[inline]` (line 4) is documented from line 2, `fn` (line 6) from line 5
+        assert_eq!(lines, DocLines(vec![(4, 2), (6, 5)]));
+        assert_eq!(lines.first_line(4), 2);
+        assert_eq!(lines.first_line(6), 5);
+        assert_eq!(lines.first_line(3), 3);
+        let file = parse_file(text).unwrap().file;
+        assert!(file.attrs.is_empty() && file.items.len() == 1);
+    }
+
+    #[test]
+    fn doc_comments_rustc_rejects_stay_and_are_still_errors() {
+        for text in [
+            "fn f() {\n    let x = 1;\n    /// documents nothing\n}\n",
+            "struct S;\n/// at the end of the file\n",
+            "/// outer before inner\n//! inner\nfn f() {}\n",
+            "fn f() {}\n//! inner after an item\n",
+        ] {
+            assert!(parse_file(text).is_err(), "{text}");
+        }
+        // nothing to skip, or a lexing that is not clean: the text is parsed as it is
+        assert!(without_doc_comments("fn f() {} // plain\n//// four slashes\n").is_none());
+        assert!(without_doc_comments("/// doc\nfn f() { \"open }").is_none());
+        // doc comments that stay are still attributes
+        let kept = parse_file("mod m {\n    //! inner doc of an inline module\n}\n").unwrap();
+        let syn::Item::Mod(module) = &kept.file.items[0] else {
+            panic!("a module");
+        };
+        assert_eq!(module.attrs.len(), 1);
     }
 }

@@ -25,8 +25,9 @@ fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
             )],
             ..FileAnalysis::default()
         },
-        Ok((file, insertions)) => {
+        Ok((parsed, insertions)) => {
             crate::source::set_insertions(&insertions);
+            let file = parsed.file;
             if !cx.include_tests && crate::semantic::attrs::is_test_only(&file.attrs) {
                 FileAnalysis {
                     parsed: true,
@@ -34,6 +35,7 @@ fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
                 }
             } else {
                 let mut walker = Walker::new(cx, crate::rules::checkers(cx));
+                walker.doc_lines = parsed.doc_lines;
                 walker.walk_file(&file, module_path);
                 walker.finish()
             }

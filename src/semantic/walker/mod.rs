@@ -141,6 +141,8 @@ pub struct Walker<'a> {
     inline_mods: Vec<String>,
     pub mod_decls: Vec<ModDecl>,
     pub item_extents: Vec<ItemExtent>,
+    /// The doc comments the parse skipped: items' extents start at them.
+    pub doc_lines: crate::parse::DocLines,
     checkers: Vec<Box<dyn Checker>>,
     /// Each checker's interests, in the order of `checkers`.
     checker_masks: Vec<u16>,
@@ -243,6 +245,7 @@ impl<'a> Walker<'a> {
             inline_mods: Vec::new(),
             mod_decls: Vec::new(),
             item_extents: Vec::new(),
+            doc_lines: Default::default(),
             frames: Box::new(Frames::new(cx.file, cx.text)),
             spare_frames: Some(Box::default()),
             checker_interests: checkers.iter().fold(
@@ -380,6 +383,7 @@ impl<'a> Walker<'a> {
             .map(|a| line_of(a.pound_token.span))
             .unwrap_or_else(|| line_of(start))
             .min(line_of(start));
+        let first_line = self.doc_lines.first_line(first_line);
         self.item_extents.push(ItemExtent {
             first_line,
             last_line: end.end().line,
