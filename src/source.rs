@@ -164,6 +164,46 @@ pub fn byte_range(span: Span) -> std::ops::Range<usize> {
     location.byte_start..location.byte_end
 }
 
+/// The bytes of the current file an expression covers. Closures and async blocks (handed
+/// to spawners and callbacks, often large) are measured from their first token to the end
+/// of their body: `Spanned::span` re-tokenizes the whole expression to find its ends.
+pub fn expr_byte_range(expr: &syn::Expr) -> std::ops::Range<usize> {
+    use syn::spanned::Spanned;
+    let (first, last) = match expr {
+        syn::Expr::Closure(closure) => {
+            let first = closure
+                .lifetimes
+                .as_ref()
+                .map(|l| l.for_token.span)
+                .or(closure.constness.map(|t| t.span))
+                .or(closure.movability.map(|t| t.span))
+                .or(closure.asyncness.map(|t| t.span))
+                .or(closure.capture.map(|t| t.span))
+                .unwrap_or(closure.or1_token.spans[0]);
+            (first, expr_end(&closure.body))
+        }
+        syn::Expr::Async(block) => (block.async_token.span, block.block.brace_token.span.close()),
+        other => {
+            let span = other.span();
+            (span, span)
+        }
+    };
+    byte_range(first).start..byte_range(last).end
+}
+
+/// A span ending where `expr` ends.
+fn expr_end(expr: &syn::Expr) -> Span {
+    match expr {
+        syn::Expr::Block(block) => block.block.brace_token.span.close(),
+        syn::Expr::Async(block) => block.block.brace_token.span.close(),
+        syn::Expr::Call(call) => call.paren_token.span.close(),
+        syn::Expr::MethodCall(call) => call.paren_token.span.close(),
+        syn::Expr::Macro(mac) => mac.mac.delimiter.span().close(),
+        syn::Expr::Match(expr) => expr.brace_token.span.close(),
+        other => syn::spanned::Spanned::span(other),
+    }
+}
+
 impl Location {
     pub fn from_span(span: Span) -> Location {
         let mut start = span.start();

@@ -1721,6 +1721,27 @@ fn findings_that_run_only_from_main_are_capped_unless_asked() {
     assert!(out.stderr.contains("concurrency-lint.toml:2"), "{out:?}");
 }
 
+/// A `#!` line is not parsed: the offsets of functions, tasks and callbacks are the
+/// file's own, as findings' are, so a spawned block is still found to run in its task.
+#[test]
+fn contexts_in_a_script_with_a_long_shebang_line() {
+    let dir = data("single");
+    write(
+        &dir,
+        "src/main.rs",
+        "#!/usr/bin/env -S cargo +nightly -Zscript --manifest-path=a/path/long/enough/to/be/longer/than/the/spawned/block/Cargo.toml\n\
+         #[tokio::main]\n\
+         async fn main() {\n    tokio::spawn(async { std::fs::read(\"x\") });\n}\n",
+    );
+    let (_, doc) = json(&dir, &["src/main.rs"]);
+    assert_eq!(
+        findings(&doc),
+        vec![f("src/main.rs", 4, BLOCKING)],
+        "{doc:#}"
+    );
+    assert_eq!(diagnostics(&doc)[0]["context"], "task", "{doc:#}");
+}
+
 #[test]
 fn modules_declared_inside_item_macros_are_followed_in_cargo_mode() {
     let dir = data("single");

@@ -121,8 +121,8 @@ const FOREIGN_ROOTS: &[&str] = &["std", "core", "alloc", "self", "super", "crate
 
 impl EntryRecorder {
     fn function(&mut self, walker: &Walker, info: &FunctionInfo) {
-        let start = info.block.brace_token.span.open().byte_range().start;
-        let end = info.block.brace_token.span.close().byte_range().end;
+        let start = crate::source::byte_range(info.block.brace_token.span.open()).start;
+        let end = crate::source::byte_range(info.block.brace_token.span.close()).end;
         self.facts.functions.push(FunctionExtent {
             path: info.path.clone(),
             start,
@@ -153,7 +153,7 @@ impl EntryRecorder {
         for arg in args {
             let arg = block_tail(arg);
             if matches!(arg, Expr::Closure(_) | Expr::Async(_)) && keeps_closures() {
-                let range = syn::spanned::Spanned::span(arg).byte_range();
+                let range = crate::source::expr_byte_range(arg);
                 self.facts.callbacks.push((range.start, range.end, at()));
             }
             if let Expr::Path(path) = arg {
@@ -200,7 +200,7 @@ impl EntryRecorder {
                     }
                 }
                 Expr::Async(_) | Expr::Closure(_) => {
-                    let range = syn::spanned::Spanned::span(future).byte_range();
+                    let range = crate::source::expr_byte_range(future);
                     self.facts.tasks.push((range.start, range.end, at.clone()));
                 }
                 _ => {}

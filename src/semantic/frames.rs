@@ -307,7 +307,7 @@ impl Frames {
         let is_test = parent_test
             || self.test_fn_blocks.contains(&addr(info.block))
             || (!self.test_ranges.is_empty() && {
-                let start = info.block.brace_token.span.open().byte_range().start;
+                let start = crate::source::byte_range(info.block.brace_token.span.open()).start;
                 self.test_ranges
                     .iter()
                     .any(|(s, e)| (*s..*e).contains(&start))
@@ -368,8 +368,7 @@ impl Frames {
             Item::Fn(f) if is_test_only(&f.attrs) => self.test_fn_blocks.push(addr(&*f.block)),
             Item::Mod(m) if is_test_only(&m.attrs) => {
                 if let Some((brace, _)) = &m.content {
-                    let span = brace.span.join();
-                    let range = span.byte_range();
+                    let range = crate::source::byte_range(brace.span.join());
                     self.test_ranges.push((range.start, range.end));
                 }
             }

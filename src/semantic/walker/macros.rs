@@ -67,6 +67,17 @@ impl Walker<'_> {
     /// continues through them, as rustc's does after expansion. A token scan, so any macro
     /// grammar works; each is cfg-gated (the macro may compile it out).
     pub(super) fn macro_mod_decls(&mut self, mac: &syn::Macro) {
+        // Most bodies (`macro_rules!` definitions, DSLs) declare no module: a look at the
+        // text is far cheaper than walking (and cloning) their tokens.
+        let body = crate::source::byte_range(mac.delimiter.span().join());
+        if self
+            .cx
+            .text
+            .get(body)
+            .is_some_and(|text| !text.contains("mod"))
+        {
+            return;
+        }
         let mut found = Vec::new();
         scan_mod_decls(mac.tokens.clone(), &mut found, 0);
         for (name, path_attribute, span) in found {
