@@ -25,11 +25,11 @@ fn argument_place(arg: &Expr) -> Option<String> {
 }
 
 impl GuardTracker<'_> {
-    pub(super) fn held_locks(body: &Body) -> Vec<HeldLock> {
+    pub(super) fn held_locks(body: &Body, held: &dyn Fn(&Guard) -> bool) -> Vec<HeldLock> {
         body.guards
             .guards
             .iter()
-            .filter(|g| !g.mode.is_refcell())
+            .filter(|g| held(g) && !g.mode.is_refcell())
             .filter_map(|g| {
                 Some(HeldLock {
                     lock: g.global.clone()?,
@@ -166,7 +166,7 @@ impl GuardTracker<'_> {
         };
         if let Some(lock) = &global {
             if !mode.is_refcell() {
-                let held = Self::held_locks(body);
+                let held = Self::held_locks(body, &|_| true);
                 let nested = matches!(body.kind, BodyKind::Nested(_));
                 if let Some(function) = self.open_functions.last_mut() {
                     function.acquisitions.push(LockAcquisition {
@@ -226,13 +226,16 @@ impl GuardTracker<'_> {
         self.acquired = true;
     }
 
-    /// A crate function called while guards are alive (facts for the call graph).
+    /// A crate function called while guards are alive (facts for the call graph): the
+    /// guards `held` selects (those alive as the call is entered, or those its own
+    /// arguments took as temporaries).
     pub(super) fn call_under_guard(
         &mut self,
         callee: Option<String>,
         location: impl FnOnce() -> Location,
         method_call: bool,
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        held: impl Fn(&Guard) -> bool,
     ) {
         let Some(callee) = callee.filter(|c| c.starts_with("crate::")) else {
             return;
@@ -240,11 +243,12 @@ impl GuardTracker<'_> {
         let Some(body) = self.bodies.last() else {
             return;
         };
-        let held = Self::held_locks(body);
+        let held_locks = Self::held_locks(body, &held);
         let held_places: Vec<HeldPlace> = body
             .guards
             .guards
             .iter()
+            .filter(|g| held(g))
             .filter(|g| g.blocks && !g.reentrant && !g.uncertain && !g.mode.is_refcell())
             .filter_map(|g| {
                 Some(HeldPlace {
@@ -255,14 +259,14 @@ impl GuardTracker<'_> {
                 })
             })
             .collect();
-        if held.is_empty() && held_places.is_empty() {
+        if held_locks.is_empty() && held_places.is_empty() {
             return;
         }
         let args = args.iter().map(argument_place).collect();
         if let Some(function) = self.open_functions.last_mut() {
             function.calls_under_guard.push(CallUnderGuard {
                 callee,
-                held,
+                held: held_locks,
                 location: location(),
                 method_call,
                 args,

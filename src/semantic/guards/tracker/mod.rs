@@ -558,6 +558,30 @@ impl<'a> GuardTracker<'a> {
                     body.reads.exit_condition(here);
                 }
             }
+            // `f(*m.read().await, &m)`: a guard one of its arguments took as a temporary is
+            // alive while the function runs (to the end of the statement).
+            Expr::Call(call) if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) => {
+                let args = crate::source::byte_range(call.paren_token.span.join());
+                let taken_by_arguments =
+                    |g: &Guard| g.names.is_empty() && args.contains(&g.acquired.byte_start);
+                if self
+                    .bodies
+                    .last()
+                    .is_some_and(|b| b.guards.guards.iter().any(|g| taken_by_arguments(g)))
+                {
+                    let callee = match &*call.func {
+                        Expr::Path(path) => walker.resolve_callee(path),
+                        _ => None,
+                    };
+                    self.call_under_guard(
+                        callee,
+                        || Location::of_expr(&call.func),
+                        false,
+                        &call.args,
+                        taken_by_arguments,
+                    );
+                }
+            }
             _ => {}
         }
         if let Some(body) = self.bodies.last_mut() {
@@ -647,6 +671,7 @@ impl<'a> GuardTracker<'a> {
                         || Location::of_expr(&call.func),
                         false,
                         &call.args,
+                        |_| true,
                     );
                 }
                 self.arguments(call.args.iter());
@@ -680,6 +705,7 @@ impl<'a> GuardTracker<'a> {
                                 || Location::from_span(name.span()),
                                 true,
                                 &call.args,
+                                |_| true,
                             );
                         }
                     }
