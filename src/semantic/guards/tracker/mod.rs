@@ -567,7 +567,7 @@ impl<'a> GuardTracker<'a> {
                 if self
                     .bodies
                     .last()
-                    .is_some_and(|b| b.guards.guards.iter().any(|g| taken_by_arguments(g)))
+                    .is_some_and(|b| b.guards.guards.iter().any(&taken_by_arguments))
                 {
                     let callee = match &*call.func {
                         Expr::Path(path) => walker.resolve_callee(path),
