@@ -96,7 +96,8 @@ pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
     let prefix = crate::source::parsed_prefix(text);
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let content = &text[prefix..];
-    let (without_docs, doc_lines) = without_doc_comments(content).unwrap_or_default();
+    let prescan = prescan(content);
+    let (without_docs, doc_lines) = prescan.without_docs.unwrap_or_default();
     let parsed = if without_docs.is_empty() {
         content
     } else {
@@ -104,7 +105,7 @@ pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
     };
     let tokens =
         TokenStream::from_str(parsed).map_err(|e| ParseFailure::Syntax(syn::Error::from(e)))?;
-    if !nesting_is_shallow(content) {
+    if !prescan.shallow {
         if let Err(line) = check_nesting(&tokens) {
             return Err(ParseFailure::TooDeep { line });
         }
@@ -116,8 +117,52 @@ pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
     Ok(ParsedFile { file, doc_lines })
 }
 
+/// What one quick lexing of a file's text tells before `proc_macro2` and `syn` see it.
+struct Prescan {
+    /// The file surely nests well within the bound: the nesting measure over the quick
+    /// lexing (no allocation per token), trusted only when that lexing is clean (every
+    /// literal and comment closed, every delimiter matched) and stays under half the
+    /// bound. Otherwise `check_nesting` decides on the real tokens.
+    shallow: bool,
+    /// The text without its doc comments, and where they were (see `DocComments`).
+    without_docs: Option<(String, DocLines)>,
+}
+
+fn prescan(content: &str) -> Prescan {
+    let max = max_nesting() / 2;
+    let mut nesting = Nesting::new();
+    let mut deepest = 0;
+    let mut docs = DocComments::new(content);
+    let clean = lex(content, |token, at| {
+        docs.observe(&token, at);
+        match nesting.feed(&token) {
+            Some(depth) => {
+                deepest = deepest.max(depth);
+                deepest <= max
+            }
+            None => false,
+        }
+    });
+    Prescan {
+        shallow: clean && nesting.levels.len() == 1,
+        without_docs: if clean { docs.finish() } else { None },
+    }
+}
+
+/// Whether the file surely nests well within the bound (see `Prescan::shallow`).
+#[cfg(test)]
+fn nesting_is_shallow(text: &str) -> bool {
+    prescan(text).shallow
+}
+
 /// The text with its doc comments made plain comments, and where they were; `None` when
 /// there are none to skip, or the quick lexing is not clean.
+#[cfg(test)]
+fn without_doc_comments(content: &str) -> Option<(String, DocLines)> {
+    prescan(content).without_docs
+}
+
+/// Doc comments that the parse can skip, found during the quick lexing.
 ///
 /// No rule reads documentation, and `proc_macro2` makes every doc comment an attribute
 /// for `syn` to parse, keep and drop: a fifth of the lines of the benchmark corpus. The
@@ -126,59 +171,82 @@ pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
 /// something (not be followed by a `}` or the end of the file, or by an inner doc
 /// comment), an inner one must lead the file. The others stay, and are the syntax error
 /// they were.
-fn without_doc_comments(content: &str) -> Option<(String, DocLines)> {
-    let bytes = content.as_bytes();
-    let mut blank = Vec::new();
-    let mut documented = Vec::new();
-    // the outer doc comments since the last token: (offset, line)
-    let mut pending: Vec<(usize, usize)> = Vec::new();
-    let mut leading = true;
-    let (mut line, mut counted) = (1, 0);
-    let mut line_at = |offset: usize| {
-        line += bytes[counted..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        counted = offset;
-        line
-    };
-    let clean = lex(content, |token, at| {
+struct DocComments<'t> {
+    bytes: &'t [u8],
+    /// Offsets of the doc comments to blank.
+    blank: Vec<usize>,
+    /// (line of the documented token, first line of its doc comments)
+    documented: Vec<(usize, usize)>,
+    /// The outer doc comments since the last token: (offset, line).
+    pending: Vec<(usize, usize)>,
+    /// No token seen yet: inner doc comments here document the file.
+    leading: bool,
+    line: usize,
+    counted: usize,
+}
+
+impl<'t> DocComments<'t> {
+    fn new(text: &'t str) -> DocComments<'t> {
+        DocComments {
+            bytes: text.as_bytes(),
+            blank: Vec::new(),
+            documented: Vec::new(),
+            pending: Vec::new(),
+            leading: true,
+            line: 1,
+            counted: 0,
+        }
+    }
+
+    /// The 1-based line of `offset` (offsets come in order).
+    fn line_at(&mut self, offset: usize) -> usize {
+        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.counted..offset]).count();
+        self.counted = offset;
+        self.line
+    }
+
+    fn observe(&mut self, token: &Token, at: usize) {
         match token {
             Token::Doc { inner: true } => {
-                if leading {
-                    blank.push(at);
+                if self.leading {
+                    self.blank.push(at);
                 }
-                pending.clear();
+                self.pending.clear();
             }
             Token::Doc { inner: false } => {
-                leading = false;
-                pending.push((at, line_at(at)));
+                self.leading = false;
+                let line = self.line_at(at);
+                self.pending.push((at, line));
             }
             token => {
-                leading = false;
-                if let Some(&(_, first_line)) = pending.first() {
+                self.leading = false;
+                if let Some(&(_, first_line)) = self.pending.first() {
                     if !matches!(token, Token::Close) {
-                        blank.extend(pending.iter().map(|&(offset, _)| offset));
-                        documented.push((line_at(at), first_line));
+                        self.blank
+                            .extend(self.pending.iter().map(|&(offset, _)| offset));
+                        let line = self.line_at(at);
+                        self.documented.push((line, first_line));
                     }
-                    pending.clear();
+                    self.pending.clear();
                 }
             }
         }
-        true
-    });
-    if !clean || blank.is_empty() {
-        return None;
     }
-    let mut text = content.as_bytes().to_vec();
-    for offset in blank {
-        // `///` `//!` `/**` `/*!`: the third byte
-        text[offset + 2] = b' ';
+
+    fn finish(mut self) -> Option<(String, DocLines)> {
+        if self.blank.is_empty() {
+            return None;
+        }
+        let mut text = self.bytes.to_vec();
+        for offset in self.blank {
+            // `///` `//!` `/**` `/*!`: the third byte
+            text[offset + 2] = b' ';
+        }
+        // Only an ASCII byte of a comment changed: still UTF-8.
+        let text = String::from_utf8(text).ok()?;
+        self.documented.dedup_by_key(|&mut (line, _)| line);
+        Some((text, DocLines(self.documented)))
     }
-    // Only an ASCII byte of a comment changed: still UTF-8.
-    let text = String::from_utf8(text).ok()?;
-    documented.dedup_by_key(|&mut (line, _)| line);
-    Some((text, DocLines(documented)))
 }
 
 /// Places where `parse_file_in_edition` inserted `dyn ` (4 chars): (1-based line,
@@ -508,24 +576,6 @@ fn measure_tokens(tokens: &TokenStream, mut each: impl FnMut(usize, &TokenTree) 
             return;
         }
     }
-}
-
-/// Whether the file surely nests well within the bound: the nesting measure taken over a
-/// quick lexing of the text (no allocation per token), accepted only when that lexing is
-/// clean (every literal and comment closed, every delimiter matched) and stays under half
-/// the bound. Otherwise `check_nesting` decides on the real tokens.
-fn nesting_is_shallow(text: &str) -> bool {
-    let max = max_nesting() / 2;
-    let mut nesting = Nesting::new();
-    let mut deepest = 0;
-    let clean = lex(text, |token, _| match nesting.feed(&token) {
-        Some(depth) => {
-            deepest = deepest.max(depth);
-            deepest <= max
-        }
-        None => false,
-    });
-    clean && nesting.levels.len() == 1
 }
 
 /// Characters that make up operators (`proc_macro2` joins them into joint puncts).

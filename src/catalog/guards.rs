@@ -92,6 +92,8 @@ pub struct GuardCatalog {
     readers_share_types: HashSet<String>,
     sync_field_types: HashSet<String>,
     unsync_field_types: HashSet<String>,
+    /// See `acquire_needles`.
+    needles: Vec<String>,
 }
 
 impl GuardCatalog {
@@ -129,20 +131,29 @@ impl GuardCatalog {
         catalog.readers_share_types = set(file.readers_share_types);
         catalog.sync_field_types = set(file.sync_field_types);
         catalog.unsync_field_types = set(file.unsync_field_types);
+        let mut needles: Vec<String> = catalog
+            .acquire
+            .iter()
+            .flat_map(|(name, method)| {
+                let types = method
+                    .receiver_types
+                    .iter()
+                    .map(|t| t.rsplit("::").next().unwrap_or(t));
+                let name = method.receiver_types.is_empty().then_some(name.as_str());
+                name.into_iter().chain(types).map(String::from)
+            })
+            .collect();
+        needles.sort();
+        needles.dedup();
+        catalog.needles = needles;
         Ok(catalog)
     }
 
     /// What a file must mention for each acquisition to be possible: the method name, or
-    /// for a method of given types only (`DashMap::get`), the types' last segments.
+    /// for a method of given types only (`DashMap::get`), the types' last segments; each
+    /// once.
     pub fn acquire_needles(&self) -> impl Iterator<Item = &str> {
-        self.acquire.iter().flat_map(|(name, method)| {
-            let types = method
-                .receiver_types
-                .iter()
-                .map(|t| t.rsplit("::").next().unwrap_or(t));
-            let name = method.receiver_types.is_empty().then_some(name.as_str());
-            name.into_iter().chain(types)
-        })
+        self.needles.iter().map(String::as_str)
     }
 
     pub fn readers_share(&self, ty: &str) -> bool {
