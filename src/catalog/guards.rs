@@ -3,7 +3,7 @@
 
 use super::sources::Sources;
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What holding a guard means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,8 @@ struct GuardsFile {
 /// The guard catalog as lookup tables.
 #[derive(Debug, Default)]
 pub struct GuardCatalog {
-    acquire: Vec<(String, AcquireMethod)>,
+    /// By method name; the first entry naming a method wins.
+    acquire: HashMap<String, AcquireMethod>,
     passthrough: HashSet<String>,
     sync_lock_types: HashSet<String>,
     async_lock_types: HashSet<String>,
@@ -118,7 +119,7 @@ impl GuardCatalog {
                     optional: entry.optional,
                     transient: entry.transient,
                 };
-                catalog.acquire.push((name, method));
+                catalog.acquire.entry(name).or_insert(method);
             }
         }
         let set = |v: Vec<String>| v.into_iter().collect::<HashSet<_>>();
@@ -161,10 +162,7 @@ impl GuardCatalog {
     }
 
     pub fn acquire_method(&self, name: &str) -> Option<&AcquireMethod> {
-        self.acquire
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, method)| method)
+        self.acquire.get(name)
     }
 
     pub fn is_passthrough(&self, name: &str) -> bool {
