@@ -415,7 +415,7 @@ impl Level {
         }
         match token {
             Token::Punct { ch, joint } => self.punct(*ch, *joint),
-            Token::Word(word) if CHAINING_KEYWORDS.contains(word) => {
+            Token::Word(word) if is_chaining_keyword(word) => {
                 self.chain += 1;
                 self.previous = Previous::Keyword;
             }
@@ -524,10 +524,31 @@ impl Nesting {
 
 /// Keywords that nest what follows them in the syntax tree (`return return x`, `else if`
 /// chains, `x as u8 as u16`, `move || move || …`, `&dyn Fn() -> &dyn Fn() …`).
-const CHAINING_KEYWORDS: &[&str] = &[
-    "else", "if", "match", "while", "for", "loop", "return", "break", "yield", "become", "move",
-    "async", "await", "as", "dyn", "impl", "unsafe", "let", "static", "const",
-];
+fn is_chaining_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "else"
+            | "if"
+            | "match"
+            | "while"
+            | "for"
+            | "loop"
+            | "return"
+            | "break"
+            | "yield"
+            | "become"
+            | "move"
+            | "async"
+            | "await"
+            | "as"
+            | "dyn"
+            | "impl"
+            | "unsafe"
+            | "let"
+            | "static"
+            | "const"
+    )
+}
 
 /// Scan the tokens with an explicit stack (no recursion); the line of the first token
 /// past `MAX_NESTING`, if any.
@@ -580,7 +601,17 @@ fn measure_tokens(tokens: &TokenStream, mut each: impl FnMut(usize, &TokenTree) 
 
 /// Characters that make up operators (`proc_macro2` joins them into joint puncts).
 fn is_operator(byte: u8) -> bool {
-    b"~!@#$%^&*-=+|;:,<.>/?'".contains(&byte)
+    const OPERATORS: [bool; 256] = {
+        let mut table = [false; 256];
+        let operators = b"~!@#$%^&*-=+|;:,<.>/?'";
+        let mut i = 0;
+        while i < operators.len() {
+            table[operators[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
+    OPERATORS[byte as usize]
 }
 
 fn is_word_byte(byte: u8) -> bool {
@@ -714,10 +745,7 @@ fn doc_attribute(inner: bool) -> impl Iterator<Item = Token<'static>> {
 }
 
 fn memchr(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| from + p)
+    memchr::memchr(needle, &bytes[from..]).map(|p| from + p)
 }
 
 /// The end of a (nested) block comment opening at `start`.
@@ -725,6 +753,11 @@ fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut i = start;
     while i + 1 < bytes.len() {
+        // only a `/` or a `*` can open or close
+        match memchr::memchr2(b'/', b'*', &bytes[i..bytes.len() - 1]) {
+            Some(skip) => i += skip,
+            None => return None,
+        }
         match (bytes[i], bytes[i + 1]) {
             (b'/', b'*') => {
                 depth += 1;
@@ -747,6 +780,7 @@ fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
 fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i < bytes.len() {
+        i += memchr::memchr2(b'\\', b'"', &bytes[i..])?;
         match bytes[i] {
             b'\\' => i += 2,
             b'"' => return Some(suffix_end(bytes, i + 1)),
@@ -932,5 +966,123 @@ mod tests {
             panic!("a module");
         };
         assert_eq!(module.attrs.len(), 1);
+    }
+
+    /// Over every `.rs` file below `$CONCURRENCY_LINT_CORPUS` (a one-off check, e.g. on
+    /// `bench/vendor`): the file without its doc comments parses to the same syntax tree
+    /// as the file, less its `#[doc]` attributes, and the quick nesting measure is the
+    /// exact one's.
+    #[test]
+    #[ignore = "needs a corpus: CONCURRENCY_LINT_CORPUS=dir"]
+    fn skipping_doc_comments_keeps_the_syntax_tree() {
+        use syn::visit_mut::VisitMut;
+        struct NoDocs;
+        /// A token stream without `#[doc = ..]` / `#![doc = ..]` (doc comments in macros).
+        fn strip(tokens: TokenStream) -> TokenStream {
+            let trees: Vec<TokenTree> = tokens.into_iter().collect();
+            let is_doc = |tree: Option<&TokenTree>| {
+                matches!(tree, Some(TokenTree::Group(g))
+                    if g.delimiter() == Delimiter::Bracket
+                        && matches!(g.stream().into_iter().next(),
+                            Some(TokenTree::Ident(i)) if i == "doc"))
+            };
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < trees.len() {
+                if matches!(&trees[i], TokenTree::Punct(p) if p.as_char() == '#') {
+                    let bang =
+                        matches!(trees.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+                    let at = if bang { i + 2 } else { i + 1 };
+                    if is_doc(trees.get(at)) {
+                        i = at + 1;
+                        continue;
+                    }
+                }
+                out.push(match &trees[i] {
+                    TokenTree::Group(g) => {
+                        TokenTree::Group(proc_macro2::Group::new(g.delimiter(), strip(g.stream())))
+                    }
+                    other => other.clone(),
+                });
+                i += 1;
+            }
+            out.into_iter().collect()
+        }
+        impl VisitMut for NoDocs {
+            fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+                mac.tokens = strip(std::mem::take(&mut mac.tokens));
+            }
+            // what `syn` keeps as tokens (a `fn` without a body) keeps its doc comments
+            fn visit_item_mut(&mut self, item: &mut syn::Item) {
+                match item {
+                    syn::Item::Verbatim(tokens) => *tokens = strip(std::mem::take(tokens)),
+                    item => syn::visit_mut::visit_item_mut(self, item),
+                }
+            }
+            fn visit_impl_item_mut(&mut self, item: &mut syn::ImplItem) {
+                match item {
+                    syn::ImplItem::Verbatim(tokens) => *tokens = strip(std::mem::take(tokens)),
+                    item => syn::visit_mut::visit_impl_item_mut(self, item),
+                }
+            }
+            fn visit_trait_item_mut(&mut self, item: &mut syn::TraitItem) {
+                match item {
+                    syn::TraitItem::Verbatim(tokens) => *tokens = strip(std::mem::take(tokens)),
+                    item => syn::visit_mut::visit_trait_item_mut(self, item),
+                }
+            }
+            fn visit_foreign_item_mut(&mut self, item: &mut syn::ForeignItem) {
+                match item {
+                    syn::ForeignItem::Verbatim(tokens) => *tokens = strip(std::mem::take(tokens)),
+                    item => syn::visit_mut::visit_foreign_item_mut(self, item),
+                }
+            }
+            fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+                attrs.retain(|a| !a.path().is_ident("doc"));
+                for attr in attrs {
+                    self.visit_attribute_mut(attr);
+                }
+            }
+        }
+        let root = std::env::var("CONCURRENCY_LINT_CORPUS").expect("CONCURRENCY_LINT_CORPUS");
+        let mut stack = vec![std::path::PathBuf::from(root)];
+        let (mut files, mut skipped) = (0, 0);
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).unwrap().flatten() {
+                    stack.push(entry.path());
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let content = &text[crate::source::parsed_prefix(&text)..];
+            let Ok(mut original) = syn::parse_file(content) else {
+                continue;
+            };
+            files += 1;
+            if let (Some(quick), exact) = deepest(content) {
+                assert_eq!(quick, exact, "{}", path.display());
+            }
+            let scan = prescan(content);
+            match scan.without_docs {
+                Some((without, _)) => {
+                    let parsed: syn::File = syn::parse_file(&without)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    NoDocs.visit_file_mut(&mut original);
+                    let mut parsed = parsed;
+                    NoDocs.visit_file_mut(&mut parsed);
+                    assert!(original == parsed, "{}", path.display());
+                }
+                None => skipped += 1,
+            }
+            proc_macro2::extra::invalidate_current_thread_spans();
+        }
+        eprintln!("{files} files, {skipped} without doc comments to skip");
+        assert!(files > 0);
     }
 }
