@@ -296,7 +296,7 @@ impl CallRecorder {
 impl Checker for CallRecorder {
     fn interests(&self) -> u16 {
         use crate::semantic::events::interest;
-        interest::FUNCTIONS | interest::CALLS | interest::EXPRESSIONS
+        interest::FUNCTIONS | interest::CALLS | interest::EXPRESSIONS | interest::EXPRESSION_EXITS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

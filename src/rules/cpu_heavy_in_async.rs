@@ -100,7 +100,7 @@ struct CpuHeavyInAsync {
 
 impl Checker for CpuHeavyInAsync {
     fn interests(&self) -> u16 {
-        interest::EXPRESSIONS
+        interest::EXPRESSIONS | interest::EXPRESSION_EXITS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

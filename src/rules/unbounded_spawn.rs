@@ -155,7 +155,7 @@ struct SpawnLoops {
 
 impl Checker for SpawnLoops {
     fn interests(&self) -> u16 {
-        interest::EXPRESSIONS | interest::BLOCKS
+        interest::EXPRESSIONS | interest::EXPRESSION_EXITS | interest::BLOCKS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

@@ -94,6 +94,7 @@ pub mod interest {
     pub const BLOCKS: u16 = 1 << 1;
     pub const STATEMENTS: u16 = 1 << 2;
     pub const LOCALS: u16 = 1 << 3;
+    /// Expressions as they are entered (`ExprEnter`).
     pub const EXPRESSIONS: u16 = 1 << 4;
     pub const CALLS: u16 = 1 << 5;
     pub const ITEMS: u16 = 1 << 6;
@@ -101,6 +102,8 @@ pub mod interest {
     pub const GUARDS: u16 = 1 << 7;
     /// `select!` macros with their arms.
     pub const SELECTS: u16 = 1 << 8;
+    /// Expressions as they are left (`ExprExit`): few checkers need them.
+    pub const EXPRESSION_EXITS: u16 = 1 << 9;
     pub const ALL: u16 = u16::MAX;
 }
 
@@ -112,7 +115,8 @@ impl Event<'_, '_> {
             Event::BlockEnter(_) | Event::BlockExit(_) => interest::BLOCKS,
             Event::StmtExit(_) => interest::STATEMENTS,
             Event::LocalBound(_) => interest::LOCALS,
-            Event::ExprEnter(_) | Event::ExprExit(_) => interest::EXPRESSIONS,
+            Event::ExprEnter(_) => interest::EXPRESSIONS,
+            Event::ExprExit(_) => interest::EXPRESSION_EXITS,
             Event::Call { .. } | Event::MethodCall { .. } | Event::FunctionReference { .. } => {
                 interest::CALLS
             }

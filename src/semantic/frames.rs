@@ -94,6 +94,7 @@ impl Frames {
         | interest::BLOCKS
         | interest::LOCALS
         | interest::EXPRESSIONS
+        | interest::EXPRESSION_EXITS
         | interest::ITEMS;
 
     pub fn new(file: &str, text: &str) -> Frames {

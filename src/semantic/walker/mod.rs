@@ -144,8 +144,8 @@ pub struct Walker<'a> {
     /// The doc comments the parse skipped: items' extents start at them.
     pub doc_lines: crate::parse::DocLines,
     checkers: Vec<Box<dyn Checker>>,
-    /// Each checker's interests, in the order of `checkers`.
-    checker_masks: Vec<u16>,
+    /// For each interest bit, the checkers that have it (in the order of `checkers`).
+    checkers_by_kind: [Vec<usize>; 16],
     /// Loops, closures, functions and test code around the current node. Boxed, with an
     /// empty spare to stand in while an event updates them (a swap of two pointers).
     frames: Box<Frames>,
@@ -253,7 +253,11 @@ impl<'a> Walker<'a> {
                 |all, c| all | c.interests(),
             ),
             guards,
-            checker_masks: checkers.iter().map(|c| c.interests()).collect(),
+            checkers_by_kind: std::array::from_fn(|bit| {
+                (0..checkers.len())
+                    .filter(|&i| checkers[i].interests() & (1 << bit) != 0)
+                    .collect()
+            }),
             checkers,
             macro_depth: 0,
         }
@@ -303,12 +307,10 @@ impl<'a> Walker<'a> {
     }
 
     fn dispatch(&mut self, event: &Event) {
-        let kind = event.kind();
+        let kind = event.kind().trailing_zeros() as usize;
         let mut checkers = std::mem::take(&mut self.checkers);
-        for (checker, interests) in checkers.iter_mut().zip(&self.checker_masks) {
-            if interests & kind != 0 {
-                checker.on(self, event);
-            }
+        for &index in &self.checkers_by_kind[kind] {
+            checkers[index].on(self, event);
         }
         self.checkers = checkers;
     }

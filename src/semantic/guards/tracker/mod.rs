@@ -86,6 +86,7 @@ impl<'a> GuardTracker<'a> {
         | interest::STATEMENTS
         | interest::LOCALS
         | interest::EXPRESSIONS
+        | interest::EXPRESSION_EXITS
         | interest::CALLS;
 
     /// The tracker for this file, or None when its text mentions no lock and no atomic.
