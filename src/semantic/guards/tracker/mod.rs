@@ -125,6 +125,11 @@ pub enum BodyKind {
     Nested(usize),
 }
 
+/// `self` as a receiver.
+fn is_self(expr: &Expr) -> bool {
+    matches!(expr, Expr::Path(p) if p.path.is_ident("self"))
+}
+
 /// The method call an `Option` scrutinee is (`map.get(k)`), by address.
 fn option_scrutinee(expr: &Expr) -> Option<usize> {
     match expr {
@@ -561,27 +566,30 @@ impl<'a> GuardTracker<'a> {
             }
             // `f(*m.read().await, &m)`: a guard one of its arguments took as a temporary is
             // alive while the function runs (to the end of the statement).
-            Expr::Call(call) if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) => {
-                let args = crate::source::byte_range(call.paren_token.span.join());
-                let taken_by_arguments =
-                    |g: &Guard| g.names.is_empty() && args.contains(&g.acquired.byte_start);
-                if self
-                    .bodies
-                    .last()
-                    .is_some_and(|b| b.guards.guards.iter().any(&taken_by_arguments))
-                {
-                    let callee = match &*call.func {
-                        Expr::Path(path) => walker.resolve_callee(path),
-                        _ => None,
-                    };
-                    self.call_under_guard(
-                        callee,
-                        || Location::of_expr(&call.func),
-                        false,
-                        &call.args,
-                        taken_by_arguments,
-                    );
-                }
+            Expr::Call(call) => {
+                let callee = || match &*call.func {
+                    Expr::Path(path) => walker.resolve_callee(path),
+                    _ => None,
+                };
+                let location = || Location::of_expr(&call.func);
+                self.guards_taken_by_arguments(
+                    callee,
+                    location,
+                    false,
+                    &call.args,
+                    call.paren_token,
+                );
+            }
+            Expr::MethodCall(call) if is_self(&call.receiver) => {
+                let callee = || walker.self_type().map(|t| format!("{t}::{}", call.method));
+                let location = || Location::from_span(call.method.span());
+                self.guards_taken_by_arguments(
+                    callee,
+                    location,
+                    true,
+                    &call.args,
+                    call.paren_token,
+                );
             }
             _ => {}
         }
@@ -626,6 +634,30 @@ pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
 }
 
 impl<'a> GuardTracker<'a> {
+    /// A crate function called with guards its own arguments took as temporaries: they are
+    /// held while it runs (facts for the call graph, as `call_under_guard`).
+    fn guards_taken_by_arguments(
+        &mut self,
+        callee: impl FnOnce() -> Option<String>,
+        location: impl FnOnce() -> Location,
+        method_call: bool,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        parens: syn::token::Paren,
+    ) {
+        if !self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
+            return;
+        }
+        let range = crate::source::byte_range(parens.span.join());
+        let taken = |g: &Guard| g.names.is_empty() && range.contains(&g.acquired.byte_start);
+        if self
+            .bodies
+            .last()
+            .is_some_and(|b| b.guards.guards.iter().any(&taken))
+        {
+            self.call_under_guard(callee(), location, method_call, args, taken);
+        }
+    }
+
     /// Update the model for an event, before the rules see it.
     pub(crate) fn observe(&mut self, walker: &Walker, event: &Event) {
         match event {
