@@ -644,7 +644,7 @@ impl<'a> GuardTracker<'a> {
         args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
         parens: syn::token::Paren,
     ) {
-        if !self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
+        if self.bodies.last().is_none_or(|b| b.guards.is_empty()) {
             return;
         }
         let range = crate::source::byte_range(parens.span.join());
