@@ -3,7 +3,8 @@
 //! stack and abort the whole run. Before `syn` sees a file, one iterative pass over its
 //! tokens bounds how deep the syntax tree can be (`nesting`); a file past the bound is a
 //! `file_error` ("nesting too deep to analyse at line N"), never a crash. Workers run on
-//! stacks sized for the bound (`STACK_SIZE`).
+//! stacks sized for the bound (`STACK_SIZE`). The same pass finds the doc comments, which
+//! no rule reads, and the parse skips them (`DocComments`).
 
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::str::FromStr;
@@ -65,7 +66,7 @@ pub enum ParseFailure {
     },
 }
 
-/// A parsed file, and where its doc comments were (see `without_doc_comments`).
+/// A parsed file, and where its skipped doc comments were (see `DocComments`).
 pub struct ParsedFile {
     pub file: syn::File,
     pub doc_lines: DocLines,
@@ -91,7 +92,7 @@ impl DocLines {
 }
 
 /// `syn::parse_file`, with the nesting bound checked on the tokens first, and doc
-/// comments skipped (`without_doc_comments`).
+/// comments skipped (`DocComments`).
 pub fn parse_file(text: &str) -> Result<ParsedFile, ParseFailure> {
     let prefix = crate::source::parsed_prefix(text);
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
