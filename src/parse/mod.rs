@@ -10,6 +10,13 @@ use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+mod doc_comments;
+mod quick_lex;
+
+use doc_comments::DocComments;
+pub use doc_comments::DocLines;
+use quick_lex::{doc_attribute, lex, Token};
+
 /// The stack of every thread that parses or walks a syntax tree: address space only, the
 /// pages a deep file touches are the only ones ever committed. Sized for `MAX_NESTING`
 /// in the costliest construct of a debug build (nested `&` types, ~32 KiB a level;
@@ -70,25 +77,6 @@ pub enum ParseFailure {
 pub struct ParsedFile {
     pub file: syn::File,
     pub doc_lines: DocLines,
-}
-
-/// Outer doc comments the parse skipped, by the line of the token they document: (that
-/// line, the first line of the doc comments), in order of the line. An item's extent
-/// starts at its doc comments, as it did when they were `#[doc]` attributes.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct DocLines(Vec<(usize, usize)>);
-
-impl DocLines {
-    /// The first line of what starts on `line`, with the doc comments above it.
-    pub fn first_line(&self, line: usize) -> usize {
-        match self
-            .0
-            .binary_search_by_key(&line, |&(documented, _)| documented)
-        {
-            Ok(index) => self.0[index].1.min(line),
-            Err(_) => line,
-        }
-    }
 }
 
 /// `syn::parse_file`, with the nesting bound checked on the tokens first, and doc
@@ -161,93 +149,6 @@ fn nesting_is_shallow(text: &str) -> bool {
 #[cfg(test)]
 fn without_doc_comments(content: &str) -> Option<(String, DocLines)> {
     prescan(content).without_docs
-}
-
-/// Doc comments that the parse can skip, found during the quick lexing.
-///
-/// No rule reads documentation, and `proc_macro2` makes every doc comment an attribute
-/// for `syn` to parse, keep and drop: a fifth of the lines of the benchmark corpus. The
-/// byte after `//` or `/*` becomes a space, so every other byte keeps its line, column
-/// and offset. Only doc comments that `syn` would accept go: an outer one must document
-/// something (not be followed by a `}` or the end of the file, or by an inner doc
-/// comment), an inner one must lead the file. The others stay, and are the syntax error
-/// they were.
-struct DocComments<'t> {
-    bytes: &'t [u8],
-    /// Offsets of the doc comments to blank.
-    blank: Vec<usize>,
-    /// (line of the documented token, first line of its doc comments)
-    documented: Vec<(usize, usize)>,
-    /// The outer doc comments since the last token: (offset, line).
-    pending: Vec<(usize, usize)>,
-    /// No token seen yet: inner doc comments here document the file.
-    leading: bool,
-    line: usize,
-    counted: usize,
-}
-
-impl<'t> DocComments<'t> {
-    fn new(text: &'t str) -> DocComments<'t> {
-        DocComments {
-            bytes: text.as_bytes(),
-            blank: Vec::new(),
-            documented: Vec::new(),
-            pending: Vec::new(),
-            leading: true,
-            line: 1,
-            counted: 0,
-        }
-    }
-
-    /// The 1-based line of `offset` (offsets come in order).
-    fn line_at(&mut self, offset: usize) -> usize {
-        self.line += memchr::memchr_iter(b'\n', &self.bytes[self.counted..offset]).count();
-        self.counted = offset;
-        self.line
-    }
-
-    fn observe(&mut self, token: &Token, at: usize) {
-        match token {
-            Token::Doc { inner: true } => {
-                if self.leading {
-                    self.blank.push(at);
-                }
-                self.pending.clear();
-            }
-            Token::Doc { inner: false } => {
-                self.leading = false;
-                let line = self.line_at(at);
-                self.pending.push((at, line));
-            }
-            token => {
-                self.leading = false;
-                if let Some(&(_, first_line)) = self.pending.first() {
-                    if !matches!(token, Token::Close) {
-                        self.blank
-                            .extend(self.pending.iter().map(|&(offset, _)| offset));
-                        let line = self.line_at(at);
-                        self.documented.push((line, first_line));
-                    }
-                    self.pending.clear();
-                }
-            }
-        }
-    }
-
-    fn finish(mut self) -> Option<(String, DocLines)> {
-        if self.blank.is_empty() {
-            return None;
-        }
-        let mut text = self.bytes.to_vec();
-        for offset in self.blank {
-            // `///` `//!` `/**` `/*!`: the third byte
-            text[offset + 2] = b' ';
-        }
-        // Only an ASCII byte of a comment changed: still UTF-8.
-        let text = String::from_utf8(text).ok()?;
-        self.documented.dedup_by_key(|&mut (line, _)| line);
-        Some((text, DocLines(self.documented)))
-    }
 }
 
 /// Places where `parse_file_in_edition` inserted `dyn ` (4 chars): (1-based line,
@@ -348,25 +249,6 @@ enum Previous {
     Operand,
     Punct { ch: char, joint: bool, binary: bool },
     Keyword,
-}
-
-/// A token as the nesting measure sees it.
-enum Token<'t> {
-    Punct {
-        ch: char,
-        joint: bool,
-    },
-    Word(&'t str),
-    Literal,
-    /// A group opens (its closing is a `Close`).
-    Open {
-        brace: bool,
-    },
-    Close,
-    /// A doc comment, which `proc_macro2` turns into `#[doc = ".."]` (inner: `#![..]`).
-    Doc {
-        inner: bool,
-    },
 }
 
 /// One token group being scanned.
@@ -600,277 +482,6 @@ fn measure_tokens(tokens: &TokenStream, mut each: impl FnMut(usize, &TokenTree) 
     }
 }
 
-/// Characters that make up operators (`proc_macro2` joins them into joint puncts).
-fn is_operator(byte: u8) -> bool {
-    const OPERATORS: [bool; 256] = {
-        let mut table = [false; 256];
-        let operators = b"~!@#$%^&*-=+|;:,<.>/?'";
-        let mut i = 0;
-        while i < operators.len() {
-            table[operators[i] as usize] = true;
-            i += 1;
-        }
-        table
-    };
-    OPERATORS[byte as usize]
-}
-
-fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
-}
-
-/// Lex Rust source roughly the way `proc_macro2` does, handing each token and the byte it
-/// starts at to `sink` until it returns false. True when the whole text was lexed cleanly.
-fn lex(text: &str, mut sink: impl FnMut(Token, usize) -> bool) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (token, next) = match b {
-            b' ' | b'\t' | b'\n' | b'\r' => {
-                i += 1;
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
-                if let Some(inner) = doc_comment(&bytes[i..end]) {
-                    if !sink(Token::Doc { inner }, i) {
-                        return false;
-                    }
-                }
-                i = end;
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let Some(end) = block_comment_end(bytes, i) else {
-                    return false;
-                };
-                if let Some(inner) = doc_comment(&bytes[i..end]) {
-                    if !sink(Token::Doc { inner }, i) {
-                        return false;
-                    }
-                }
-                i = end;
-                continue;
-            }
-            b'(' | b'[' | b'{' => (Token::Open { brace: b == b'{' }, i + 1),
-            b')' | b']' | b'}' => (Token::Close, i + 1),
-            b'"' => match string_end(bytes, i + 1) {
-                Some(end) => (Token::Literal, end),
-                None => return false,
-            },
-            b'\'' => match char_or_lifetime(bytes, i) {
-                Some((token, end)) => (token, end),
-                None => return false,
-            },
-            b'0'..=b'9' => {
-                let mut end = i + 1;
-                while end < bytes.len()
-                    && (is_word_byte(bytes[end])
-                        || (bytes[end] == b'.'
-                            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit)))
-                {
-                    end += 1;
-                }
-                (Token::Literal, end)
-            }
-            _ if is_word_byte(b) => match prefixed_literal(bytes, i) {
-                Some(Ok(end)) => (Token::Literal, end),
-                Some(Err(())) => return false,
-                None => {
-                    let mut end = i + 1;
-                    if b == b'r' && bytes.get(i + 1) == Some(&b'#') {
-                        end += 1; // a raw identifier
-                    }
-                    while end < bytes.len() && is_word_byte(bytes[end]) {
-                        end += 1;
-                    }
-                    (Token::Word(&text[i..end]), end)
-                }
-            },
-            _ if is_operator(b) => {
-                let joint = bytes.get(i + 1).is_some_and(|&n| is_operator(n));
-                (
-                    Token::Punct {
-                        ch: b as char,
-                        joint,
-                    },
-                    i + 1,
-                )
-            }
-            // anything else (a stray character) makes `proc_macro2` fail or lex it in a
-            // way not modelled here
-            _ => return false,
-        };
-        if !sink(token, i) {
-            return false;
-        }
-        i = next;
-    }
-    true
-}
-
-/// Whether `comment` is a doc comment, and whether an inner one (`//!`, `/*!`).
-fn doc_comment(comment: &[u8]) -> Option<bool> {
-    match comment {
-        [b'/', b'/', b'/', b'/', ..] | [b'/', b'*', b'*', b'*', ..] | [b'/', b'*', b'*', b'/'] => {
-            None
-        }
-        [b'/', b'/', b'/', ..] | [b'/', b'*', b'*', ..] => Some(false),
-        [b'/', b'/', b'!', ..] | [b'/', b'*', b'!', ..] => Some(true),
-        _ => None,
-    }
-}
-
-/// The tokens `proc_macro2` makes of a doc comment: `#[doc = ".."]` (inner: `#![..]`).
-fn doc_attribute(inner: bool) -> impl Iterator<Item = Token<'static>> {
-    let hash = Token::Punct {
-        ch: '#',
-        joint: inner,
-    };
-    let bang = inner.then_some(Token::Punct {
-        ch: '!',
-        joint: false,
-    });
-    let rest = [
-        Token::Open { brace: false },
-        Token::Word("doc"),
-        Token::Punct {
-            ch: '=',
-            joint: false,
-        },
-        Token::Literal,
-        Token::Close,
-    ];
-    std::iter::once(hash).chain(bang).chain(rest)
-}
-
-fn memchr(needle: u8, bytes: &[u8], from: usize) -> Option<usize> {
-    memchr::memchr(needle, &bytes[from..]).map(|p| from + p)
-}
-
-/// The end of a (nested) block comment opening at `start`.
-fn block_comment_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = start;
-    while i + 1 < bytes.len() {
-        // only a `/` or a `*` can open or close
-        match memchr::memchr2(b'/', b'*', &bytes[i..bytes.len() - 1]) {
-            Some(skip) => i += skip,
-            None => return None,
-        }
-        match (bytes[i], bytes[i + 1]) {
-            (b'/', b'*') => {
-                depth += 1;
-                i += 2;
-            }
-            (b'*', b'/') => {
-                depth -= 1;
-                i += 2;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// The end (past the closing quote and any suffix) of a string whose body starts at `from`.
-fn string_end(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < bytes.len() {
-        i += memchr::memchr2(b'\\', b'"', &bytes[i..])?;
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(suffix_end(bytes, i + 1)),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// The end of a raw string `r##"…"##` whose first `#` (or `"`) is at `from`.
-fn raw_string_end(bytes: &[u8], from: usize) -> Option<usize> {
-    let hashes = bytes[from..].iter().take_while(|&&b| b == b'#').count();
-    let open = from + hashes;
-    if bytes.get(open) != Some(&b'"') {
-        return None;
-    }
-    let mut i = open + 1;
-    while i < bytes.len() {
-        if bytes[i] == b'"' && bytes.get(i + 1..i + 1 + hashes)?.iter().all(|&b| b == b'#') {
-            return Some(suffix_end(bytes, i + 1 + hashes));
-        }
-        i += 1;
-    }
-    None
-}
-
-fn suffix_end(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() && is_word_byte(bytes[i]) {
-        i += 1;
-    }
-    i
-}
-
-/// A literal with a prefix at `start` (`b"…"`, `r#"…"#`, `br"…"`, `c"…"`, `cr"…"`,
-/// `b'x'`): `Some(Ok(end))`; `Some(Err(()))` if it does not end; `None` if `start` begins
-/// a word instead.
-fn prefixed_literal(bytes: &[u8], start: usize) -> Option<Result<usize, ()>> {
-    let rest = &bytes[start..];
-    let (prefix, raw) = match rest {
-        [b'b', b'r', b'"' | b'#', ..] | [b'c', b'r', b'"' | b'#', ..] => (2, true),
-        [b'r', b'"', ..] | [b'r', b'#', b'"' | b'#', ..] => (1, true),
-        [b'b' | b'c', b'"', ..] => (1, false),
-        [b'b', b'\'', ..] => {
-            return Some(
-                char_or_lifetime(bytes, start + 1)
-                    .map(|(_, end)| end)
-                    .ok_or(()),
-            );
-        }
-        _ => return None,
-    };
-    let end = if raw {
-        raw_string_end(bytes, start + prefix)
-    } else {
-        string_end(bytes, start + prefix + 1)
-    };
-    Some(end.ok_or(()))
-}
-
-/// A char literal or a lifetime (`'a`: a joint `'` then a word) starting at `start`.
-fn char_or_lifetime(bytes: &[u8], start: usize) -> Option<(Token<'static>, usize)> {
-    let next = *bytes.get(start + 1)?;
-    if next == b'\\' {
-        // an escape: the literal ends at the next quote after the escaped character
-        let end = memchr(b'\'', bytes, start + 3)?;
-        return Some((Token::Literal, suffix_end(bytes, end + 1)));
-    }
-    let width = match next {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        _ => 4,
-    };
-    if bytes.get(start + 1 + width) == Some(&b'\'') {
-        return Some((Token::Literal, suffix_end(bytes, start + 2 + width)));
-    }
-    if is_word_byte(next) {
-        // a lifetime or label: the `'` alone; the word follows as its own token
-        return Some((
-            Token::Punct {
-                ch: '\'',
-                joint: true,
-            },
-            start + 1,
-        ));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -928,45 +539,6 @@ mod tests {
         assert!(!nesting_is_shallow(&deep));
         assert!(check_nesting(&TokenStream::from_str(&deep).unwrap()).is_err());
         assert!(nesting_is_shallow("fn f() { g(1, 2) }"));
-    }
-
-    #[test]
-    fn doc_comments_that_document_something_become_plain_comments() {
-        let text = "//! crate doc\n/// outer\n/** block */\n#[inline]\n/// more\nfn f() {}\n";
-        let (blanked, lines) = without_doc_comments(text).unwrap();
-        assert_eq!(
-            blanked,
-            "//  crate doc\n//  outer\n/*  block */\n#[inline]\n//  more\nfn f() {}\n"
-        );
-        assert_eq!(blanked.len(), text.len());
-        // `#[inline]` (line 4) is documented from line 2, `fn` (line 6) from line 5
-        assert_eq!(lines, DocLines(vec![(4, 2), (6, 5)]));
-        assert_eq!(lines.first_line(4), 2);
-        assert_eq!(lines.first_line(6), 5);
-        assert_eq!(lines.first_line(3), 3);
-        let file = parse_file(text).unwrap().file;
-        assert!(file.attrs.is_empty() && file.items.len() == 1);
-    }
-
-    #[test]
-    fn doc_comments_rustc_rejects_stay_and_are_still_errors() {
-        for text in [
-            "fn f() {\n    let x = 1;\n    /// documents nothing\n}\n",
-            "struct S;\n/// at the end of the file\n",
-            "/// outer before inner\n//! inner\nfn f() {}\n",
-            "fn f() {}\n//! inner after an item\n",
-        ] {
-            assert!(parse_file(text).is_err(), "{text}");
-        }
-        // nothing to skip, or a lexing that is not clean: the text is parsed as it is
-        assert!(without_doc_comments("fn f() {} // plain\n//// four slashes\n").is_none());
-        assert!(without_doc_comments("/// doc\nfn f() { \"open }").is_none());
-        // doc comments that stay are still attributes
-        let kept = parse_file("mod m {\n    //! inner doc of an inline module\n}\n").unwrap();
-        let syn::Item::Mod(module) = &kept.file.items[0] else {
-            panic!("a module");
-        };
-        assert_eq!(module.attrs.len(), 1);
     }
 
     /// Over every `.rs` file below `$CONCURRENCY_LINT_CORPUS` (a one-off check, e.g. on
