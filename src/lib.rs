@@ -13,6 +13,7 @@ pub(crate) mod fix;
 pub mod levels;
 pub(crate) mod output;
 pub mod parse;
+pub(crate) mod path_text;
 pub(crate) mod program;
 pub(crate) mod report;
 pub mod rules;

@@ -20,7 +20,7 @@ pub struct SuppressionComment {
 /// All suppression comments of a file.
 pub fn comments(text: &str) -> Vec<SuppressionComment> {
     let mut found = Vec::new();
-    if !text.contains(MARKER) {
+    if !crate::semantic::mentions::mentions(text, MARKER) {
         return found;
     }
     let mut line_start = 0;

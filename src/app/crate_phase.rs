@@ -170,7 +170,7 @@ pub(crate) fn place(d: &mut Diagnostic, placement: Placement) {
     if !rules::runs_on_executor(d.rule) {
         return;
     }
-    let short = |path: &str| path.rsplit("::").next().unwrap_or(path).to_string();
+    let short = |path: &str| crate::path_text::last_segment(path).to_string();
     let message = match (placement.context, &placement.via) {
         (Context::Handler, Some(via)) if d.item.as_deref() == Some(via.function.as_str()) => {
             format!(

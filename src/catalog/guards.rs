@@ -139,7 +139,7 @@ impl GuardCatalog {
                 let types = method
                     .receiver_types
                     .iter()
-                    .map(|t| t.rsplit("::").next().unwrap_or(t));
+                    .map(|t| crate::path_text::last_segment(t));
                 let name = method.receiver_types.is_empty().then_some(name.as_str());
                 name.into_iter().chain(types).map(String::from)
             })
@@ -185,7 +185,7 @@ impl GuardCatalog {
         self.not_lock_types.contains(ty)
             || self
                 .not_lock_type_names
-                .contains(ty.rsplit("::").next().unwrap_or(ty))
+                .contains(crate::path_text::last_segment(ty))
     }
 
     /// By the type's last path segment (`Mutex`, `AtomicUsize`).

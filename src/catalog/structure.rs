@@ -227,10 +227,6 @@ pub struct StructureCatalog {
     pub function_names: HashSet<String>,
 }
 
-fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
-}
-
 impl StructureCatalog {
     /// A binding of this name, or of this declared type, is one connection, transaction or
     /// single-writer store (`[serializing]`).
@@ -271,7 +267,7 @@ impl StructureCatalog {
             };
             catalog
                 .function_names
-                .insert(last_segment(&function.path).to_string());
+                .insert(crate::path_text::last_segment(&function.path).to_string());
             catalog.compute_functions.insert(function.path, api);
         }
         for methods in compute.method {
@@ -309,7 +305,7 @@ impl StructureCatalog {
         for path in &rayon.closure_functions {
             catalog
                 .function_names
-                .insert(last_segment(path).to_string());
+                .insert(crate::path_text::last_segment(path).to_string());
         }
         catalog
             .rayon_closure_functions
@@ -318,7 +314,7 @@ impl StructureCatalog {
         for spawner in spawn.spawner {
             catalog
                 .function_names
-                .insert(last_segment(&spawner.path).to_string());
+                .insert(crate::path_text::last_segment(&spawner.path).to_string());
             catalog.spawners.insert(
                 spawner.path.clone(),
                 SpawnApi {
@@ -356,7 +352,7 @@ impl StructureCatalog {
         for channel in channels.channel {
             catalog
                 .function_names
-                .insert(last_segment(&channel.path).to_string());
+                .insert(crate::path_text::last_segment(&channel.path).to_string());
             if channel.bounded {
                 catalog.bounded_channels.insert(channel.path);
                 continue;

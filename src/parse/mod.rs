@@ -222,7 +222,7 @@ fn bare_trait_start(text: &str, prefix: usize, line: usize, column: usize) -> Op
         .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
         .map_or(0, |i| i + 1);
     let path = &before[name_start..];
-    let last = path.rsplit("::").next()?;
+    let last = crate::path_text::last_segment(path);
     matches!(last, "Fn" | "FnMut" | "FnOnce").then_some(name_start)
 }
 

@@ -325,13 +325,13 @@ impl Checker for CallRecorder {
                 awaited,
                 blocking,
             } => {
-                let name = callee.and_then(|c| c.rsplit("::").next());
+                let name = callee.map(crate::path_text::last_segment);
                 if name.is_some_and(|n| walker.cx.catalog.runs_inline(n)) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
                 if *awaited {
-                    let name = callee.and_then(|c| c.rsplit("::").next());
+                    let name = callee.map(crate::path_text::last_segment);
                     self.note_await(walker, *callee, name);
                 }
                 let blocks_on = block_on_name(*blocking).filter(|_| !awaited);

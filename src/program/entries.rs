@@ -212,7 +212,7 @@ impl EntryRecorder {
 impl EntryRecorder {
     /// A call into another crate of the run (a path dependency, or a binary's library).
     fn external_call(&mut self, walker: &Walker, callee: &str, location: impl Fn() -> Location) {
-        if !callee.contains("::") || !in_another_crate(walker, callee) {
+        if !crate::path_text::is_qualified(callee) || !in_another_crate(walker, callee) {
             return;
         }
         if let Some(caller) = self.open.last() {
@@ -225,7 +225,7 @@ impl EntryRecorder {
 
 /// Whether `path` starts with another crate of the run (not `crate`, `std`, ...).
 fn in_another_crate(walker: &Walker, path: &str) -> bool {
-    let root = path.split("::").next().unwrap_or_default();
+    let root = crate::path_text::first_segment(path);
     !FOREIGN_ROOTS.contains(&root) && walker.cx.is_local_path(path)
 }
 
@@ -307,7 +307,7 @@ impl Checker for EntryRecorder {
                             };
                             callee.is_some_and(|c| {
                                 !catalog.is_wrapper_function(&c)
-                                    && !catalog.runs_inline(c.rsplit("::").next().unwrap_or(&c))
+                                    && !catalog.runs_inline(crate::path_text::last_segment(&c))
                             })
                         };
                         let at = || Location::of_expr(&call.func);

@@ -62,10 +62,9 @@ impl<'c> ItemIndex<'c> {
     fn add(&mut self, facts: &FileFacts) {
         for function in &facts.functions {
             self.known.insert(function.path.clone());
-            if let Some(first) = function.path.split("::").next() {
-                if !self.crates.contains(first) {
-                    self.crates.insert(first.to_string());
-                }
+            let first = crate::path_text::first_segment(&function.path);
+            if !self.crates.contains(first) {
+                self.crates.insert(first.to_string());
             }
         }
         let items = &facts.items;
@@ -99,8 +98,12 @@ impl<'c> ItemIndex<'c> {
             .extend(items.glob_reexports.iter().cloned());
         let reexported = items.reexports.iter().chain(&items.glob_reexports);
         for (path, _) in reexported {
-            if !self.reexport_roots.contains(first_segment(path)) {
-                self.reexport_roots.insert(first_segment(path).to_string());
+            if !self
+                .reexport_roots
+                .contains(crate::path_text::first_segment(path))
+            {
+                self.reexport_roots
+                    .insert(crate::path_text::first_segment(path).to_string());
             }
         }
         for (trait_path, self_path) in &items.impls {
@@ -119,7 +122,11 @@ impl<'c> ItemIndex<'c> {
     /// A path with re-exports followed (`crate::api::User::find` →
     /// `crate::models::User::find` after `pub use crate::models::User;` in `api`).
     pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
-        if self.is_known(path) || !self.reexport_roots.contains(first_segment(path)) {
+        if self.is_known(path)
+            || !self
+                .reexport_roots
+                .contains(crate::path_text::first_segment(path))
+        {
             return Cow::Borrowed(path);
         }
         if let Some(followed) = self.followed.borrow().get(path) {
@@ -179,7 +186,7 @@ impl<'c> ItemIndex<'c> {
     /// one implementation in the workspace resolved to that implementation's method.
     pub fn callee<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let canonical = self.canonical(path);
-        if let Some((owner, method)) = canonical.rsplit_once("::") {
+        if let Some((owner, method)) = crate::path_text::split_last(&canonical) {
             if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
                 let candidate = format!("{only}::{method}");
                 if self.is_known(&candidate) {
@@ -191,17 +198,13 @@ impl<'c> ItemIndex<'c> {
     }
 }
 
-fn first_segment(path: &str) -> &str {
-    path.split("::").next().unwrap_or(path)
-}
-
 impl TypeFacts for ItemIndex<'_> {
     fn catalog(&self) -> &Catalog {
         self.catalog
     }
 
     fn is_local(&self, path: &str) -> bool {
-        self.crates.contains(first_segment(path))
+        self.crates.contains(crate::path_text::first_segment(path))
     }
 
     fn field(&self, owner: &str, name: &str) -> Option<Ty> {

@@ -9,7 +9,7 @@ use super::FileFacts;
 /// path dependency its package renamed (`renames`: (the name written, the lib name)).
 pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, String)]) {
     let mut rename = |path: &mut String| {
-        let root = path.split("::").next().unwrap_or_default();
+        let root = crate::path_text::first_segment(path);
         let to = match root {
             "crate" => name,
             _ => match renames.iter().find(|(from, _)| from == root) {

@@ -97,7 +97,7 @@ fn diagnostic(walker: &Walker, site: &CallSite, api: &BlockingApi) -> Diagnostic
             message: format!("this {what} runs on the async executor"),
         });
     }
-    let method = api.display.rsplit("::").next().unwrap_or_default();
+    let method = crate::path_text::last_segment(&api.display);
     let awaited_method = method.strip_prefix("blocking_");
     diagnostic.help = Some(match awaited_method {
         Some(name) => format!("use `.{name}(..).await` instead"),

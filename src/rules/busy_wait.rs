@@ -319,7 +319,9 @@ pub(crate) fn check(walker: &Walker, expr: &Expr, parts: &LoopParts) -> Option<D
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    (cx.text.contains("sleep") || cx.text.contains("Timer")).then(|| super::expr_rule(detect))
+    (crate::semantic::mentions::mentions(cx.text, "sleep")
+        || crate::semantic::mentions::mentions(cx.text, "Timer"))
+    .then(|| super::expr_rule(detect))
 }
 
 fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {

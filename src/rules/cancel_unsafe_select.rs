@@ -83,8 +83,9 @@ loop, `Lines::next_line`) or a framed codec (`tokio_util::codec`).
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
     let text = cx.text;
-    (text.contains("select") || text.contains("timeout"))
-        .then(|| Box::new(CancelChecker::default()) as Box<dyn Checker>)
+    (crate::semantic::mentions::mentions(text, "select")
+        || crate::semantic::mentions::mentions(text, "timeout"))
+    .then(|| Box::new(CancelChecker::default()) as Box<dyn Checker>)
 }
 
 #[derive(Default)]

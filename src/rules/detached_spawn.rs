@@ -98,7 +98,7 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &SpawnApi) -> 
         primary,
         format!(
             "the `{}` of this `{}` is discarded: the {} is detached",
-            api.handle.rsplit("::").next().unwrap_or("JoinHandle"),
+            crate::path_text::last_segment(&api.handle),
             api.display,
             if thread { "thread" } else { "task" }
         ),
@@ -126,7 +126,7 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &SpawnApi) -> 
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    cx.text.contains("spawn").then(|| {
+    crate::semantic::mentions::mentions(cx.text, "spawn").then(|| {
         Box::new(DetachedSpawns {
             report_all: cx.catalog.options().detached_spawn_all,
             found: Vec::new(),

@@ -87,7 +87,9 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &str) -> Diagn
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    (cx.text.contains("par_") || cx.text.contains("rayon")).then(|| super::expr_rule(detect))
+    (crate::semantic::mentions::mentions(cx.text, "par_")
+        || crate::semantic::mentions::mentions(cx.text, "rayon"))
+    .then(|| super::expr_rule(detect))
 }
 
 /// A blocking I/O call in a closure that runs on rayon's pool.

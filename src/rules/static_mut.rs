@@ -92,7 +92,7 @@ fn diagnostic(file: &str, name: &str, item: &Location, accesses: &[&Location]) -
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    if !cx.text.contains("static mut ") {
+    if !crate::semantic::mentions::mentions(cx.text, "static mut ") {
         return None;
     }
     Some(Box::new(StaticMutChecker {

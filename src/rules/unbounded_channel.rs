@@ -82,7 +82,9 @@ pub(crate) fn diagnostic(
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    (cx.text.contains("channel") || cx.text.contains("unbounded")).then(|| super::expr_rule(detect))
+    (crate::semantic::mentions::mentions(cx.text, "channel")
+        || crate::semantic::mentions::mentions(cx.text, "unbounded"))
+    .then(|| super::expr_rule(detect))
 }
 
 /// A call of an unbounded channel constructor outside tests.

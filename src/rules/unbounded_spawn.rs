@@ -131,8 +131,7 @@ pub(crate) fn diagnostic(
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    cx.text
-        .contains("spawn")
+    crate::semantic::mentions::mentions(cx.text, "spawn")
         .then(|| Box::new(SpawnLoops::default()) as Box<dyn Checker>)
 }
 

@@ -127,7 +127,7 @@ fn diagnostic(file: &str, found: &UnsafeImpl, summary: Option<&TypeSummary>) -> 
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    cx.text.contains("unsafe impl").then(|| {
+    crate::semantic::mentions::mentions(cx.text, "unsafe impl").then(|| {
         Box::new(UnsafeImplChecker {
             file: cx.file.to_string(),
             ..UnsafeImplChecker::default()

@@ -131,7 +131,7 @@ impl TypeFacts for TypeEnv<'_> {
 
 /// A path of the workspace: `crate::…`, or one of the member crates the file may name.
 pub fn is_local_path(path: &str, local_crates: &[String]) -> bool {
-    let first = path.split("::").next().unwrap_or(path);
+    let first = crate::path_text::first_segment(path);
     first == "crate" || local_crates.iter().any(|c| c == first)
 }
 
@@ -242,9 +242,9 @@ impl TypeEnv<'_> {
         if let Some(shape) = self.catalog.constructor(&full) {
             return Some(shape_ty(shape));
         }
-        if let Some((owner, name)) = full.rsplit_once("::") {
+        if let Some((owner, name)) = crate::path_text::split_last(&full) {
             if matches!(name, "new" | "from") && call.args.len() == 1 {
-                let owner_name = types::last_segment(owner);
+                let owner_name = crate::path_text::last_segment(owner);
                 if types::DEREF_WRAPPERS.contains(&owner_name) {
                     return self.ty_of(call.args.first()?);
                 }

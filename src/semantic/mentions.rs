@@ -6,6 +6,12 @@
 use memchr::memmem::Finder;
 use std::sync::OnceLock;
 
+/// Whether `text` contains `needle`: `str::contains` by a SIMD substring search, which
+/// is markedly cheaper on a whole file's text.
+pub fn mentions(text: &str, needle: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).is_some()
+}
+
 /// A set of needles, compiled once per process.
 pub struct Needles {
     needles: &'static [&'static str],

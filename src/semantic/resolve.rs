@@ -333,7 +333,7 @@ impl Resolver {
 
     /// Whether `path` (a trait) is imported by name, rename, `as _`, or a glob of its module.
     pub fn is_imported(&self, path: &str) -> bool {
-        let module = path.rsplit_once("::").map(|(m, _)| m);
+        let module = crate::path_text::split_last(path).map(|(m, _)| m);
         self.scopes().any(|scope| {
             scope.imported.contains(path)
                 || module.is_some_and(|m| scope.globs.iter().any(|g| g == m))

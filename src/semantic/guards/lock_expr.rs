@@ -74,12 +74,12 @@ pub fn global_lock_id(
     if root == "self" || root.is_empty() {
         return None;
     }
-    if !root.contains("::") && is_local(root) {
+    if !crate::path_text::is_qualified(root) && is_local(root) {
         return None;
     }
     // Statics are written in upper case; a lower-case path is a local or a parameter the
     // walker did not bind (macro arguments): not an identity shared across functions.
-    let last = root.rsplit("::").next().unwrap_or(root);
+    let last = crate::path_text::last_segment(root);
     if !last.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
         return None;
     }

@@ -15,6 +15,7 @@ pub mod items;
 pub mod syntax;
 
 use crate::catalog::Catalog;
+use crate::path_text::last_segment;
 
 /// An inferred type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +54,6 @@ pub trait TypeFacts {
     /// Whether unknown workspace items stay symbolic (the walk) or are unknown (the crate
     /// phase, which knows them all).
     fn symbolic(&self) -> bool;
-}
-
-pub(crate) fn last_segment(path: &str) -> &str {
-    path.rsplit("::").next().unwrap_or(path)
 }
 
 impl Ty {

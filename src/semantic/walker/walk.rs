@@ -410,7 +410,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // A sync closure handed to a call whose future is awaited (`asyncify(|| …).await`,
         // `conn.interact(|c| …).await`) is shipped elsewhere to run, as far as syntax can
         // tell: not reported (precision over recall).
-        let last_segment = callee.as_deref().and_then(|c| c.rsplit("::").next());
+        let last_segment = callee.as_deref().map(crate::path_text::last_segment);
         let awaited_later = self.awaited_later_call == addr(call);
         let ships_closures = (awaited || awaited_later)
             && !last_segment.is_some_and(|n| self.cx.catalog.runs_inline(n));

@@ -38,7 +38,7 @@ impl Interests {
             || catalog
                 .acquire_needles()
                 .filter(|name| !NEEDLE_COVERED.iter().any(|n| name.contains(n)))
-                .any(|name| text.contains(name));
+                .any(|name| crate::semantic::mentions::mentions(text, name));
         Interests {
             guards,
             atomics: m.has(6) && m.has(7),
