@@ -34,6 +34,21 @@ pub fn split_last(path: &str) -> Option<(&str, &str)> {
     None
 }
 
+/// `owner::name`, without `format!`'s machinery (the crate phase joins paths by the
+/// hundred thousand).
+pub fn join(owner: &str, name: &str) -> String {
+    concat(&[owner, "::", name])
+}
+
+/// The parts, one after another, in a string allocated once.
+pub fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 /// Whether the path has more than one segment: `path.contains("::")`.
 pub fn is_qualified(path: &str) -> bool {
     first_segment(path).len() != path.len()

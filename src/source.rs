@@ -27,6 +27,8 @@ struct CurrentFile {
     text: *const str,
     line_starts: Vec<usize>,
     prefix: usize,
+    /// The whole text is ASCII: a column is a byte count on every line.
+    ascii: bool,
     /// For each non-ASCII line (by 0-based index), the byte offset of every char.
     wide_lines: rustc_hash::FxHashMap<usize, Vec<u32>>,
     /// Text the parser saw that the file does not have (`parse::parse_file_in_edition`'s
@@ -45,6 +47,7 @@ pub fn with_current_file<R>(text: &str, f: impl FnOnce() -> R) -> R {
             text: text as *const str,
             line_starts: line_starts(text),
             prefix: parsed_prefix(text),
+            ascii: text.is_ascii(),
             wide_lines: Default::default(),
             inserted: Default::default(),
         })
@@ -94,11 +97,13 @@ pub fn set_insertions(insertions: &[(usize, usize)]) {
     });
 }
 
-/// The file's own column of a parsed-text column (insertions taken out).
-fn own_column(line: usize, column: usize) -> usize {
-    CURRENT_FILE.with(|current| {
-        let current = current.borrow();
-        let Some(inserted) = current.as_ref().and_then(|c| c.inserted.get(&line)) else {
+impl CurrentFile {
+    /// The file's own column of a parsed-text column (insertions taken out).
+    fn own_column(&self, line: usize, column: usize) -> usize {
+        if self.inserted.is_empty() {
+            return column;
+        }
+        let Some(inserted) = self.inserted.get(&line) else {
             return column;
         };
         let mut own = column;
@@ -112,10 +117,8 @@ fn own_column(line: usize, column: usize) -> usize {
             }
         }
         own
-    })
-}
+    }
 
-impl CurrentFile {
     /// Byte offset of a 1-based line and 0-based char column (as `proc_macro2` counts).
     fn byte_offset(&mut self, line: usize, column: usize) -> Option<usize> {
         // SAFETY: `text` outlives the closure run by `with_current_file`, which is the
@@ -133,7 +136,7 @@ impl CurrentFile {
             .unwrap_or(text.len())
             .max(start);
         let line_text = text.get(start..end)?;
-        if column == 0 || (line_text.len() < 64 && line_text.is_ascii()) {
+        if column == 0 || self.ascii || (line_text.len() < 64 && line_text.is_ascii()) {
             return Some(start + column.min(line_text.len()));
         }
         // Long or non-ASCII lines: index them once (empty for a long ASCII line).
@@ -153,8 +156,16 @@ impl CurrentFile {
     }
 }
 
-fn byte_offset(line: usize, column: usize) -> Option<usize> {
-    CURRENT_FILE.with(|current| current.borrow_mut().as_mut()?.byte_offset(line, column))
+/// The file's own column and byte offset of a position `proc_macro2` gives (None
+/// outside a current file).
+fn own_position(at: proc_macro2::LineColumn) -> (usize, Option<usize>) {
+    CURRENT_FILE.with(|current| match current.borrow_mut().as_mut() {
+        Some(file) => {
+            let column = file.own_column(at.line, at.column);
+            (column, file.byte_offset(at.line, column))
+        }
+        None => (at.column, None),
+    })
 }
 
 /// The bytes of the current file a span covers (in the file's own offsets, unlike
@@ -208,12 +219,10 @@ impl Location {
     pub fn from_span(span: Span) -> Location {
         let mut start = span.start();
         let mut end = span.end();
-        start.column = own_column(start.line, start.column);
-        end.column = own_column(end.line, end.column);
-        let (byte_start, byte_end) = match (
-            byte_offset(start.line, start.column),
-            byte_offset(end.line, end.column),
-        ) {
+        let (start_byte, end_byte);
+        (start.column, start_byte) = own_position(start);
+        (end.column, end_byte) = own_position(end);
+        let (byte_start, byte_end) = match (start_byte, end_byte) {
             (Some(a), Some(b)) => (a, b),
             _ => {
                 let bytes = span.byte_range();
@@ -277,7 +286,7 @@ impl Location {
 /// Byte offset of the start of each line of `text`.
 pub fn line_starts(text: &str) -> Vec<usize> {
     std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
         .collect()
 }
 

@@ -2,8 +2,8 @@
 //! tokio documents as not cancel safe), and the `timeout(duration, future)` functions.
 
 use super::sources::Sources;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

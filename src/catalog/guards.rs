@@ -2,8 +2,8 @@
 //! asynchronous or re-entrant, and which field types make a type (un)synchronized.
 
 use super::sources::Sources;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 /// What holding a guard means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

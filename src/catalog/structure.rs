@@ -3,8 +3,8 @@
 //! `rules/channels.toml` (channel constructors). Embedded, parsed once per process.
 
 use super::sources::Sources;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
 
 /// What kind of computation a CPU-heavy API does (`category` in `rules/compute.toml`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

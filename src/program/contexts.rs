@@ -62,7 +62,7 @@ pub struct Contexts<'a> {
 /// `crate::x` in crate `name` is `name::x` run-wide.
 fn global(crate_name: &str, path: &str) -> String {
     match path.strip_prefix("crate::") {
-        Some(rest) => format!("{crate_name}::{rest}"),
+        Some(rest) => crate::path_text::join(crate_name, rest),
         None if path == "crate" => crate_name.to_string(),
         None => path.to_string(),
     }

@@ -156,12 +156,13 @@ impl<'c> ItemIndex<'c> {
     /// One re-export step on `path` or its longest re-exported prefix.
     fn reexported(&self, path: &str) -> Option<String> {
         let mut end = path.len();
+        let mut candidate_prefix = String::new();
         loop {
             let prefix = &path[..end];
             let rest = &path[end..];
             if let Some(target) = self.reexports.get(prefix) {
                 if target != prefix {
-                    return Some(format!("{target}{rest}"));
+                    return Some(crate::path_text::concat(&[target, rest]));
                 }
             }
             for (module, target) in &self.glob_reexports {
@@ -169,16 +170,17 @@ impl<'c> ItemIndex<'c> {
                     && prefix.starts_with(module.as_str())
                     && prefix[module.len()..].starts_with("::")
                 {
-                    let candidate = format!("{target}{}", &path[module.len()..]);
-                    let candidate_prefix = format!("{target}{}", &prefix[module.len()..]);
+                    candidate_prefix.clear();
+                    candidate_prefix.push_str(target);
+                    candidate_prefix.push_str(&prefix[module.len()..]);
                     if self.is_known(&candidate_prefix)
                         || self.reexports.contains_key(&candidate_prefix)
                     {
-                        return Some(candidate);
+                        return Some(crate::path_text::concat(&[target, &path[module.len()..]]));
                     }
                 }
             }
-            end = prefix.rfind("::")?;
+            end = crate::path_text::split_last(prefix)?.0.len();
         }
     }
 
@@ -188,7 +190,7 @@ impl<'c> ItemIndex<'c> {
         let canonical = self.canonical(path);
         if let Some((owner, method)) = crate::path_text::split_last(&canonical) {
             if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
-                let candidate = format!("{only}::{method}");
+                let candidate = crate::path_text::join(only, method);
                 if self.is_known(&candidate) {
                     return Cow::Owned(candidate);
                 }
@@ -295,7 +297,7 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
     let ty = resolve(&call.receiver, index, 0)?;
     let path = ty.concrete_path()?;
     if index.is_local(path) {
-        let method = format!("{}::{}", index.canonical(path), call.method);
+        let method = crate::path_text::join(&index.canonical(path), &call.method);
         return Some(Resolved::Edge(CallEdge {
             callee: index.callee(&method).into_owned(),
             location: call.location.clone(),

@@ -10,7 +10,7 @@ use crate::semantic::events::{interest, Checker, Event};
 use crate::semantic::frames::addr;
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use syn::visit::Visit;
 use syn::Expr;
 

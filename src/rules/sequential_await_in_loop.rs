@@ -8,7 +8,7 @@ use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::{snippet, Location};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::Expr;
@@ -283,7 +283,7 @@ impl<'ast> Visit<'ast> for BodyFacts<'ast> {
         if self.depth == 0 {
             self.macros.push(mac);
         }
-        let mut idents = HashSet::new();
+        let mut idents = HashSet::default();
         collect_idents(mac.tokens.clone(), &mut idents);
         for ident in idents {
             *self.mentions.entry(ident).or_default() += 1;
@@ -503,7 +503,7 @@ pub(crate) fn check(
     if iterates_mut(&for_loop.expr) {
         return None;
     }
-    let mut items = HashSet::new();
+    let mut items = HashSet::default();
     pattern_names(&for_loop.pat, &mut items);
     if items.is_empty() {
         return None;

@@ -6,7 +6,7 @@ use crate::catalog::{Catalog, TypeShape};
 use crate::semantic::resolve::Resolver;
 use crate::semantic::types::syntax::TypeNaming;
 use crate::semantic::types::{self, Ty, TypeFacts};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use syn::{Expr, Pat};
 
 /// One local name and its inferred type (if any).

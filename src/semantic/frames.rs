@@ -11,7 +11,7 @@ use super::spawns::{discarded_call, may_spawn, spawn_loop_facts, SpawnLoopFacts}
 use super::walker::Walker;
 use crate::catalog::structure::StructureCatalog;
 use proc_macro2::Span;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use syn::{Expr, Item, Stmt};
 
 pub(crate) fn addr<T>(value: &T) -> usize {
@@ -318,9 +318,9 @@ impl Frames {
             .inputs
             .iter()
             .any(|input| matches!(input, syn::FnArg::Receiver(r) if r.mutability.is_some()));
-        let mut mut_names = HashSet::new();
-        let mut mut_refs = HashSet::new();
-        let mut serializing = HashSet::new();
+        let mut mut_names = HashSet::default();
+        let mut mut_refs = HashSet::default();
+        let mut serializing = HashSet::default();
         let mut params = Vec::new();
         for input in &info.sig.inputs {
             let syn::FnArg::Typed(typed) = input else {
@@ -349,8 +349,8 @@ impl Frames {
             mut_names,
             mut_refs,
             serializing,
-            constant_locals: HashSet::new(),
-            configured_locals: HashSet::new(),
+            constant_locals: HashSet::default(),
+            configured_locals: HashSet::default(),
             params,
         });
         self.frames.push(Frame::Function);

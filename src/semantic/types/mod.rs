@@ -525,11 +525,13 @@ pub fn method_of(base: &Ty, name: &str, facts: &dyn TypeFacts) -> Option<Ty> {
                 return Some(base.clone());
             }
             if facts.is_local(path) {
-                return facts.returns(&format!("{path}::{name}")).or_else(|| {
-                    facts
-                        .symbolic()
-                        .then(|| Ty::Method(Box::new(base.clone()), name.to_string()))
-                });
+                return facts
+                    .returns(&crate::path_text::join(path, name))
+                    .or_else(|| {
+                        facts
+                            .symbolic()
+                            .then(|| Ty::Method(Box::new(base.clone()), name.to_string()))
+                    });
             }
             None
         }

@@ -19,7 +19,7 @@ use crate::program::FileAnalysis;
 use crate::semantic::resolve::{Resolver, Scope};
 use crate::source::Location;
 use proc_macro2::Span;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -226,8 +226,8 @@ impl<'a> Walker<'a> {
             cx,
             resolver: Resolver::default(),
             bindings: Bindings::default(),
-            struct_fields: StructFields::new(),
-            values: HashMap::new(),
+            struct_fields: StructFields::default(),
+            values: HashMap::default(),
             items: ItemFacts::default(),
             generics: Vec::new(),
             closure_param: None,
@@ -459,8 +459,8 @@ impl<'a> Walker<'a> {
     fn enter_async_root(&mut self, body: &syn::Block) {
         let mut finder = InsulatedNameFinder {
             walker: self,
-            names: HashSet::new(),
-            awaited: HashSet::new(),
+            names: HashSet::default(),
+            awaited: HashSet::default(),
         };
         finder.visit_block(body);
         let (names, awaited) = (finder.names, finder.awaited);
