@@ -119,6 +119,34 @@ struct Prescan {
 
 fn prescan(content: &str) -> Prescan {
     let max = max_nesting() / 2;
+    // First the cheap bound: nearly every file stays within it, and the lexing decides
+    // all the rest. Only a file past it is measured exactly, in a second lexing.
+    let mut bound = NestingBound::new();
+    let mut docs = DocComments::new(content);
+    let mut exceeded = false;
+    let clean = lex(content, |token, at| {
+        docs.observe(&token, at);
+        match bound.feed(&token) {
+            Some(depth) if depth <= max => true,
+            Some(_) => {
+                exceeded = true;
+                false
+            }
+            None => false,
+        }
+    });
+    if !exceeded {
+        let balanced = clean && bound.outer.is_empty();
+        return Prescan {
+            shallow: balanced,
+            without_docs: if clean { docs.finish() } else { None },
+        };
+    }
+    exact_prescan(content, max)
+}
+
+/// `prescan` with the exact nesting measure.
+fn exact_prescan(content: &str, max: usize) -> Prescan {
     let mut nesting = Nesting::new();
     let mut deepest = 0;
     let mut docs = DocComments::new(content);
@@ -240,6 +268,64 @@ pub fn parses(text: &str) -> bool {
             .and_then(|thread| thread.join().ok())
             .unwrap_or(false)
     })
+}
+
+/// An upper bound of the nesting measure (`Nesting`) that looks at little more than the
+/// groups: every token but `;` counts as a step of the chain (`<` as an unclosed angle),
+/// and only `;` ends a chain. `Nesting` counts at most that and ends chains at least
+/// there, so a file within this bound is within the measure.
+struct NestingBound {
+    /// The enclosing groups' (nesting, count) at their opening.
+    outer: Vec<(usize, usize)>,
+    /// The nesting of the current group.
+    base: usize,
+    /// The steps since the last `;` in the current group.
+    count: usize,
+}
+
+impl NestingBound {
+    fn new() -> NestingBound {
+        NestingBound {
+            outer: Vec::new(),
+            base: 0,
+            count: 0,
+        }
+    }
+
+    /// Feed one token; the bound of the nesting it stands at, or `None` for a `Close`
+    /// that matches no `Open`.
+    fn feed(&mut self, token: &Token) -> Option<usize> {
+        match token {
+            Token::Open { .. } => {
+                self.outer.push((self.base, self.count + 1));
+                self.base += self.count + 1 + GROUP;
+                self.count = 0;
+                Some(self.base)
+            }
+            Token::Close => {
+                let closed = self.base;
+                (self.base, self.count) = self.outer.pop()?;
+                Some(closed)
+            }
+            Token::Punct { ch: ';', .. } => {
+                self.count = 0;
+                Some(self.base)
+            }
+            Token::Punct { ch: '<', .. } => {
+                self.count += GROUP;
+                Some(self.base + self.count)
+            }
+            // `#[doc = ".."]` (`#![..]`): two steps, and its own shallow group
+            Token::Doc { .. } => {
+                self.count += 2;
+                Some(self.base + self.count + GROUP + 2)
+            }
+            _ => {
+                self.count += 1;
+                Some(self.base + self.count)
+            }
+        }
+    }
 }
 
 /// Where a token stands, for telling a closure's `|` from a binary `|`.
@@ -524,6 +610,50 @@ mod tests {
         }
     }
 
+    /// The cheap bound is never below the quick measure, token by token.
+    fn bound_covers_measure(text: &str) -> bool {
+        let mut nesting = Nesting::new();
+        let mut bound = NestingBound::new();
+        let mut covers = true;
+        lex(text, |token, _| {
+            let (Some(measured), Some(bounded)) = (nesting.feed(&token), bound.feed(&token)) else {
+                return false;
+            };
+            covers &= bounded >= measured;
+            true
+        });
+        covers
+    }
+
+    #[test]
+    fn the_bound_is_never_below_the_measure() {
+        let cases = [
+            "fn f<'a>(x: &'a str) -> &'a str { if a { b } else if c { d } else { e } }",
+            "fn f() { let g = |a, b| a || b; let h = move || async move { 1 + 2 * 3 }; }",
+            "fn f() -> Vec<Vec<u8>> { match x { A => 1.0e5, B => 0x1f_u8 as u32 as u64, _ => 1..2 } }",
+            "//! inner doc\n/// outer doc\n/** block doc */\nfn f() { x.y()?.z[0](1, 2) }",
+            "impl X { fn a(&self) -> Option<Box<dyn Fn(u8) -> u8>> { None } } type T = A<B<C<D>>>;",
+        ];
+        for text in cases {
+            assert!(bound_covers_measure(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn past_the_bound_the_measure_decides() {
+        // thousands of items in a row: no `;` ends the bound's chain, the measure's ends
+        // after each body
+        let items = "fn f() {}\n".repeat(20_000);
+        let mut bound = NestingBound::new();
+        let mut deepest = 0;
+        lex(&items, |token, _| {
+            deepest = deepest.max(bound.feed(&token).unwrap_or(0));
+            true
+        });
+        assert!(deepest > max_nesting() / 2);
+        assert!(nesting_is_shallow(&items));
+    }
+
     #[test]
     fn unclean_or_deep_text_goes_to_the_token_check() {
         for text in [
@@ -543,8 +673,8 @@ mod tests {
 
     /// Over every `.rs` file below `$CONCURRENCY_LINT_CORPUS` (a one-off check, e.g. on
     /// `bench/vendor`): the file without its doc comments parses to the same syntax tree
-    /// as the file, less its `#[doc]` attributes, and the quick nesting measure is the
-    /// exact one's.
+    /// as the file, less its `#[doc]` attributes, the quick nesting measure is the
+    /// exact one's, and the cheap bound is never below it.
     #[test]
     #[ignore = "needs a corpus: CONCURRENCY_LINT_CORPUS=dir"]
     fn skipping_doc_comments_keeps_the_syntax_tree() {
@@ -641,6 +771,7 @@ mod tests {
             if let (Some(quick), exact) = deepest(content) {
                 assert_eq!(quick, exact, "{}", path.display());
             }
+            assert!(bound_covers_measure(content), "{}", path.display());
             let scan = prescan(content);
             match scan.without_docs {
                 Some((without, _)) => {

@@ -37,7 +37,17 @@ pub(super) fn is_operator(byte: u8) -> bool {
 }
 
 pub(super) fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+    const WORD: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+            byte += 1;
+        }
+        table
+    };
+    WORD[byte as usize]
 }
 
 /// Lex Rust source roughly the way `proc_macro2` does, handing each token and the byte it
@@ -50,6 +60,9 @@ pub(super) fn lex(text: &str, mut sink: impl FnMut(Token, usize) -> bool) -> boo
         let (token, next) = match b {
             b' ' | b'\t' | b'\n' | b'\r' => {
                 i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n' | b'\r') {
+                    i += 1;
+                }
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -95,7 +108,10 @@ pub(super) fn lex(text: &str, mut sink: impl FnMut(Token, usize) -> bool) -> boo
                 }
                 (Token::Literal, end)
             }
-            _ if is_word_byte(b) => match prefixed_literal(bytes, i) {
+            _ if is_word_byte(b) => match matches!(b, b'b' | b'c' | b'r')
+                .then(|| prefixed_literal(bytes, i))
+                .flatten()
+            {
                 Some(Ok(end)) => (Token::Literal, end),
                 Some(Err(())) => return false,
                 None => {

@@ -74,7 +74,7 @@ impl Walker<'_> {
             .cx
             .text
             .get(body)
-            .is_some_and(|text| !text.contains("mod"))
+            .is_some_and(|text| !crate::semantic::mentions::mentions(text, "mod"))
         {
             return;
         }
