@@ -64,7 +64,19 @@ impl<'t> DocComments<'t> {
         self.line
     }
 
+    /// Note one token of the quick lexing. Nearly every token is code with no doc comment
+    /// pending: that case is inlined into the lexing loop.
+    #[inline]
     pub(super) fn observe(&mut self, token: &Token, at: usize) {
+        if self.pending.is_empty() && !matches!(token, Token::Doc { .. }) {
+            self.leading = false;
+            return;
+        }
+        self.observe_doc(token, at);
+    }
+
+    #[inline(never)]
+    fn observe_doc(&mut self, token: &Token, at: usize) {
         match token {
             Token::Doc { inner: true } => {
                 if self.leading {

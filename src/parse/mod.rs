@@ -294,6 +294,7 @@ impl NestingBound {
 
     /// Feed one token; the bound of the nesting it stands at, or `None` for a `Close`
     /// that matches no `Open`.
+    #[inline]
     fn feed(&mut self, token: &Token) -> Option<usize> {
         match token {
             Token::Open { .. } => {
