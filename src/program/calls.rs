@@ -357,14 +357,14 @@ impl Checker for CallRecorder {
                 awaited,
                 blocking,
             } => {
-                if walker.cx.catalog.runs_inline(&call.method.to_string()) {
+                let method = walker.method_name(call);
+                if walker.cx.catalog.runs_inline(&method) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
                 }
                 // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`,
                 // or `user.check()` with `user` from `User::find(..)`: resolved in the crate
                 // phase (re-exports, aliases, other files' signatures).
-                let method = call.method.to_string();
                 if *awaited {
                     self.note_cancel_unsafe(walker, &method, call);
                     let receiver = receiver_ty
@@ -387,13 +387,13 @@ impl Checker for CallRecorder {
                         }
                     }
                     (None, _) => match receiver_ty {
-                        Some(ty) if ty.is_symbolic() => Recorded::Deferred(ty, method),
+                        Some(ty) if ty.is_symbolic() => Recorded::Deferred(ty, method.to_string()),
                         Some(ty)
                             if ty
                                 .concrete_path()
                                 .is_some_and(|p| walker.cx.is_local_path(p)) =>
                         {
-                            Recorded::Deferred(ty, method)
+                            Recorded::Deferred(ty, method.to_string())
                         }
                         _ => return,
                     },

@@ -315,7 +315,7 @@ impl Checker for EntryRecorder {
                     }
                     Expr::MethodCall(call) => {
                         let keeps = || {
-                            let name = call.method.to_string();
+                            let name = walker.method_name(call);
                             !spawned
                                 && !catalog.is_wrapper_method(&name)
                                 && !catalog.runs_inline(&name)

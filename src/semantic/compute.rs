@@ -50,10 +50,10 @@ pub fn cpu_work<'c>(walker: &Walker<'c>, expr: &Expr) -> Vec<CpuSite<'c>> {
             let Expr::Path(func) = &*call.func else {
                 return found;
             };
-            let Some(last) = func.path.segments.last() else {
+            let Some(name) = walker.called_name(call, func) else {
                 return found;
             };
-            if awaited || !catalog.function_names.contains(&last.ident.to_string()) {
+            if awaited || !catalog.function_names.contains(&*name) {
                 return found;
             }
             if let Some(api) = walker
@@ -67,16 +67,17 @@ pub fn cpu_work<'c>(walker: &Walker<'c>, expr: &Expr) -> Vec<CpuSite<'c>> {
             }
         }
         Expr::MethodCall(call) => {
-            let name = call.method.to_string();
+            let name = walker.method_name(call);
+            let name: &str = &name;
             let location = || Location::from_span(call.method.span());
             if walker.frames().rayon_file() {
                 let after_source = chain_has_rayon_source(&call.receiver, catalog);
-                if (after_source && catalog.rayon_consumers.contains(&name))
-                    || catalog.rayon_blocking_methods.contains(&name)
+                if (after_source && catalog.rayon_consumers.contains(name))
+                    || catalog.rayon_blocking_methods.contains(name)
                 {
                     found.push(CpuSite {
                         location: location(),
-                        work: CpuWork::RayonDrive(name.clone()),
+                        work: CpuWork::RayonDrive(name.to_string()),
                     });
                 }
             }

@@ -226,7 +226,11 @@ impl Frames {
         match event {
             Event::ExprEnter(expr) => match expr {
                 Expr::Call(call) => self.call_enter(walker, call),
-                Expr::MethodCall(call) => self.method_enter(call, &walker.cx.catalog.structure),
+                Expr::MethodCall(call) => self.method_enter(
+                    call,
+                    &walker.method_name(call),
+                    &walker.cx.catalog.structure,
+                ),
                 Expr::Await(a) => self.awaited = addr(&*a.base),
                 Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
                     self.loop_enter(expr, &walker.cx.catalog.structure)
@@ -478,12 +482,12 @@ impl Frames {
         let Expr::Path(func) = &*call.func else {
             return;
         };
-        let Some(last) = func.path.segments.last() else {
+        let Some(name) = walker.called_name(call, func) else {
             return;
         };
         let catalog = &walker.cx.catalog.structure;
         let in_rayon = self.in_rayon();
-        if !in_rayon && !catalog.function_names.contains(&last.ident.to_string()) {
+        if !in_rayon && !catalog.function_names.contains(&*name) {
             return;
         }
         let Some(callee) = walker.resolve_callee(func) else {
@@ -496,14 +500,12 @@ impl Frames {
         }
     }
 
-    fn method_enter(&mut self, call: &syn::ExprMethodCall, catalog: &StructureCatalog) {
+    fn method_enter(&mut self, call: &syn::ExprMethodCall, name: &str, catalog: &StructureCatalog) {
         if !self.rayon_file {
             return;
         }
         if chain_has_rayon_source(&call.receiver, catalog)
-            || catalog
-                .rayon_closure_methods
-                .contains(call.method.to_string().as_str())
+            || catalog.rayon_closure_methods.contains(name)
         {
             self.mark_closures(call.args.iter(), true);
         }

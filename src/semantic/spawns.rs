@@ -242,15 +242,15 @@ pub fn spawn_at<'a>(
             let Expr::Path(func) = &*call.func else {
                 return None;
             };
-            let name = func.path.segments.last()?.ident.to_string();
-            if !may_spawn(&name) || !catalog.function_names.contains(&name) {
+            let name = walker.called_name(call, func)?;
+            if !may_spawn(&name) || !catalog.function_names.contains(&*name) {
                 return None;
             }
             let api = catalog.spawner(&walker.resolve_callee(func)?)?;
             Some((api, Location::of_expr(&call.func)))
         }
         Expr::MethodCall(call) => {
-            let name = call.method.to_string();
+            let name = walker.method_name(call);
             if !may_spawn(&name) {
                 return None;
             }

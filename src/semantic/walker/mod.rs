@@ -157,6 +157,10 @@ pub struct Walker<'a> {
     checker_interests: u16,
     /// Macro bodies being walked that were themselves parsed out of a macro body.
     macro_depth: usize,
+    /// The method name of the method call being entered, or the last segment of the
+    /// called path, by the call's address: rules ask for it once each, and an
+    /// identifier's text is a formatted copy every time.
+    call_name: (usize, String),
 }
 
 /// How many macro calls inside macro calls have their bodies parsed: each level's parse
@@ -260,6 +264,7 @@ impl<'a> Walker<'a> {
             }),
             checkers,
             macro_depth: 0,
+            call_name: (0, String::new()),
         }
     }
 
@@ -340,6 +345,53 @@ impl<'a> Walker<'a> {
     }
 
     /// Loops, closures, functions and test code around the current node.
+    /// The name of a method call's method; no copy while that call's events are out.
+    pub fn method_name(&self, call: &syn::ExprMethodCall) -> std::borrow::Cow<'_, str> {
+        match self.entered_call_name(addr(call)) {
+            Some(name) => std::borrow::Cow::Borrowed(name),
+            None => std::borrow::Cow::Owned(call.method.to_string()),
+        }
+    }
+
+    /// The last segment of a called path (`spawn` in `tokio::spawn(..)`); no copy while
+    /// that call's events are out.
+    pub fn called_name<'s>(
+        &'s self,
+        call: &syn::ExprCall,
+        func: &syn::ExprPath,
+    ) -> Option<std::borrow::Cow<'s, str>> {
+        match self.entered_call_name(addr(call)) {
+            Some(name) => Some(std::borrow::Cow::Borrowed(name)),
+            None => Some(std::borrow::Cow::Owned(
+                func.path.segments.last()?.ident.to_string(),
+            )),
+        }
+    }
+
+    fn entered_call_name(&self, at: usize) -> Option<&str> {
+        (self.call_name.0 == at).then_some(self.call_name.1.as_str())
+    }
+
+    /// Note the call or method call being entered (see `method_name`, `called_name`).
+    fn enter_call(&mut self, expr: &Expr) {
+        use std::fmt::Write;
+        let (at, ident) = match expr {
+            Expr::MethodCall(call) => (addr(call), &call.method),
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(func) => match func.path.segments.last() {
+                    Some(last) => (addr(call), &last.ident),
+                    None => return,
+                },
+                _ => return,
+            },
+            _ => return,
+        };
+        let (cached, name) = &mut self.call_name;
+        *cached = at;
+        name.clear();
+        let _ = write!(name, "{ident}");
+    }
+
     pub fn frames(&self) -> &Frames {
         &self.frames
     }

@@ -317,6 +317,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        self.enter_call(expr);
         self.emit(Event::ExprEnter(expr));
         visit::visit_expr(self, expr);
         self.emit(Event::ExprExit(expr));
@@ -431,7 +432,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let awaited = self.awaited_call == addr(call);
-        let name = call.method.to_string();
+        let name = self.method_name(call).into_owned();
         let receiver_ty = self.type_env().ty_of(&call.receiver);
         let receiver_type = receiver_ty
             .as_ref()

@@ -47,9 +47,10 @@ impl GuardTracker<'_> {
     fn async_acquisition(
         &self,
         call: &syn::ExprMethodCall,
+        name: &str,
         receiver_type: Option<&str>,
     ) -> Option<LockMode> {
-        let method = self.catalog.acquire_method(&call.method.to_string())?;
+        let method = self.catalog.acquire_method(name)?;
         if call.args.len() > method.max_args
             || method.mode.is_refcell()
             || !method.blocks
@@ -68,10 +69,11 @@ impl GuardTracker<'_> {
     pub(super) fn acquisition(
         &self,
         call: &syn::ExprMethodCall,
+        name: &str,
         receiver_type: Option<&str>,
         awaited: bool,
     ) -> Option<(LockMode, bool, bool)> {
-        let method = self.catalog.acquire_method(&call.method.to_string())?;
+        let method = self.catalog.acquire_method(name)?;
         if awaited || call.args.len() > method.max_args {
             return None;
         }
@@ -101,10 +103,15 @@ impl GuardTracker<'_> {
     /// A bare `.lock()` on a value not known to be a sync lock in a file that names an async lock crate
     /// may be that lock's future (`let fut = fork.lock(); select! { .. }`): kept only as
     /// evidence that a lock is held (it silences `atomic_check_then_act`), never reported.
-    fn uncertain(&self, call: &syn::ExprMethodCall, receiver_type: Option<&str>) -> bool {
+    fn uncertain(
+        &self,
+        call: &syn::ExprMethodCall,
+        name: &str,
+        receiver_type: Option<&str>,
+    ) -> bool {
         let typed = self
             .catalog
-            .acquire_method(&call.method.to_string())
+            .acquire_method(name)
             .is_some_and(|m| !m.receiver_types.is_empty());
         !typed
             && self.interests.async_locks
@@ -122,20 +129,21 @@ impl GuardTracker<'_> {
         if self.bodies.is_empty() {
             return;
         }
+        let name = walker.method_name(call);
         let async_mode = if awaited {
-            self.async_acquisition(call, receiver_type)
+            self.async_acquisition(call, &name, receiver_type)
         } else {
             None
         };
         let is_async = async_mode.is_some();
         let acquired = match async_mode {
             Some(mode) => Some((mode, true, false)),
-            None => self.acquisition(call, receiver_type, awaited),
+            None => self.acquisition(call, &name, receiver_type, awaited),
         };
         let Some((mode, blocks, reentrant)) = acquired else {
             return;
         };
-        let uncertain = !is_async && self.uncertain(call, receiver_type);
+        let uncertain = !is_async && self.uncertain(call, &name, receiver_type);
         let key = lock_expr::receiver_key(&call.receiver);
         let global = key.as_deref().filter(|_| !uncertain).and_then(|key| {
             lock_expr::global_lock_id(
