@@ -81,12 +81,12 @@ pub fn cpu_work<'c>(walker: &Walker<'c>, expr: &Expr) -> Vec<CpuSite<'c>> {
                     });
                 }
             }
-            if !awaited && catalog.has_compute_method_name(&name) {
+            if !awaited && catalog.has_compute_method_name(name) {
                 let env = walker.type_env();
                 let receiver = env.type_of(&call.receiver);
                 let resolver = env.resolver;
                 if let Some(api) =
-                    catalog.compute_method(receiver.as_deref(), &name, &|t| resolver.is_imported(t))
+                    catalog.compute_method(receiver.as_deref(), name, &|t| resolver.is_imported(t))
                 {
                     found.push(CpuSite {
                         location: location(),
