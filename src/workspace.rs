@@ -543,7 +543,10 @@ pub fn files_below(path: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
         .git_exclude(true)
         .require_git(false)
         .follow_links(true)
-        .filter_entry(|entry| !is_build_dir(entry.path()))
+        // only a directory can be build output: no look for a tag beside every file
+        .filter_entry(|entry| {
+            !(entry.file_type().is_some_and(|t| t.is_dir()) && is_build_dir(entry.path()))
+        })
         .build();
     for entry in walker {
         match entry {
