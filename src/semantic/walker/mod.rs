@@ -372,6 +372,19 @@ impl<'a> Walker<'a> {
         (self.call_name.0 == at).then_some(self.call_name.1.as_str())
     }
 
+    /// Forget the call's name once the call is left: its node may be a macro argument's,
+    /// freed after the walk, and another node parsed later could take its address.
+    fn exit_call(&mut self, expr: &Expr) {
+        let at = match expr {
+            Expr::MethodCall(call) => addr(call),
+            Expr::Call(call) => addr(call),
+            _ => return,
+        };
+        if self.call_name.0 == at {
+            self.call_name.0 = 0;
+        }
+    }
+
     /// Note the call or method call being entered (see `method_name`, `called_name`).
     fn enter_call(&mut self, expr: &Expr) {
         use std::fmt::Write;

@@ -321,6 +321,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.emit(Event::ExprEnter(expr));
         visit::visit_expr(self, expr);
         self.emit(Event::ExprExit(expr));
+        self.exit_call(expr);
     }
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
