@@ -3,6 +3,7 @@
 //! `rules/channels.toml` (channel constructors). Embedded, parsed once per process.
 
 use super::sources::Sources;
+use crate::path_text::last_segment;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::Deserialize;
 
@@ -267,7 +268,7 @@ impl StructureCatalog {
             };
             catalog
                 .function_names
-                .insert(crate::path_text::last_segment(&function.path).to_string());
+                .insert(last_segment(&function.path).to_string());
             catalog.compute_functions.insert(function.path, api);
         }
         for methods in compute.method {
@@ -305,7 +306,7 @@ impl StructureCatalog {
         for path in &rayon.closure_functions {
             catalog
                 .function_names
-                .insert(crate::path_text::last_segment(path).to_string());
+                .insert(last_segment(path).to_string());
         }
         catalog
             .rayon_closure_functions
@@ -314,7 +315,7 @@ impl StructureCatalog {
         for spawner in spawn.spawner {
             catalog
                 .function_names
-                .insert(crate::path_text::last_segment(&spawner.path).to_string());
+                .insert(last_segment(&spawner.path).to_string());
             catalog.spawners.insert(
                 spawner.path.clone(),
                 SpawnApi {
@@ -352,7 +353,7 @@ impl StructureCatalog {
         for channel in channels.channel {
             catalog
                 .function_names
-                .insert(crate::path_text::last_segment(&channel.path).to_string());
+                .insert(last_segment(&channel.path).to_string());
             if channel.bounded {
                 catalog.bounded_channels.insert(channel.path);
                 continue;

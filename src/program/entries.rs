@@ -5,6 +5,7 @@
 //! code runs in a task). Plain data for [`super::contexts`].
 
 use super::FileAnalysis;
+use crate::path_text::{first_segment, is_qualified, last_segment};
 use crate::semantic::events::{interest, Checker, Event, FunctionInfo};
 use crate::semantic::spawns::spawn_at;
 use crate::semantic::walker::Walker;
@@ -212,7 +213,7 @@ impl EntryRecorder {
 impl EntryRecorder {
     /// A call into another crate of the run (a path dependency, or a binary's library).
     fn external_call(&mut self, walker: &Walker, callee: &str, location: impl Fn() -> Location) {
-        if !crate::path_text::is_qualified(callee) || !in_another_crate(walker, callee) {
+        if !is_qualified(callee) || !in_another_crate(walker, callee) {
             return;
         }
         if let Some(caller) = self.open.last() {
@@ -225,7 +226,7 @@ impl EntryRecorder {
 
 /// Whether `path` starts with another crate of the run (not `crate`, `std`, ...).
 fn in_another_crate(walker: &Walker, path: &str) -> bool {
-    let root = crate::path_text::first_segment(path);
+    let root = first_segment(path);
     !FOREIGN_ROOTS.contains(&root) && walker.cx.is_local_path(path)
 }
 
@@ -307,7 +308,7 @@ impl Checker for EntryRecorder {
                             };
                             callee.is_some_and(|c| {
                                 !catalog.is_wrapper_function(&c)
-                                    && !catalog.runs_inline(crate::path_text::last_segment(&c))
+                                    && !catalog.runs_inline(last_segment(&c))
                             })
                         };
                         let at = || Location::of_expr(&call.func);

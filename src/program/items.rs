@@ -10,6 +10,7 @@
 use super::calls::{CallContext, CallEdge, DeferredCall, DirectBlocking, InferredBlocking};
 use super::FileFacts;
 use crate::catalog::{BlockingKind, Catalog};
+use crate::path_text::{concat, first_segment, join, split_last};
 use crate::semantic::types::{resolve, Ty, TypeFacts};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
@@ -62,7 +63,7 @@ impl<'c> ItemIndex<'c> {
     fn add(&mut self, facts: &FileFacts) {
         for function in &facts.functions {
             self.known.insert(function.path.clone());
-            let first = crate::path_text::first_segment(&function.path);
+            let first = first_segment(&function.path);
             if !self.crates.contains(first) {
                 self.crates.insert(first.to_string());
             }
@@ -98,12 +99,8 @@ impl<'c> ItemIndex<'c> {
             .extend(items.glob_reexports.iter().cloned());
         let reexported = items.reexports.iter().chain(&items.glob_reexports);
         for (path, _) in reexported {
-            if !self
-                .reexport_roots
-                .contains(crate::path_text::first_segment(path))
-            {
-                self.reexport_roots
-                    .insert(crate::path_text::first_segment(path).to_string());
+            if !self.reexport_roots.contains(first_segment(path)) {
+                self.reexport_roots.insert(first_segment(path).to_string());
             }
         }
         for (trait_path, self_path) in &items.impls {
@@ -122,11 +119,7 @@ impl<'c> ItemIndex<'c> {
     /// A path with re-exports followed (`crate::api::User::find` →
     /// `crate::models::User::find` after `pub use crate::models::User;` in `api`).
     pub fn canonical<'p>(&self, path: &'p str) -> Cow<'p, str> {
-        if self.is_known(path)
-            || !self
-                .reexport_roots
-                .contains(crate::path_text::first_segment(path))
-        {
+        if self.is_known(path) || !self.reexport_roots.contains(first_segment(path)) {
             return Cow::Borrowed(path);
         }
         if let Some(followed) = self.followed.borrow().get(path) {
@@ -162,7 +155,7 @@ impl<'c> ItemIndex<'c> {
             let rest = &path[end..];
             if let Some(target) = self.reexports.get(prefix) {
                 if target != prefix {
-                    return Some(crate::path_text::concat(&[target, rest]));
+                    return Some(concat(&[target, rest]));
                 }
             }
             for (module, target) in &self.glob_reexports {
@@ -176,11 +169,11 @@ impl<'c> ItemIndex<'c> {
                     if self.is_known(&candidate_prefix)
                         || self.reexports.contains_key(&candidate_prefix)
                     {
-                        return Some(crate::path_text::concat(&[target, &path[module.len()..]]));
+                        return Some(concat(&[target, &path[module.len()..]]));
                     }
                 }
             }
-            end = crate::path_text::split_last(prefix)?.0.len();
+            end = split_last(prefix)?.0.len();
         }
     }
 
@@ -188,9 +181,9 @@ impl<'c> ItemIndex<'c> {
     /// one implementation in the workspace resolved to that implementation's method.
     pub fn callee<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let canonical = self.canonical(path);
-        if let Some((owner, method)) = crate::path_text::split_last(&canonical) {
+        if let Some((owner, method)) = split_last(&canonical) {
             if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
-                let candidate = crate::path_text::join(only, method);
+                let candidate = join(only, method);
                 if self.is_known(&candidate) {
                     return Cow::Owned(candidate);
                 }
@@ -206,7 +199,7 @@ impl TypeFacts for ItemIndex<'_> {
     }
 
     fn is_local(&self, path: &str) -> bool {
-        self.crates.contains(crate::path_text::first_segment(path))
+        self.crates.contains(first_segment(path))
     }
 
     fn field(&self, owner: &str, name: &str) -> Option<Ty> {
@@ -297,7 +290,7 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
     let ty = resolve(&call.receiver, index, 0)?;
     let path = ty.concrete_path()?;
     if index.is_local(path) {
-        let method = crate::path_text::join(&index.canonical(path), &call.method);
+        let method = join(&index.canonical(path), &call.method);
         return Some(Resolved::Edge(CallEdge {
             callee: index.callee(&method).into_owned(),
             location: call.location.clone(),

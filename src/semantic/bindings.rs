@@ -3,6 +3,7 @@
 //! return (kept symbolic until the crate phase; see `semantic::types`).
 
 use crate::catalog::{Catalog, TypeShape};
+use crate::path_text::{first_segment, last_segment, split_last};
 use crate::semantic::resolve::Resolver;
 use crate::semantic::types::syntax::TypeNaming;
 use crate::semantic::types::{self, Ty, TypeFacts};
@@ -131,7 +132,7 @@ impl TypeFacts for TypeEnv<'_> {
 
 /// A path of the workspace: `crate::…`, or one of the member crates the file may name.
 pub fn is_local_path(path: &str, local_crates: &[String]) -> bool {
-    let first = crate::path_text::first_segment(path);
+    let first = first_segment(path);
     first == "crate" || local_crates.iter().any(|c| c == first)
 }
 
@@ -242,9 +243,9 @@ impl TypeEnv<'_> {
         if let Some(shape) = self.catalog.constructor(&full) {
             return Some(shape_ty(shape));
         }
-        if let Some((owner, name)) = crate::path_text::split_last(&full) {
+        if let Some((owner, name)) = split_last(&full) {
             if matches!(name, "new" | "from") && call.args.len() == 1 {
-                let owner_name = crate::path_text::last_segment(owner);
+                let owner_name = last_segment(owner);
                 if types::DEREF_WRAPPERS.contains(&owner_name) {
                     return self.ty_of(call.args.first()?);
                 }

@@ -344,7 +344,6 @@ impl<'a> Walker<'a> {
         self.guards.as_deref()
     }
 
-    /// Loops, closures, functions and test code around the current node.
     /// The name of a method call's method; no copy while that call's events are out.
     pub fn method_name(&self, call: &syn::ExprMethodCall) -> std::borrow::Cow<'_, str> {
         match self.entered_call_name(addr(call)) {
@@ -405,6 +404,7 @@ impl<'a> Walker<'a> {
         let _ = write!(name, "{ident}");
     }
 
+    /// Loops, closures, functions and test code around the current node.
     pub fn frames(&self) -> &Frames {
         &self.frames
     }
