@@ -1,11 +1,11 @@
 //! A file's text and the conversion of `proc_macro2` spans into plain, thread-safe locations.
 
 use proc_macro2::Span;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A position range in one file, plain data (spans never leave the worker thread).
 /// Lines are 1-based; columns are 1-based Unicode scalar values, end exclusive (as rustc).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,

@@ -46,6 +46,11 @@ pub(crate) fn crate_phase(
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) {
+    outcomes.par_iter_mut().for_each(|outcome| {
+        if let Some(packed) = outcome.packed_facts.take() {
+            outcome.facts = packed.unpack();
+        }
+    });
     let mut programs: BTreeMap<String, Vec<&mut FileOutcome>> = BTreeMap::new();
     for outcome in outcomes.iter_mut() {
         let (key, rename) = program_of(outcome);

@@ -10,6 +10,8 @@ use crate::catalog::{Catalog, Runtime};
 use crate::cli::LintArgs;
 use crate::diagnostic::Diagnostic;
 use crate::output::CargoTarget;
+use crate::program::packed::PackedFacts;
+use crate::program::FileFacts;
 use crate::rules;
 use crate::semantic::walker::{FileContext, ModDecl};
 use crate::suppress;
@@ -58,7 +60,10 @@ pub(crate) struct FileOutcome {
     /// The text, kept only when there may be something to render against it.
     pub(crate) text: Option<String>,
     pub(crate) target: Arc<CargoTarget>,
-    pub(crate) facts: crate::program::FileFacts,
+    /// The facts for the crate-level phase, once `crate_phase` has unpacked them.
+    pub(crate) facts: FileFacts,
+    /// The facts as the per-file phase keeps them: packed (see `program::packed`).
+    pub(crate) packed_facts: Option<PackedFacts>,
     pub(crate) suppressions: Suppressions,
 }
 
@@ -71,7 +76,8 @@ impl FileOutcome {
             crate_findings: Vec::new(),
             text: None,
             target,
-            facts: Default::default(),
+            facts: FileFacts::default(),
+            packed_facts: None,
             suppressions: Suppressions::default(),
         }
     }
@@ -85,7 +91,8 @@ impl FileOutcome {
             crate_findings: Vec::new(),
             text: None,
             target: Arc::new(CargoTarget::default()),
-            facts: linted.facts,
+            facts: FileFacts::default(),
+            packed_facts: Some(PackedFacts::pack(linted.facts)),
             suppressions: linted.suppressions,
         }
     }
@@ -466,7 +473,8 @@ impl Linter<'_> {
                 // Findings are rendered against the text; the caller frees it if unused.
                 text: Some(text),
                 target: job.target.clone(),
-                facts: linted.facts,
+                facts: FileFacts::default(),
+                packed_facts: Some(PackedFacts::pack(linted.facts)),
                 suppressions: linted.suppressions,
             },
             linted.mod_decls,

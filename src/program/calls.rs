@@ -6,9 +6,10 @@ use super::FileAnalysis;
 use crate::semantic::events::{Checker, Event, FunctionInfo};
 use crate::semantic::walker::{Exec, Walker};
 use crate::source::Location;
+use serde::{Deserialize, Serialize};
 
 /// How a call site runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CallContext {
     /// On the async executor (an async body, or a sync closure inside one).
     Async,
@@ -19,7 +20,7 @@ pub enum CallContext {
 }
 
 /// A call from one function to a (possibly) crate-local function.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallEdge {
     /// Fully qualified callee path (`crate::config::load`, `crate::db::Store::save`).
     pub callee: String,
@@ -27,6 +28,7 @@ pub struct CallEdge {
     pub location: Location,
     pub context: CallContext,
     /// The enclosing async fn/block header when `context` is `Async`.
+    #[serde(with = "async_header")]
     pub async_header: Option<(Location, &'static str)>,
     /// The call's result is `.await`ed directly (a call into an async fn): it tells where
     /// code runs (contexts), not what blocks.
@@ -36,7 +38,7 @@ pub struct CallEdge {
 }
 
 /// A blocking API called directly, in synchronous code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirectBlocking {
     pub api: String,
     pub location: Location,
@@ -48,13 +50,14 @@ pub struct DirectBlocking {
 /// after `let Some(user) = User::find(..).await`): the crate phase resolves the type
 /// against the workspace's items and turns the call into a call edge (a workspace method)
 /// or a blocking call (a catalog method).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeferredCall {
     pub receiver: crate::semantic::types::Ty,
     pub method: String,
     /// The method name.
     pub location: Location,
     pub context: CallContext,
+    #[serde(with = "async_header")]
     pub async_header: Option<(Location, &'static str)>,
     /// `.await`ed directly: it can only become an edge (where code runs), never a
     /// blocking call.
@@ -62,17 +65,18 @@ pub struct DeferredCall {
 }
 
 /// A blocking catalog method found by the crate phase on the executor (async context).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InferredBlocking {
     /// The receiver's resolved type and the method, as the catalog knows them.
     pub receiver: String,
     pub method: String,
     pub location: Location,
+    #[serde(with = "async_header")]
     pub async_header: Option<(Location, &'static str)>,
 }
 
 /// One function of the crate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FunctionSummary {
     /// Fully qualified path, `Type::method` for methods of inherent and trait impls.
     pub path: String,
@@ -415,5 +419,36 @@ impl Checker for CallRecorder {
 
     fn finish(self: Box<Self>, out: &mut FileAnalysis) {
         out.facts.functions = self.done;
+    }
+}
+
+/// An async header's kind as text, read back as its `&'static str` (for facts packed
+/// between the phases, `program::packed`).
+mod async_header {
+    use crate::semantic::walker::ASYNC_HEADER_KINDS;
+    use crate::source::Location;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        header: &Option<(Location, &'static str)>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        header.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<(Location, &'static str)>, D::Error> {
+        let header = Option::<(Location, &str)>::deserialize(deserializer)?;
+        header
+            .map(
+                |(at, kind)| match ASYNC_HEADER_KINDS.iter().find(|k| **k == kind) {
+                    Some(kind) => Ok((at, *kind)),
+                    None => Err(serde::de::Error::custom(format!(
+                        "unknown async header `{kind}`"
+                    ))),
+                },
+            )
+            .transpose()
     }
 }

@@ -10,10 +10,11 @@ use crate::semantic::events::{interest, Checker, Event, FunctionInfo};
 use crate::semantic::spawns::spawn_at;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
+use serde::{Deserialize, Serialize};
 use syn::Expr;
 
 /// How an entry point starts running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntryKind {
     /// The program's `main` (`#[tokio::main]`, or `fn main` driving a runtime).
     Main,
@@ -25,7 +26,7 @@ pub enum EntryKind {
 }
 
 /// One entry point.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// The function's path (`crate::api::login`).
     pub function: String,
@@ -35,7 +36,7 @@ pub struct Entry {
 }
 
 /// A function's body, by byte range.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FunctionExtent {
     pub path: String,
     pub start: usize,
@@ -45,7 +46,7 @@ pub struct FunctionExtent {
 }
 
 /// A file's entry points and extents.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct EntryFacts {
     pub entries: Vec<Entry>,
     pub functions: Vec<FunctionExtent>,

@@ -11,9 +11,10 @@
 
 use crate::catalog::guards::LockMode;
 use crate::source::Location;
+use serde::{Deserialize, Serialize};
 
 /// A lock held at some point of a function.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldLock {
     /// Crate-wide lock identity (see the module docs).
     pub lock: String,
@@ -25,7 +26,7 @@ pub struct HeldLock {
 }
 
 /// One acquisition of a lock with a crate-wide identity.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LockAcquisition {
     pub lock: String,
     pub mode: LockMode,
@@ -41,7 +42,7 @@ pub struct LockAcquisition {
 }
 
 /// A call to a crate function made while at least one guard is alive.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallUnderGuard {
     /// As `Walker::resolve_callee` resolves it (`crate::db::flush`); `self.bump()` and
     /// `Self::bump()` → `SelfType::bump`. Only `crate::` paths are recorded.
@@ -60,7 +61,7 @@ pub struct CallUnderGuard {
 }
 
 /// A guard alive at a call, by the place it locks in the caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HeldPlace {
     pub place: String,
     pub mode: LockMode,
@@ -70,7 +71,7 @@ pub struct HeldPlace {
 
 /// A lock the function takes through one of its parameters (`fn render(state: &State)
 /// { state.player.read() }`: parameter 0, `.player`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ParamAcquisition {
     /// The index among the typed parameters (not counting `self`).
     pub param: usize,
@@ -82,7 +83,7 @@ pub struct ParamAcquisition {
 
 /// One function's lock facts. Closures and async blocks count as part of the function
 /// they are written in (their own guards only: a closure does not see the caller's).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FunctionLocks {
     /// Fully qualified path, as in `FunctionSummary::path`.
     pub function: String,

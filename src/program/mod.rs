@@ -11,12 +11,14 @@ pub mod entries;
 pub mod items;
 pub mod lockgraph;
 pub mod locks;
+pub mod packed;
 pub mod signatures;
 pub mod workspace;
 
 use crate::diagnostic::Diagnostic;
 use crate::semantic::walker::{ItemExtent, ModDecl};
 use crate::source::Location;
+use serde::{Deserialize, Serialize};
 
 /// Everything the driver needs from one file.
 #[derive(Debug, Default)]
@@ -30,7 +32,7 @@ pub struct FileAnalysis {
 }
 
 /// What a file contributes to crate-level analysis. Plain data: crosses threads.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct FileFacts {
     /// Every function of the file, with its calls and direct blocking calls.
     pub functions: Vec<calls::FunctionSummary>,
@@ -46,10 +48,14 @@ pub struct FileFacts {
     /// Entry points, function extents and spawned futures (for each finding's context).
     pub entries: entries::EntryFacts,
     /// Findings that hold only if a crate function's declared return type is a `Result`
-    /// (a spawned call to a function of another file): the crate phase decides.
+    /// (a spawned call to a function of another file): the crate phase decides. Few, and
+    /// never packed (`packed`).
+    #[serde(skip)]
     pub if_returns_result: Vec<IfReturnsResult>,
     /// Findings that hold only if a crate async fn awaits a call that is not cancellation
-    /// safe (a `select!` branch calling it in a loop): the crate phase decides.
+    /// safe (a `select!` branch calling it in a loop): the crate phase decides. Few, and
+    /// never packed.
+    #[serde(skip)]
     pub if_cancel_unsafe: Vec<IfCancelUnsafe>,
 }
 
@@ -79,7 +85,7 @@ pub struct IfReturnsResult {
 ///
 /// Plain data for the crate-level phase, so that an async fn calling a CPU-heavy sync
 /// helper of the same crate can be reported at the call (through the call graph).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CpuHeavyFn {
     /// Fully qualified path of the function (`crate::auth::hash_password`,
     /// `crate::img::Thumbnailer::render`), as in `FunctionInfo::path`.

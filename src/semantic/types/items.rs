@@ -10,7 +10,7 @@ use crate::semantic::resolve::{reexports, Resolver};
 use syn::{ImplItem, Item, TraitItem};
 
 /// The items of one file, as types.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ItemFacts {
     /// Function or method path → its return type (`crate::db::User::find` → `Option<User>`).
     pub returns: Vec<(String, Ty)>,

@@ -18,7 +18,7 @@ use crate::catalog::Catalog;
 use crate::path_text::last_segment;
 
 /// An inferred type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Ty {
     /// A named type, fully qualified as far as `use`s show, with its type arguments.
     Named(String, Vec<Ty>),

@@ -47,6 +47,12 @@ impl FileContext<'_> {
     }
 }
 
+/// The kinds of async header (`Exec::Async::what`).
+pub const ASYNC_FN: &str = "async fn";
+pub const ASYNC_BLOCK: &str = "async block";
+pub const ASYNC_CLOSURE: &str = "async closure";
+pub const ASYNC_HEADER_KINDS: [&str; 3] = [ASYNC_FN, ASYNC_BLOCK, ASYNC_CLOSURE];
+
 /// Where code runs.
 #[derive(Debug, Clone)]
 pub enum Exec {

@@ -17,7 +17,7 @@ impl Walker<'_> {
         let exec = match &sig.asyncness {
             Some(asyncness) => Exec::Async {
                 header: Location::covering(asyncness.span, sig.ident.span()),
-                what: "async fn",
+                what: super::ASYNC_FN,
             },
             None => Exec::Sync,
         };
@@ -336,7 +336,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         self.push_exec(
             Exec::Async {
                 header: Location::covering(block.async_token.span, header_end),
-                what: "async block",
+                what: super::ASYNC_BLOCK,
             },
             false,
         );
@@ -357,7 +357,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             (
                 Exec::Async {
                     header: Location::covering(asyncness.span, closure.or1_token.span),
-                    what: "async closure",
+                    what: super::ASYNC_CLOSURE,
                 },
                 false,
             )
