@@ -92,7 +92,7 @@ fn report_command(args: &cli::ReportArgs) -> i32 {
         let lint = &cli.lint;
         let plan = plan::plan(lint)?;
         let settings = plan::settings(lint, &plan, &cli::ordered_levels(&matches))?;
-        let mut outcomes = run::lint_files(lint, &plan, &settings, &run::Overlay::default())?;
+        let mut outcomes = run::lint_files(lint, &plan, &settings, &run::Overlay::default(), true)?;
         let mut findings = Vec::new();
         for outcome in outcomes.iter_mut() {
             findings.extend(judge(outcome, &settings.levels, false));
@@ -160,7 +160,7 @@ fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
         return Err("nothing to lint: no Rust files found".into());
     }
     let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {
-        let outcomes = run::lint_files(cli, &plan, &settings, overlay)?;
+        let outcomes = run::lint_files(cli, &plan, &settings, overlay, false)?;
         Ok(report(outcomes, &settings.levels, cli, &plan.base, started))
     };
     let mut report = lint_all(&run::Overlay::default())?;

@@ -16,6 +16,7 @@ use crate::rules;
 use crate::semantic::walker::{FileContext, ModDecl};
 use crate::suppress;
 use crate::workspace::{self, normalized, LintRoot, ManifestCache, PackageInfo};
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -151,12 +152,15 @@ pub(crate) struct Overlay {
 }
 
 /// Lint every planned file (module trees followed) and stdin on `-j` threads, then run
-/// the crate-level phase on the same threads; the outcomes sorted by file name.
+/// the crate-level phase on the same threads; the outcomes sorted by file name. The
+/// files' facts are kept only if `keep_facts` (the `report` command reads them);
+/// otherwise the worker threads, which built them, free them.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
     settings: &Settings,
     overlay: &Overlay,
+    keep_facts: bool,
 ) -> Result<Vec<FileOutcome>, String> {
     let linter = Linter {
         overlay,
@@ -188,7 +192,14 @@ pub(crate) fn lint_files(
     let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
     let (catalog, runtime) = (&settings.catalog, settings.runtime);
-    pool.install(|| super::crate_phase::crate_phase(&mut outcomes, catalog, runtime));
+    pool.install(|| {
+        super::crate_phase::crate_phase(&mut outcomes, catalog, runtime);
+        if !keep_facts {
+            outcomes
+                .par_iter_mut()
+                .for_each(|o| o.facts = FileFacts::default());
+        }
+    });
     Ok(outcomes)
 }
 

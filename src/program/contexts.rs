@@ -76,20 +76,14 @@ struct RunGraph {
 }
 
 impl RunGraph {
-    fn id(&mut self, path: &str) -> usize {
-        if let Some(&id) = self.ids.get(path) {
-            return id;
+    /// The index of a run-wide path, added if new.
+    fn id(&mut self, path: String) -> usize {
+        let next = self.callees.len();
+        let id = *self.ids.entry(path).or_insert(next);
+        if id == next {
+            self.callees.push(Vec::new());
         }
-        let id = self.callees.len();
-        self.callees.push(Vec::new());
-        self.ids.insert(path.to_string(), id);
         id
-    }
-
-    fn call(&mut self, caller: &str, callee: &str) {
-        let callee = self.id(callee);
-        let caller = self.id(caller);
-        self.callees[caller].push(callee);
     }
 }
 
@@ -101,7 +95,7 @@ impl<'a> Contexts<'a> {
         for krate in crates {
             for (display, facts) in &krate.files {
                 for function in &facts.functions {
-                    let caller = global(&krate.name, &function.path);
+                    let mut caller = None;
                     for edge in &function.calls {
                         let callee = global(&krate.name, &edge.callee);
                         // A call inside a spawned future starts a task.
@@ -115,7 +109,11 @@ impl<'a> Contexts<'a> {
                                 display,
                             ));
                         } else {
-                            graph.call(&caller, &callee);
+                            let caller = *caller.get_or_insert_with(|| {
+                                graph.id(global(&krate.name, &function.path))
+                            });
+                            let callee = graph.id(callee);
+                            graph.callees[caller].push(callee);
                         }
                     }
                 }
@@ -129,7 +127,9 @@ impl<'a> Contexts<'a> {
                         entries.push((entry, display));
                         continue;
                     }
-                    graph.call(&global(&krate.name, caller), callee);
+                    let caller = graph.id(global(&krate.name, caller));
+                    let callee = graph.id(callee.clone());
+                    graph.callees[caller].push(callee);
                 }
                 for entry in &facts.entries.entries {
                     let mut entry = entry.clone();
@@ -141,7 +141,7 @@ impl<'a> Contexts<'a> {
         }
         let starts: Vec<usize> = entries
             .iter()
-            .map(|(entry, _)| graph.id(&entry.function))
+            .map(|(entry, _)| graph.id(entry.function.clone()))
             .collect();
         let mut reach = vec![Reach::default(); graph.callees.len()];
         for (index, ((entry, _), start)) in entries.iter().zip(starts).enumerate() {
