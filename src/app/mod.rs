@@ -90,9 +90,11 @@ fn report_command(args: &cli::ReportArgs) -> i32 {
     };
     let run = || -> Result<String, String> {
         let lint = &cli.lint;
-        let plan = plan::plan(lint)?;
+        let pool = run::worker_pool(lint.jobs)?;
+        let plan = plan::plan(lint, &pool)?;
         let settings = plan::settings(lint, &plan, &cli::ordered_levels(&matches))?;
-        let mut outcomes = run::lint_files(lint, &plan, &settings, &run::Overlay::default(), true)?;
+        let overlay = run::Overlay::default();
+        let mut outcomes = run::lint_files(lint, &plan, &settings, &overlay, &pool, true);
         let mut findings = Vec::new();
         for outcome in outcomes.iter_mut() {
             findings.extend(judge(outcome, &settings.levels, false));
@@ -154,13 +156,14 @@ fn explain(rule: &str) -> i32 {
 /// Lint what the command line names and report; returns the exit code.
 fn lint(cli: &LintArgs, cli_levels: &[(String, Level)]) -> Result<i32, String> {
     let started = Instant::now();
-    let plan = plan::plan(cli)?;
+    let pool = run::worker_pool(cli.jobs)?;
+    let plan = plan::plan(cli, &pool)?;
     let settings = plan::settings(cli, &plan, cli_levels)?;
     if plan.roots.is_empty() && plan.stdin.is_none() && plan.problems.is_empty() {
         return Err("nothing to lint: no Rust files found".into());
     }
     let lint_all = |overlay: &run::Overlay| -> Result<Report, String> {
-        let outcomes = run::lint_files(cli, &plan, &settings, overlay, false)?;
+        let outcomes = run::lint_files(cli, &plan, &settings, overlay, &pool, false);
         Ok(report(outcomes, &settings.levels, cli, &plan.base, started))
     };
     let mut report = lint_all(&run::Overlay::default())?;

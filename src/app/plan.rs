@@ -9,6 +9,7 @@ use crate::config::{self, Config};
 use crate::diagnostic::Level;
 use crate::levels::Levels;
 use crate::workspace::{self, LintRoot, ManifestCache, TargetSelection};
+use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -85,13 +86,14 @@ fn load_config(cli: &LintArgs, start: &Path, manifest: Option<&Path>) -> Result<
     result.map_err(|e| e.to_string())
 }
 
-/// What to lint: the workspace's selected targets, or the PATH arguments.
-pub(crate) fn plan(cli: &LintArgs) -> Result<Plan, String> {
+/// What to lint: the workspace's selected targets, or the PATH arguments (discovered on
+/// the threads of `pool`).
+pub(crate) fn plan(cli: &LintArgs, pool: &rayon::ThreadPool) -> Result<Plan, String> {
     let cwd = std::env::current_dir().map_err(|e| format!("cannot read current directory: {e}"))?;
     if cli.paths.is_empty() {
         plan_workspace(cli)
     } else {
-        plan_paths(cli, cwd)
+        plan_paths(cli, cwd, pool)
     }
 }
 
@@ -123,13 +125,10 @@ fn plan_workspace(cli: &LintArgs) -> Result<Plan, String> {
     })
 }
 
-/// PATH arguments: every `.rs` file below them (and stdin for `-`); the config is found
-/// from the first PATH.
-fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
-    let mut manifests = ManifestCache::default();
-    let mut roots = Vec::new();
+/// PATH arguments: every `.rs` file below them (and stdin for `-`), each PATH walked on
+/// its own thread; the config is found from the first PATH.
+fn plan_paths(cli: &LintArgs, cwd: PathBuf, pool: &rayon::ThreadPool) -> Result<Plan, String> {
     let mut stdin = None;
-    let mut problems = Vec::new();
     for path in &cli.paths {
         if path.as_os_str() == "-" {
             stdin = Some(read_stdin(cli)?);
@@ -143,20 +142,16 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
                 return Err(format!("no such file or directory: `{}`", path.display()));
             }
         }
-        let (files, walk_problems) = workspace::files_below(path);
-        problems.extend(walk_problems);
-        for file in files {
-            let package = manifests.package_for(&file);
-            roots.push(LintRoot {
-                module_path: workspace::guess_module_path(&file),
-                path: file,
-                follow_mods: false,
-                include_tests: true,
-                package,
-                target_name: String::new(),
-                target_kinds: Vec::new(),
-            });
-        }
+    }
+    let walks: Vec<PathWalk> = pool.install(|| {
+        let paths = cli.paths.par_iter().filter(|p| p.as_os_str() != "-");
+        paths.map(|path| walk_path(path)).collect()
+    });
+    let mut roots = Vec::new();
+    let mut problems = Vec::new();
+    for walk in walks {
+        roots.extend(walk.roots);
+        problems.extend(walk.problems);
     }
     let first = cli
         .paths
@@ -174,7 +169,9 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
             .map(Path::to_path_buf)
             .unwrap_or(cwd.clone())
     };
-    let manifest = manifests.package_for(&first_abs).map(|p| p.manifest_path);
+    let manifest = ManifestCache::default()
+        .package_for(&first_abs)
+        .map(|p| p.manifest_path);
     let config = load_config(cli, &start, manifest.as_deref())?;
     Ok(Plan {
         base: cwd,
@@ -183,6 +180,32 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf) -> Result<Plan, String> {
         config,
         problems,
     })
+}
+
+/// What one PATH holds.
+struct PathWalk {
+    /// Its `.rs` files, each with its package.
+    roots: Vec<LintRoot>,
+    /// What could not be walked, with the OS error.
+    problems: Vec<(PathBuf, String)>,
+}
+
+fn walk_path(path: &Path) -> PathWalk {
+    let mut manifests = ManifestCache::default();
+    let (files, problems) = workspace::files_below(path);
+    let roots = files
+        .into_iter()
+        .map(|file| LintRoot {
+            module_path: workspace::guess_module_path(&file),
+            package: manifests.package_for(&file),
+            path: file,
+            follow_mods: false,
+            include_tests: true,
+            target_name: String::new(),
+            target_kinds: Vec::new(),
+        })
+        .collect();
+    PathWalk { roots, problems }
 }
 
 fn read_stdin(cli: &LintArgs) -> Result<(Vec<u8>, PathBuf), String> {

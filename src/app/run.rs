@@ -151,8 +151,9 @@ pub(crate) struct Overlay {
     pub(crate) stdin: Option<String>,
 }
 
-/// Lint every planned file (module trees followed) and stdin on `-j` threads, then run
-/// the crate-level phase on the same threads; the outcomes sorted by file name. The
+/// Lint every planned file (module trees followed) and stdin on the `-j` worker threads
+/// of `pool`, then run the crate-level phase on the same threads; the outcomes sorted by
+/// file name. The
 /// files' facts are kept only if `keep_facts` (the `report` command reads them);
 /// otherwise the worker threads, which built them, free them.
 pub(crate) fn lint_files(
@@ -160,8 +161,9 @@ pub(crate) fn lint_files(
     plan: &Plan,
     settings: &Settings,
     overlay: &Overlay,
+    pool: &rayon::ThreadPool,
     keep_facts: bool,
-) -> Result<Vec<FileOutcome>, String> {
+) -> Vec<FileOutcome> {
     let linter = Linter {
         overlay,
         catalog: &settings.catalog,
@@ -171,7 +173,6 @@ pub(crate) fn lint_files(
         outcomes: Mutex::new(Vec::new()),
         verbose: cli.verbose,
     };
-    let pool = worker_pool(cli.jobs)?;
     pool.scope(|scope| {
         for root in &plan.roots {
             let job = root_job(root, cli, settings.runtime);
@@ -200,13 +201,13 @@ pub(crate) fn lint_files(
                 .for_each(|o| o.facts = FileFacts::default());
         }
     });
-    Ok(outcomes)
+    outcomes
 }
 
 /// `-j` worker threads, each with a stack sized for the deepest file `parse` accepts;
 /// smaller stacks (and a proportionally lower nesting bound) only if the system refuses
 /// to reserve that much address space.
-fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
+pub(crate) fn worker_pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, String> {
     let mut last_error = String::new();
     let wanted = crate::parse::stack_size();
     for stack in [wanted, wanted / 4, wanted / 16] {
