@@ -153,9 +153,8 @@ pub(crate) struct Overlay {
 
 /// Lint every planned file (module trees followed) and stdin on the `-j` worker threads
 /// of `pool`, then run the crate-level phase on the same threads; the outcomes sorted by
-/// file name. The
-/// files' facts are kept only if `keep_facts` (the `report` command reads them);
-/// otherwise the worker threads, which built them, free them.
+/// file name. The files' facts are kept only if `keep_facts` (the `report` command reads
+/// them); otherwise the worker threads, which unpacked them, free them.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
