@@ -69,7 +69,6 @@ fn global(crate_name: &str, path: &str) -> String {
 }
 
 /// The run's call graph, over function indices.
-#[derive(Default)]
 struct RunGraph {
     ids: HashMap<String, usize>,
     callees: Vec<Vec<usize>>,
@@ -89,7 +88,17 @@ impl RunGraph {
 
 impl<'a> Contexts<'a> {
     pub fn compute(crates: &[CrateFiles<'a>]) -> Contexts<'a> {
-        let mut graph = RunGraph::default();
+        // Sized for the callers up front: a table grown by doubling lands on fresh memory
+        // at every step, which the kernel must zero.
+        let functions = crates
+            .iter()
+            .flat_map(|krate| &krate.files)
+            .map(|(_, facts)| facts.functions.len())
+            .sum();
+        let mut graph = RunGraph {
+            ids: HashMap::with_capacity_and_hasher(functions, Default::default()),
+            callees: Vec::with_capacity(functions),
+        };
         let mut entries: Vec<(Entry, &str)> = Vec::new();
         let mut files = HashMap::default();
         for krate in crates {

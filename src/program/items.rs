@@ -39,17 +39,36 @@ pub struct ItemIndex<'c> {
 }
 
 impl<'c> ItemIndex<'c> {
-    pub fn build<'f>(files: impl Iterator<Item = &'f FileFacts>, catalog: &'c Catalog) -> Self {
+    pub fn build<'f>(
+        files: impl Iterator<Item = &'f FileFacts> + Clone,
+        catalog: &'c Catalog,
+    ) -> Self {
+        // Sized up front: a table grown by doubling lands on fresh memory at every step,
+        // which the kernel must zero (bench/README.md, "Keeping the facts").
+        let count = |of: fn(&FileFacts) -> usize| files.clone().map(of).sum::<usize>();
+        let functions = count(|f| f.functions.len());
         let mut index = ItemIndex {
             catalog,
-            returns: HashMap::default(),
+            returns: HashMap::with_capacity_and_hasher(
+                count(|f| f.items.returns.len()),
+                Default::default(),
+            ),
             fields: HashMap::default(),
-            aliases: HashMap::default(),
-            values: HashMap::default(),
-            reexports: HashMap::default(),
+            aliases: HashMap::with_capacity_and_hasher(
+                count(|f| f.items.aliases.len()),
+                Default::default(),
+            ),
+            values: HashMap::with_capacity_and_hasher(
+                count(|f| f.items.values.len()),
+                Default::default(),
+            ),
+            reexports: HashMap::with_capacity_and_hasher(
+                count(|f| f.items.reexports.len()),
+                Default::default(),
+            ),
             glob_reexports: Vec::new(),
             impls: HashMap::default(),
-            known: HashSet::default(),
+            known: HashSet::with_capacity_and_hasher(functions, Default::default()),
             crates: HashSet::default(),
             reexport_roots: HashSet::default(),
             followed: RefCell::default(),
