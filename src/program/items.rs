@@ -38,37 +38,32 @@ pub struct ItemIndex<'c> {
     followed: RefCell<HashMap<String, String>>,
 }
 
+/// An empty map with room for `capacity` entries.
+fn sized<V>(capacity: usize) -> HashMap<String, V> {
+    HashMap::with_capacity_and_hasher(capacity, Default::default())
+}
+
 impl<'c> ItemIndex<'c> {
     pub fn build<'f>(
         files: impl Iterator<Item = &'f FileFacts> + Clone,
         catalog: &'c Catalog,
     ) -> Self {
         // Sized up front: a table grown by doubling lands on fresh memory at every step,
-        // which the kernel must zero (bench/README.md, "Keeping the facts").
+        // which the kernel must zero.
         let count = |of: fn(&FileFacts) -> usize| files.clone().map(of).sum::<usize>();
-        let functions = count(|f| f.functions.len());
         let mut index = ItemIndex {
             catalog,
-            returns: HashMap::with_capacity_and_hasher(
-                count(|f| f.items.returns.len()),
-                Default::default(),
-            ),
+            returns: sized(count(|f| f.items.returns.len())),
             fields: HashMap::default(),
-            aliases: HashMap::with_capacity_and_hasher(
-                count(|f| f.items.aliases.len()),
-                Default::default(),
-            ),
-            values: HashMap::with_capacity_and_hasher(
-                count(|f| f.items.values.len()),
-                Default::default(),
-            ),
-            reexports: HashMap::with_capacity_and_hasher(
-                count(|f| f.items.reexports.len()),
-                Default::default(),
-            ),
+            aliases: sized(count(|f| f.items.aliases.len())),
+            values: sized(count(|f| f.items.values.len())),
+            reexports: sized(count(|f| f.items.reexports.len())),
             glob_reexports: Vec::new(),
             impls: HashMap::default(),
-            known: HashSet::with_capacity_and_hasher(functions, Default::default()),
+            known: HashSet::with_capacity_and_hasher(
+                count(|f| f.functions.len()),
+                Default::default(),
+            ),
             crates: HashSet::default(),
             reexport_roots: HashSet::default(),
             followed: RefCell::default(),
