@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 /// Facts about the package a file belongs to.
 #[derive(Debug, Clone)]
@@ -37,7 +38,7 @@ pub struct LintRoot {
     /// every file is listed anyway).
     pub follow_mods: bool,
     pub include_tests: bool,
-    pub package: Option<PackageInfo>,
+    pub package: Option<Arc<PackageInfo>>,
     /// The target (`lib`, `bin`, …) name and kinds, for cargo-style JSON.
     pub target_name: String,
     pub target_kinds: Vec<String>,
@@ -420,7 +421,7 @@ fn package_roots(
     selection: &TargetSelection,
     lib_names: &HashMap<String, String>,
 ) -> Vec<LintRoot> {
-    let info = package_info(package, lib_names);
+    let info = Arc::new(package_info(package, lib_names));
     let targets: Vec<&Value> = package["targets"]
         .as_array()
         .into_iter()
@@ -656,11 +657,11 @@ pub fn guess_module_path(file: &Path) -> String {
 /// Package facts for a file linted by PATH: from the nearest Cargo.toml above it.
 #[derive(Default)]
 pub struct ManifestCache {
-    by_dir: HashMap<PathBuf, Option<PackageInfo>>,
+    by_dir: HashMap<PathBuf, Option<Arc<PackageInfo>>>,
 }
 
 impl ManifestCache {
-    pub fn package_for(&mut self, file: &Path) -> Option<PackageInfo> {
+    pub fn package_for(&mut self, file: &Path) -> Option<Arc<PackageInfo>> {
         let absolute = std::path::absolute(file).ok()?;
         let mut dir = absolute.parent();
         let mut visited = Vec::new();
@@ -674,7 +675,7 @@ impl ManifestCache {
             let manifest = current.join("Cargo.toml");
             if manifest.is_file() {
                 if let Some(info) = read_package(&manifest) {
-                    found = Some(info);
+                    found = Some(Arc::new(info));
                     break;
                 }
             }

@@ -147,7 +147,8 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf, pool: &rayon::ThreadPool) -> Result<
         let paths = cli.paths.par_iter().filter(|p| p.as_os_str() != "-");
         paths.map(|path| walk_path(path)).collect()
     });
-    let mut roots = Vec::new();
+    // Sized up front: a vector grown by doubling lands on fresh memory at every step.
+    let mut roots = Vec::with_capacity(walks.iter().map(|w| w.roots.len()).sum());
     let mut problems = Vec::new();
     for walk in walks {
         roots.extend(walk.roots);
@@ -171,7 +172,7 @@ fn plan_paths(cli: &LintArgs, cwd: PathBuf, pool: &rayon::ThreadPool) -> Result<
     };
     let manifest = ManifestCache::default()
         .package_for(&first_abs)
-        .map(|p| p.manifest_path);
+        .map(|p| p.manifest_path.clone());
     let config = load_config(cli, &start, manifest.as_deref())?;
     Ok(Plan {
         base: cwd,

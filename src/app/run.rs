@@ -243,7 +243,7 @@ fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJo
         is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
         follow_mods: root.follow_mods,
         include_tests: root.include_tests,
-        runtime: runtime_of(runtime, root.package.as_ref()),
+        runtime: runtime_of(runtime, root.package.as_deref()),
         target: Arc::new(if root.target_kinds.is_empty() {
             CargoTarget::for_file(root.package.clone(), &root.path)
         } else {
@@ -255,7 +255,7 @@ fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJo
             }
         }),
         from_stdin: false,
-        edition: edition_of(cli, root.package.as_ref()),
+        edition: edition_of(cli, root.package.as_deref()),
     }
 }
 
@@ -436,8 +436,8 @@ impl Linter<'_> {
             is_mod_rs: false,
             follow_mods: false,
             include_tests: true,
-            runtime: runtime_of(runtime, package.as_ref()),
-            edition: edition_of(cli, package.as_ref()),
+            runtime: runtime_of(runtime, package.as_deref()),
+            edition: edition_of(cli, package.as_deref()),
             target: Arc::new(CargoTarget::for_file(package, name)),
             from_stdin: true,
         };

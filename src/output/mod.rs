@@ -44,7 +44,7 @@ pub struct Report {
 /// The Cargo package and target a file was linted as part of.
 #[derive(Debug, Clone, Default)]
 pub struct CargoTarget {
-    pub package: Option<PackageInfo>,
+    pub package: Option<Arc<PackageInfo>>,
     pub name: String,
     pub kinds: Vec<String>,
     pub src_path: PathBuf,
@@ -52,7 +52,7 @@ pub struct CargoTarget {
 
 impl CargoTarget {
     /// For a file linted by PATH: its enclosing package, as if it were the lib target.
-    pub fn for_file(package: Option<PackageInfo>, file: &std::path::Path) -> CargoTarget {
+    pub fn for_file(package: Option<Arc<PackageInfo>>, file: &std::path::Path) -> CargoTarget {
         CargoTarget {
             name: package
                 .as_ref()

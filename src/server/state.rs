@@ -289,7 +289,7 @@ impl State {
                     .runtime
                     .or(package.as_ref().map(|p| p.runtime))
                     .unwrap_or(Runtime::Tokio),
-                edition: package.map_or_else(|| "2021".into(), |p| p.edition),
+                edition: package.map_or_else(|| "2021".into(), |p| p.edition.clone()),
                 crate_key: format!("file:{}", path.display()),
                 crate_name: path
                     .file_stem()
