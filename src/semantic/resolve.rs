@@ -193,21 +193,23 @@ fn item_name(item: &Item) -> Option<String> {
     )
 }
 
-fn join_rest(base: &str, rest: &[String]) -> String {
-    let mut out = base.to_string();
+fn join_rest<S: AsRef<str>>(base: &str, rest: &[S]) -> String {
+    let rest_len: usize = rest.iter().map(|s| s.as_ref().len() + 2).sum();
+    let mut out = String::with_capacity(base.len() + rest_len);
+    out.push_str(base);
     for segment in rest {
         out.push_str("::");
-        out.push_str(segment);
+        out.push_str(segment.as_ref());
     }
     out
 }
 
 /// `crate::a`, `self::a`, `super::super::a` relative to `module_path` (`crate::x::y`).
-fn expand_relative(segments: &[String], module_path: &str) -> String {
+fn expand_relative<S: AsRef<str>>(segments: &[S], module_path: &str) -> String {
     let mut base: Vec<&str> = module_path.split("::").collect();
     let mut rest = segments;
     while let Some(first) = rest.first() {
-        match first.as_str() {
+        match first.as_ref() {
             "crate" => base = vec!["crate"],
             "self" => {}
             "super" => {
@@ -277,17 +279,17 @@ impl Resolver {
     /// paths exist (used only to choose among glob imports).
     pub fn resolve(
         &self,
-        segments: &[String],
+        segments: &[&str],
         leading_colon: bool,
         knows: &dyn Fn(&str) -> bool,
     ) -> String {
-        let Some(first) = segments.first() else {
+        let Some(&first) = segments.first() else {
             return String::new();
         };
         if leading_colon {
             return segments.join("::");
         }
-        if matches!(first.as_str(), "crate" | "self" | "super") {
+        if matches!(first, "crate" | "self" | "super") {
             return expand_relative(segments, self.module_path());
         }
         // A path of one segment names a value (a call, a function passed as a value) or a
@@ -341,9 +343,17 @@ impl Resolver {
     }
 }
 
-/// The segments of a path, without generic arguments.
-pub fn path_segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
+/// A path's segments, without generic arguments, written once into `text` (`a::b::c`);
+/// the segments are slices of it. One buffer instead of a `String` per segment: the walk
+/// names every path it meets.
+pub fn path_text(path: &syn::Path, text: &mut String) {
+    use std::fmt::Write;
+    for (i, segment) in path.segments.iter().enumerate() {
+        if i > 0 {
+            text.push_str("::");
+        }
+        let _ = write!(text, "{}", segment.ident);
+    }
 }
 
 #[cfg(test)]
@@ -358,7 +368,7 @@ mod tests {
     }
 
     fn resolve(resolver: &Resolver, path: &str) -> String {
-        let segments: Vec<String> = path.split("::").map(String::from).collect();
+        let segments: Vec<&str> = path.split("::").collect();
         resolver.resolve(&segments, false, &|p| p == "std::fs::read")
     }
 
@@ -391,7 +401,7 @@ mod tests {
             "crate::tests".into(),
             Scope::of_items(items, "crate::tests"),
         );
-        let segments = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+        let segments = |p: &'static str| p.split("::").collect::<Vec<_>>();
         assert_eq!(
             r.resolve(&segments("fs::read"), false, &|_| false),
             "std::fs::read"

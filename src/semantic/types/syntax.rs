@@ -3,7 +3,7 @@
 
 use super::{named, Ty};
 use crate::catalog::Catalog;
-use crate::semantic::resolve::{path_segments, Resolver};
+use crate::semantic::resolve::{path_text, Resolver};
 
 /// Generic parameters in scope and what a value of each is used as: the target of an
 /// `AsRef`/`Borrow`/`Deref` bound (`as_ref()` gives it), or a workspace trait.
@@ -19,20 +19,19 @@ pub struct TypeNaming<'a> {
 
 impl TypeNaming<'_> {
     pub fn path(&self, path: &syn::Path) -> String {
-        let segments = path_segments(path);
-        if path.leading_colon.is_none() && segments.first().is_some_and(|s| s == "Self") {
-            if let Some(self_type) = self.self_type {
-                let mut full = self_type.to_string();
-                for segment in &segments[1..] {
-                    full.push_str("::");
-                    full.push_str(segment);
-                }
-                return full;
+        let mut text = String::with_capacity(16 * path.segments.len());
+        path_text(path, &mut text);
+        if path.leading_colon.is_none() {
+            if let (Some(self_type), Some(rest)) = (self.self_type, strip_self(&text)) {
+                return format!("{self_type}{rest}");
             }
         }
+        if path.leading_colon.is_some() {
+            return text;
+        }
+        let segments: Vec<&str> = text.split("::").collect();
         let knows = |p: &str| self.catalog.knows_path(p);
-        self.resolver
-            .resolve(&segments, path.leading_colon.is_some(), &knows)
+        self.resolver.resolve(&segments, false, &knows)
     }
 
     /// The type a written type denotes, as far as method calls care.
@@ -152,4 +151,10 @@ impl TypeNaming<'_> {
         }
         out
     }
+}
+
+/// What follows a leading `Self` segment (`::new` of `Self::new`, empty for `Self`).
+fn strip_self(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("Self")?;
+    (rest.is_empty() || rest.starts_with("::")).then_some(rest)
 }
