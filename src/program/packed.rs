@@ -12,17 +12,27 @@ use super::{FileFacts, IfCancelUnsafe, IfReturnsResult};
 /// A file's facts: the bulk in postcard's compact encoding; the few conditional findings
 /// (which hold `Diagnostic`s) as they are.
 pub struct PackedFacts {
-    bytes: Vec<u8>,
+    bytes: Box<[u8]>,
     if_returns_result: Vec<IfReturnsResult>,
     if_cancel_unsafe: Vec<IfCancelUnsafe>,
 }
 
 impl PackedFacts {
     pub fn pack(mut facts: FileFacts) -> PackedFacts {
+        thread_local! {
+            /// The thread's encoding buffer, kept from file to file: the kept bytes are one
+            /// allocation of their exact size, not a vector grown by doubling.
+            static SCRATCH: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut scratch = SCRATCH.take();
+        scratch.clear();
+        // Plain structs, vectors, maps and strings: postcard fails only on sequences of
+        // unknown length, which serde's derives never produce for these types.
+        let scratch = postcard::to_extend(&facts, scratch).expect("file facts always serialize");
+        let bytes = Box::from(scratch.as_slice());
+        SCRATCH.set(scratch);
         PackedFacts {
-            // Plain structs, vectors, maps and strings: postcard fails only on sequences
-            // of unknown length, which serde's derives never produce for these types.
-            bytes: postcard::to_allocvec(&facts).expect("file facts always serialize"),
+            bytes,
             if_returns_result: std::mem::take(&mut facts.if_returns_result),
             if_cancel_unsafe: std::mem::take(&mut facts.if_cancel_unsafe),
         }
