@@ -68,6 +68,23 @@ fn global(crate_name: &str, path: &str) -> String {
     }
 }
 
+/// `global`, written into `buf` only when the path changes (most calls name another
+/// crate's or a library's path as is): no copy per call edge for a path already known.
+fn global_in<'p>(buf: &'p mut String, crate_name: &str, path: &'p str) -> &'p str {
+    let rest = match path.strip_prefix("crate::") {
+        Some(rest) => rest,
+        None if path == "crate" => "",
+        None => return path,
+    };
+    buf.clear();
+    buf.push_str(crate_name);
+    if !rest.is_empty() {
+        buf.push_str("::");
+        buf.push_str(rest);
+    }
+    buf
+}
+
 /// The run's call graph, over function indices.
 struct RunGraph {
     ids: HashMap<String, usize>,
@@ -76,12 +93,13 @@ struct RunGraph {
 
 impl RunGraph {
     /// The index of a run-wide path, added if new.
-    fn id(&mut self, path: String) -> usize {
-        let next = self.callees.len();
-        let id = *self.ids.entry(path).or_insert(next);
-        if id == next {
-            self.callees.push(Vec::new());
+    fn id(&mut self, path: &str) -> usize {
+        if let Some(&id) = self.ids.get(path) {
+            return id;
         }
+        let id = self.callees.len();
+        self.ids.insert(path.to_string(), id);
+        self.callees.push(Vec::new());
         id
     }
 }
@@ -101,27 +119,32 @@ impl<'a> Contexts<'a> {
         };
         let mut entries: Vec<(Entry, &str)> = Vec::new();
         let mut files = HashMap::default();
+        let mut scratch = String::new();
         for krate in crates {
             for (display, facts) in &krate.files {
                 for function in &facts.functions {
                     let mut caller = None;
                     for edge in &function.calls {
-                        let callee = global(&krate.name, &edge.callee);
                         // A call inside a spawned future starts a task.
                         if let Some(at) = facts.entries.task_at(edge.location.byte_start) {
                             entries.push((
                                 Entry {
-                                    function: callee,
+                                    function: global(&krate.name, &edge.callee),
                                     kind: EntryKind::Task,
                                     at: at.clone(),
                                 },
                                 display,
                             ));
                         } else {
-                            let caller = *caller.get_or_insert_with(|| {
-                                graph.id(global(&krate.name, &function.path))
-                            });
-                            let callee = graph.id(callee);
+                            let caller = match caller {
+                                Some(caller) => caller,
+                                None => {
+                                    let path = global_in(&mut scratch, &krate.name, &function.path);
+                                    *caller.insert(graph.id(path))
+                                }
+                            };
+                            let callee =
+                                graph.id(global_in(&mut scratch, &krate.name, &edge.callee));
                             graph.callees[caller].push(callee);
                         }
                     }
@@ -136,8 +159,8 @@ impl<'a> Contexts<'a> {
                         entries.push((entry, display));
                         continue;
                     }
-                    let caller = graph.id(global(&krate.name, caller));
-                    let callee = graph.id(callee.clone());
+                    let caller = graph.id(global_in(&mut scratch, &krate.name, caller));
+                    let callee = graph.id(callee);
                     graph.callees[caller].push(callee);
                 }
                 for entry in &facts.entries.entries {
@@ -150,7 +173,7 @@ impl<'a> Contexts<'a> {
         }
         let starts: Vec<usize> = entries
             .iter()
-            .map(|(entry, _)| graph.id(entry.function.clone()))
+            .map(|(entry, _)| graph.id(&entry.function))
             .collect();
         let mut reach = vec![Reach::default(); graph.callees.len()];
         for (index, ((entry, _), start)) in entries.iter().zip(starts).enumerate() {
