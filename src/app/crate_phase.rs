@@ -41,6 +41,7 @@ fn program_of(outcome: &FileOutcome) -> (String, Option<String>) {
 /// Run the crate-level rules over each program of `outcomes`. `runtime`: the run's
 /// override, else each package's detected runtime (a workspace program runs its rules
 /// once per runtime among its packages, each finding kept in the files of that runtime).
+/// Then each finding, of both phases, is placed in its context.
 pub(crate) fn crate_phase(
     outcomes: &mut [FileOutcome],
     catalog: &Catalog,
@@ -48,11 +49,12 @@ pub(crate) fn crate_phase(
 ) {
     outcomes.par_iter_mut().for_each(|outcome| {
         if let Some(packed) = outcome.packed_facts.take() {
-            outcome.facts = packed.unpack();
+            outcome.facts = packed.unpack(&outcome.display);
         }
     });
-    let mut programs: BTreeMap<String, Vec<&mut FileOutcome>> = BTreeMap::new();
-    for outcome in outcomes.iter_mut() {
+    // Each program's member files, by index in `outcomes`.
+    let mut programs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, outcome) in outcomes.iter_mut().enumerate() {
         let (key, rename) = program_of(outcome);
         if let Some(name) = rename {
             let renames = outcome
@@ -63,74 +65,113 @@ pub(crate) fn crate_phase(
                 .unwrap_or_default();
             workspace::rename_crate(&mut outcome.facts, &name, &renames);
         }
-        programs.entry(key).or_default().push(outcome);
+        programs.entry(key).or_default().push(index);
     }
-    // Programs share no file: they run in parallel.
-    programs
-        .into_values()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .for_each(|members| program_phase(members, catalog, runtime));
-    place_findings(outcomes);
+    let programs: Vec<Vec<usize>> = programs.into_values().collect();
+    // Programs share no file: each resolves its files' facts in parallel.
+    {
+        let mut members: Vec<Vec<&mut crate::program::FileFacts>> =
+            programs.iter().map(|_| Vec::new()).collect();
+        let mut program_of_file = vec![0; outcomes.len()];
+        for (program, files) in programs.iter().enumerate() {
+            for &file in files {
+                program_of_file[file] = program;
+            }
+        }
+        for (outcome, &program) in outcomes.iter_mut().zip(&program_of_file) {
+            members[program].push(&mut outcome.facts);
+        }
+        members
+            .par_iter_mut()
+            .for_each(|facts| items::resolve_program(facts, catalog));
+    }
+    // The rules read the resolved facts while the run's context graph is built from them.
+    let shared: &[FileOutcome] = outcomes;
+    let (found, placements) = rayon::join(
+        || {
+            programs
+                .par_iter()
+                .map(|files| program_findings(shared, files, catalog, runtime))
+                .collect::<Vec<_>>()
+        },
+        || Contexts::compute(&crate_files(shared)),
+    );
+    let mut crate_findings: Vec<Vec<Diagnostic>> = outcomes.iter().map(|_| Vec::new()).collect();
+    for (index, d) in found.into_iter().flatten() {
+        crate_findings[index].push(d);
+    }
+    let placements: Vec<Vec<Option<Placement>>> = outcomes
+        .iter()
+        .zip(&crate_findings)
+        .map(|(outcome, found)| {
+            let findings = outcome
+                .findings
+                .iter()
+                .chain(&outcome.crate_findings)
+                .chain(found);
+            findings
+                .map(|d| placements.placement(&outcome.display, d.primary.byte_start))
+                .collect()
+        })
+        .collect();
+    for ((outcome, found), placements) in outcomes.iter_mut().zip(crate_findings).zip(placements) {
+        outcome.crate_findings.extend(found);
+        apply_placements(outcome, placements);
+    }
 }
 
-/// The crate-level rules over one program: its item index resolves its files' facts,
-/// then each finding goes to the file it names, among the files of the runtime it was
-/// found for.
-fn program_phase(mut members: Vec<&mut FileOutcome>, catalog: &Catalog, runtime: Option<Runtime>) {
+/// The crate-level rules over one program (`files`: its members' indices in `outcomes`),
+/// on facts its item index has resolved: each finding with the index of the file it
+/// names, among the files of the runtime it was found for.
+fn program_findings(
+    outcomes: &[FileOutcome],
+    files: &[usize],
+    catalog: &Catalog,
+    runtime: Option<Runtime>,
+) -> Vec<(usize, Diagnostic)> {
     let runtime_of = |outcome: &FileOutcome| {
         runtime
             .or_else(|| outcome.target.package.as_ref().map(|p| p.runtime))
             .unwrap_or(Runtime::Tokio)
     };
-    {
-        let mut facts: Vec<&mut crate::program::FileFacts> =
-            members.iter_mut().map(|o| &mut o.facts).collect();
-        items::resolve_program(&mut facts, catalog);
-    }
-    let files: Vec<rules::CrateFile> = members
+    let members: Vec<rules::CrateFile> = files
         .iter()
-        .map(|o| rules::CrateFile {
-            display: &o.display,
-            facts: &o.facts,
+        .map(|&index| rules::CrateFile {
+            display: &outcomes[index].display,
+            facts: &outcomes[index].facts,
         })
         .collect();
-    let mut runtimes: Vec<Runtime> = members.iter().map(|o| runtime_of(o)).collect();
+    let mut runtimes: Vec<Runtime> = files.iter().map(|&i| runtime_of(&outcomes[i])).collect();
     runtimes.sort_by_key(|r| r.name());
     runtimes.dedup();
-    let found: Vec<(Runtime, Vec<Diagnostic>)> = runtimes
-        .into_iter()
-        .map(|rt| {
-            let program = rules::CrateProgram {
-                files: &files,
-                catalog,
-                runtime: rt,
-            };
-            (rt, rules::crate_findings(&program))
-        })
-        .collect();
-    drop(files);
     // The first member of each (file, runtime), as the findings name them.
-    let mut owners: HashMap<(String, Runtime), usize> = HashMap::default();
-    for (index, outcome) in members.iter().enumerate() {
+    let mut owners: HashMap<(&str, Runtime), usize> = HashMap::default();
+    for &index in files {
+        let outcome = &outcomes[index];
         owners
-            .entry((outcome.display.clone(), runtime_of(outcome)))
+            .entry((outcome.display.as_str(), runtime_of(outcome)))
             .or_insert(index);
     }
-    for (rt, found) in found {
-        for d in found {
-            if let Some(&index) = owners.get(&(d.file.clone(), rt)) {
-                members[index].crate_findings.push(d);
+    let mut found = Vec::new();
+    for rt in runtimes {
+        let program = rules::CrateProgram {
+            files: &members,
+            catalog,
+            runtime: rt,
+        };
+        for d in rules::crate_findings(&program) {
+            if let Some(&index) = owners.get(&(d.file.as_str(), rt)) {
+                found.push((index, d));
             }
         }
     }
+    found
 }
 
-/// Where each finding's code runs: its enclosing item and its context (a handler, a task,
-/// `main`, …), computed over the entry points of every crate of the run; a note says so.
-pub(crate) fn place_findings(outcomes: &mut [FileOutcome]) {
+/// Every file of `outcomes`, by crate, for the context graph.
+fn crate_files(outcomes: &[FileOutcome]) -> Vec<CrateFiles<'_>> {
     let mut crates: BTreeMap<String, CrateFiles> = BTreeMap::new();
-    for outcome in outcomes.iter() {
+    for outcome in outcomes {
         let target = &outcome.target;
         crates
             .entry(outcome.crate_key())
@@ -146,24 +187,15 @@ pub(crate) fn place_findings(outcomes: &mut [FileOutcome]) {
             .files
             .push((&outcome.display, &outcome.facts));
     }
-    let crates: Vec<CrateFiles> = crates.into_values().collect();
-    let contexts = Contexts::compute(&crates);
-    let placements: Vec<Vec<Option<Placement>>> = outcomes
-        .iter()
-        .map(|outcome| {
-            let findings = outcome.findings.iter().chain(&outcome.crate_findings);
-            findings
-                .map(|d| contexts.placement(&outcome.display, d.primary.byte_start))
-                .collect()
-        })
-        .collect();
-    drop(contexts);
-    for (outcome, placements) in outcomes.iter_mut().zip(placements) {
-        let findings = outcome.findings.iter_mut();
-        for (d, placement) in findings.chain(&mut outcome.crate_findings).zip(placements) {
-            if let Some(placement) = placement {
-                place(d, placement);
-            }
+    crates.into_values().collect()
+}
+
+/// Give each finding of `outcome` (of both phases, in order) its placement.
+fn apply_placements(outcome: &mut FileOutcome, placements: Vec<Option<Placement>>) {
+    let findings = outcome.findings.iter_mut();
+    for (d, placement) in findings.chain(&mut outcome.crate_findings).zip(placements) {
+        if let Some(placement) = placement {
+            place(d, placement);
         }
     }
 }

@@ -80,7 +80,9 @@ pub struct InferredBlocking {
 pub struct FunctionSummary {
     /// Fully qualified path, `Type::method` for methods of inherent and trait impls.
     pub path: String,
-    /// The file (display path) and the function's name.
+    /// The file (display path) and the function's name. Not packed: it is the file's own
+    /// (`packed`).
+    #[serde(skip)]
     pub file: String,
     pub name_location: Location,
     pub is_async: bool,

@@ -87,7 +87,8 @@ pub struct ParamAcquisition {
 pub struct FunctionLocks {
     /// Fully qualified path, as in `FunctionSummary::path`.
     pub function: String,
-    /// The file's display path.
+    /// The file's display path. Not packed: it is the file's own (`packed`).
+    #[serde(skip)]
     pub file: String,
     pub acquisitions: Vec<LockAcquisition>,
     pub calls_under_guard: Vec<CallUnderGuard>,

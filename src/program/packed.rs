@@ -38,10 +38,18 @@ impl PackedFacts {
         }
     }
 
-    pub fn unpack(self) -> FileFacts {
+    /// The facts of the file shown as `display` (the name its functions and lock facts
+    /// carry, which packing leaves out).
+    pub fn unpack(self, display: &str) -> FileFacts {
         // The bytes are `pack`'s own, from the same types (`packing_keeps_every_fact`).
         let mut facts: FileFacts =
             postcard::from_bytes(&self.bytes).expect("packed file facts always deserialize");
+        for function in &mut facts.functions {
+            function.file = display.to_string();
+        }
+        for function in &mut facts.locks {
+            function.file = display.to_string();
+        }
         facts.if_returns_result = self.if_returns_result;
         facts.if_cancel_unsafe = self.if_cancel_unsafe;
         facts
@@ -89,7 +97,7 @@ mod tests {
                 .map(|f| f.deferred.len())
                 .sum::<usize>();
             locks += facts.locks.len();
-            let after = format!("{:?}", PackedFacts::pack(facts).unpack());
+            let after = format!("{:?}", PackedFacts::pack(facts).unpack("f.rs"));
             assert_eq!(before, after, "{}", path.display());
         }
         // The fixtures exercise what the encoding must carry.
