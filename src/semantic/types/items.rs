@@ -60,6 +60,10 @@ fn return_type(naming: &TypeNaming, sig: &syn::Signature) -> Option<Ty> {
     let syn::ReturnType::Type(_, ty) = &sig.output else {
         return None;
     };
+    // No bounds of its own (the common case): the enclosing ones, without a copy.
+    if sig.generics.params.is_empty() && sig.generics.where_clause.is_none() {
+        return naming.ty(ty);
+    }
     let mut generics = naming.generics.to_vec();
     generics.extend(naming.generics(&sig.generics));
     let naming = TypeNaming {
