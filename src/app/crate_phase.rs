@@ -87,7 +87,7 @@ pub(crate) fn crate_phase(
     }
     // The rules read the resolved facts while the run's context graph is built from them.
     let shared: &[FileOutcome] = outcomes;
-    let (found, placements) = rayon::join(
+    let (found, contexts) = rayon::join(
         || {
             programs
                 .par_iter()
@@ -110,10 +110,11 @@ pub(crate) fn crate_phase(
                 .chain(&outcome.crate_findings)
                 .chain(found);
             findings
-                .map(|d| placements.placement(&outcome.display, d.primary.byte_start))
+                .map(|d| contexts.placement(&outcome.display, d.primary.byte_start))
                 .collect()
         })
         .collect();
+    drop(contexts);
     for ((outcome, found), placements) in outcomes.iter_mut().zip(crate_findings).zip(placements) {
         outcome.crate_findings.extend(found);
         apply_placements(outcome, placements);

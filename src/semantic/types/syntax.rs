@@ -29,9 +29,20 @@ impl TypeNaming<'_> {
         if path.leading_colon.is_some() {
             return text;
         }
-        let segments: Vec<&str> = text.split("::").collect();
+        // The segments as slices of `text`, on the stack for all but the longest paths.
+        let mut parts = [""; 8];
+        let long: Vec<&str>;
+        let segments: &[&str] = if path.segments.len() <= parts.len() {
+            for (slot, part) in parts.iter_mut().zip(text.split("::")) {
+                *slot = part;
+            }
+            &parts[..path.segments.len()]
+        } else {
+            long = text.split("::").collect();
+            &long
+        };
         let knows = |p: &str| self.catalog.knows_path(p);
-        self.resolver.resolve(&segments, false, &knows)
+        self.resolver.resolve(segments, false, &knows)
     }
 
     /// The type a written type denotes, as far as method calls care.
