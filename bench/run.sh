@@ -12,8 +12,9 @@
 # In one run: builds the syn baseline (release, with and without
 # proc-macro2/span-locations) and the linter (`cargo build --release` in the
 # repo root), vendors the corpus if needed, then times each tool BENCH_RUNS
-# times with GNU time (wall seconds, peak RSS) and prints a table.  If the
-# linter does not build (or fails to run), the other numbers are still printed.
+# times with GNU time (wall seconds, peak RSS), in interleaved rounds, and
+# prints a table.  If the linter does not build (or fails to run), the other
+# numbers are still printed.
 set -uo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -98,24 +99,34 @@ log "corpus ($corpus_mode): ${#dirs[@]} crate directories; jobs=$jobs runs=$runs
 find "${dirs[@]}" -name '*.rs' -type f -print0 | xargs -0 cat >/dev/null
 
 # ---------------------------------------------------------------- timing
-# measure NAME OKCODES CMD... : runs CMD $runs times (stdout -> $out/NAME.out),
-# records "seconds peak_kb" per run in $out/NAME.times.  OKCODES is a
-# space-separated list of acceptable exit codes.  Returns 1 if any run failed.
-measure() {
-    local name="$1" okcodes="$2"; shift 2
+# The tools run in interleaved rounds (baseline, linter, …, then again), so that a
+# machine that slows down or speeds up mid-benchmark moves every tool alike and the
+# ratios stay like for like.  Each run's "seconds peak_kb" goes to $out/NAME.times and
+# its stdout to $out/NAME.out; a run that exits with a code outside the tool's OKCODES
+# marks the tool failed and drops it from the later rounds.
+declare -A secs mb status cmdline okcodes_of
+tools=()
+add_tool() { # NAME OKCODES CMD...
+    local name="$1" ok="$2"; shift 2
+    tools+=("$name")
+    okcodes_of[$name]="$ok"
+    cmdline[$name]="$(printf '%q ' "$@")"
+    status[$name]=ok
     : >"$out/$name.times"
-    local i rc
-    for ((i = 1; i <= runs; i++)); do
-        /usr/bin/time -f '%e %M %x' -o "$out/$name.time1" "$@" >"$out/$name.out" 2>"$out/$name.err"
-        rc="$(awk '{print $3}' "$out/$name.time1" | tail -1)"
-        # GNU time prints "Command exited with non-zero status N" first; the
-        # last line always holds our format.
-        if [[ " $okcodes " != *" $rc "* ]]; then
-            log "$name: run $i exited with $rc (see $out/$name.err)"
-            return 1
-        fi
-        tail -1 "$out/$name.time1" | awk '{print $1, $2}' >>"$out/$name.times"
-    done
+}
+run_once() { # NAME ROUND
+    local name="$1" i="$2" rc
+    eval "/usr/bin/time -f '%e %M %x' -o \"\$out/$name.time1\" ${cmdline[$name]}" \
+        >"$out/$name.out" 2>"$out/$name.err"
+    # GNU time prints "Command exited with non-zero status N" first; the last line
+    # always holds our format.
+    rc="$(awk '{print $3}' "$out/$name.time1" | tail -1)"
+    if [[ " ${okcodes_of[$name]} " != *" $rc "* ]]; then
+        log "$name: run $i exited with $rc (see $out/$name.err)"
+        status[$name]=failed
+        return
+    fi
+    tail -1 "$out/$name.time1" | awk '{print $1, $2}' >>"$out/$name.times"
 }
 # stats NAME -> "median_seconds peak_mb" (peak = max over runs)
 stats() {
@@ -128,52 +139,49 @@ print(f"{t:.2f} {m:.1f}")
 EOF
 }
 
-declare -A secs mb status
-run_tool() { # NAME OKCODES CMD...
-    local name="$1"
-    log "timing $name ($runs runs)"
-    if measure "$@"; then
-        read -r secs[$name] mb[$name] < <(stats "$name")
-        status[$name]=ok
-    else
-        status[$name]=failed
-    fi
-}
-
-run_tool baseline "0" "$baseline" -j "$jobs" "${dirs[@]}"
+add_tool baseline "0" "$baseline" -j "$jobs" "${dirs[@]}"
 if [[ -n "$baseline_mimalloc" ]]; then
-    run_tool baseline-mimalloc "0" "$baseline_mimalloc" -j "$jobs" "${dirs[@]}"
+    add_tool baseline-mimalloc "0" "$baseline_mimalloc" -j "$jobs" "${dirs[@]}"
 fi
 if [[ -n "$baseline_nospans" ]]; then
-    run_tool baseline-nospans "0" "$baseline_nospans" -j "$jobs" "${dirs[@]}"
+    add_tool baseline-nospans "0" "$baseline_nospans" -j "$jobs" "${dirs[@]}"
 fi
-
 if [[ $linter_ok == 1 ]]; then
     # Exit code 1 just means "there are findings".
-    run_tool linter "0 1" env RAYON_NUM_THREADS="$jobs" \
+    add_tool linter "0 1" env RAYON_NUM_THREADS="$jobs" \
         "$linter" --format json --no-config --quiet -j "$jobs" ${BENCH_LINT_ARGS:-} "${dirs[@]}"
-    if [[ ${status[linter]} == ok ]]; then
-        cp "$out/linter.out" "$out/linter.json"
-        # A stub or broken binary "succeeds" in no time: only count a run that
-        # printed the JSON document of SPEC section 4.
-        if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d.get("diagnostics"), list)' \
-            "$out/linter.json" 2>/dev/null; then
-            log "linter output is not the expected JSON document (see $out/linter.json)"
-            status[linter]="no JSON output"
-        fi
-    fi
 else
     status[linter]="not built"
 fi
-
 if [[ -n "$astgrep" ]]; then
     # ast-grep honours .gitignore; bench/vendor/ is gitignored, so turn that off
     # (hidden directories stay skipped, like the baseline and the linter).
-    run_tool ast-grep "0 1" "$astgrep" scan --rule "$bench/ast-grep/blocking-sleep-in-async.yml" \
+    add_tool ast-grep "0 1" "$astgrep" scan --rule "$bench/ast-grep/blocking-sleep-in-async.yml" \
         --no-ignore vcs --no-ignore parent --no-ignore dot --no-ignore exclude --no-ignore global \
         --json=stream -j "$jobs" "${dirs[@]}"
 else
     status[ast-grep]="not installed"
+fi
+
+log "timing $runs interleaved rounds of: ${tools[*]}"
+for ((round = 1; round <= runs; round++)); do
+    for t in "${tools[@]}"; do
+        if [[ ${status[$t]} == ok ]]; then run_once "$t" "$round"; fi
+    done
+done
+for t in "${tools[@]}"; do
+    if [[ ${status[$t]} == ok ]]; then read -r secs[$t] mb[$t] < <(stats "$t"); fi
+done
+
+if [[ ${status[linter]} == ok ]]; then
+    cp "$out/linter.out" "$out/linter.json"
+    # A stub or broken binary "succeeds" in no time: only count a run that printed the
+    # JSON document of SPEC section 4.
+    if ! python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d.get("diagnostics"), list)' \
+        "$out/linter.json" 2>/dev/null; then
+        log "linter output is not the expected JSON document (see $out/linter.json)"
+        status[linter]="no JSON output"
+    fi
 fi
 
 # ---------------------------------------------------------------- report
