@@ -42,6 +42,9 @@ pub struct LintRoot {
     /// The target (`lib`, `bin`, …) name and kinds, for cargo-style JSON.
     pub target_name: String,
     pub target_kinds: Vec<String>,
+    /// The directory walk saw a regular file here: reading it needs no look first (a
+    /// FIFO would block the read forever; see `Linter::read`).
+    pub seen_regular: bool,
 }
 
 /// Which packages and targets to lint, as cargo's flags say.
@@ -454,6 +457,7 @@ fn package_roots(
                 package: Some(info.clone()),
                 target_name: str_field(target, "name").to_string(),
                 target_kinds: kinds,
+                seen_regular: false,
             }
         })
         .collect()
@@ -531,9 +535,13 @@ pub fn is_mod_rs(file: &Path) -> bool {
 /// source like any other). A path given explicitly is always linted. What cannot be
 /// walked (an unreadable directory, a symlink loop, a dangling symlink) comes back as a
 /// problem with the OS error, to be reported: nothing is skipped silently.
-pub fn files_below(path: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
+pub fn files_below(path: &Path) -> (Vec<FoundFile>, Vec<(PathBuf, String)>) {
     if !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-        return (vec![path.to_path_buf()], Vec::new());
+        let given = FoundFile {
+            path: path.to_path_buf(),
+            regular: false,
+        };
+        return (vec![given], Vec::new());
     }
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -555,7 +563,10 @@ pub fn files_below(path: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
                 let p = entry.path();
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
                 if !is_dir && p.extension().is_some_and(|e| e == "rs") {
-                    files.push(p.to_path_buf());
+                    files.push(FoundFile {
+                        path: p.to_path_buf(),
+                        regular: entry.file_type().is_some_and(|t| t.is_file()),
+                    });
                 }
             }
             Err(error) => problems.push(walk_problem(&error, path)),
@@ -564,6 +575,15 @@ pub fn files_below(path: &Path) -> (Vec<PathBuf>, Vec<(PathBuf, String)>) {
     files.sort();
     problems.sort();
     (files, problems)
+}
+
+/// A `.rs` file below a PATH argument.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    /// The walk saw a regular file (symlinks followed); false for a path given explicitly,
+    /// which is not looked at here.
+    pub regular: bool,
 }
 
 /// cargo's build output, not source: `target` beside a `Cargo.toml`, or a directory

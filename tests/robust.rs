@@ -224,10 +224,22 @@ fn paths_that_cannot_be_read_are_reported_with_the_os_error() {
     std::os::unix::fs::symlink("loop_b", d.join("loop_a.rs")).unwrap();
     std::os::unix::fs::symlink("loop_a.rs", d.join("loop_b")).unwrap();
     std::os::unix::fs::symlink("nowhere.rs", d.join("dangling.rs")).unwrap();
+    // a FIFO found by the directory walk is not opened (its read would block forever)
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.rs"))
+        .status()
+        .is_ok_and(|s| s.success());
     let (code, doc) = json(d, &["."]);
     assert_eq!(code, 1);
     let got = findings(&doc);
     assert!(got.contains(&f("dangling.rs", 1, "file_error")), "{got:?}");
+    if made {
+        assert!(got.contains(&f("pipe.rs", 1, "file_error")), "{got:?}");
+        assert!(
+            doc.to_string().contains("not a regular file (a FIFO)"),
+            "{doc}"
+        );
+    }
     assert!(got.contains(&f("loop_a.rs", 1, "file_error")), "{got:?}");
     assert!(
         got.contains(&f("src/target/real.rs", 1, "blocking_in_async")),

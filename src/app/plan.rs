@@ -197,9 +197,10 @@ fn walk_path(path: &Path) -> PathWalk {
     let roots = files
         .into_iter()
         .map(|file| LintRoot {
-            module_path: workspace::guess_module_path(&file),
-            package: manifests.package_for(&file),
-            path: file,
+            module_path: workspace::guess_module_path(&file.path),
+            package: manifests.package_for(&file.path),
+            seen_regular: file.regular,
+            path: file.path,
             follow_mods: false,
             include_tests: true,
             target_name: String::new(),
