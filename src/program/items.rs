@@ -25,6 +25,8 @@ pub struct ItemIndex<'c> {
     values: HashMap<String, Ty>,
     reexports: HashMap<String, String>,
     glob_reexports: Vec<(String, String)>,
+    /// Modules' private glob imports of crate modules (`ItemFacts::glob_imports`).
+    glob_imports: Vec<(String, String)>,
     /// trait path → the types implementing it.
     impls: HashMap<String, Vec<String>>,
     /// Paths of items that exist: functions, types, statics.
@@ -59,6 +61,7 @@ impl<'c> ItemIndex<'c> {
             values: sized(count(|f| f.items.values.len())),
             reexports: sized(count(|f| f.items.reexports.len())),
             glob_reexports: Vec::new(),
+            glob_imports: Vec::new(),
             impls: HashMap::default(),
             known: HashSet::with_capacity_and_hasher(
                 count(|f| f.functions.len()),
@@ -111,7 +114,12 @@ impl<'c> ItemIndex<'c> {
         }
         self.glob_reexports
             .extend(items.glob_reexports.iter().cloned());
-        let reexported = items.reexports.iter().chain(&items.glob_reexports);
+        self.glob_imports.extend(items.glob_imports.iter().cloned());
+        let reexported = items
+            .reexports
+            .iter()
+            .chain(&items.glob_reexports)
+            .chain(&items.glob_imports);
         for (path, _) in reexported {
             if !self.reexport_roots.contains(first_segment(path)) {
                 self.reexport_roots.insert(first_segment(path).to_string());
@@ -187,8 +195,40 @@ impl<'c> ItemIndex<'c> {
                     }
                 }
             }
+            // A name the walk named in a module that imports crate modules by glob
+            // (`crate::ui::SharedState`): the one of those modules that has it, itself or
+            // through their `pub use …::*`.
+            for (module, target) in &self.glob_imports {
+                if prefix.len() > module.len()
+                    && prefix.starts_with(module.as_str())
+                    && prefix[module.len()..].starts_with("::")
+                {
+                    candidate_prefix.clear();
+                    candidate_prefix.push_str(target);
+                    candidate_prefix.push_str(&prefix[module.len()..]);
+                    if self.leads_to_item(&candidate_prefix, 4) {
+                        return Some(concat(&[target, &path[module.len()..]]));
+                    }
+                }
+            }
             end = split_last(prefix)?.0.len();
         }
+    }
+
+    /// Whether a path a glob import may name is an item, a re-export, or (through at
+    /// most `depth` `pub use …::*`: `use crate::prelude::*` of a `pub use
+    /// crate::store::*`) one.
+    fn leads_to_item(&self, path: &str, depth: usize) -> bool {
+        if self.is_known(path) || self.reexports.contains_key(path) {
+            return true;
+        }
+        depth > 0
+            && self.glob_reexports.iter().any(|(module, target)| {
+                path.len() > module.len()
+                    && path.starts_with(module.as_str())
+                    && path[module.len()..].starts_with("::")
+                    && self.leads_to_item(&concat(&[target, &path[module.len()..]]), depth - 1)
+            })
     }
 
     /// A callee made canonical: re-exports followed, and `Trait::method` of a trait with
@@ -241,8 +281,10 @@ impl TypeFacts for ItemIndex<'_> {
     }
 }
 
-/// Resolve the program's deferred calls and make every callee canonical. Idempotent:
-/// what an earlier run inferred is replaced (the language server runs it again).
+/// Resolve the program's deferred calls, make every callee canonical, and confirm the
+/// lock facts whose receiver's type only the index knows (`locks::Tentative`).
+/// Idempotent: what an earlier run inferred is replaced (the language server runs it
+/// again).
 pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
     let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
     for facts in files.iter_mut() {
@@ -291,7 +333,25 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
             }
             function.deferred = deferred;
         }
+        for locks in &mut facts.locks {
+            locks.tentative_mut(&mut |tentative| {
+                tentative.confirmed = tentative
+                    .if_lock
+                    .as_ref()
+                    .is_some_and(|ty| is_sync_lock(&index, ty));
+            });
+        }
     }
+}
+
+/// Whether a receiver's type, as the walk named it, is a synchronous lock that a second
+/// acquisition waits on (not re-entrant).
+fn is_sync_lock(index: &ItemIndex, ty: &Ty) -> bool {
+    let locks = &index.catalog.guards;
+    resolve(ty, index, 0)
+        .as_ref()
+        .and_then(Ty::concrete_path)
+        .is_some_and(|path| locks.is_sync_lock(path) && !locks.is_reentrant(path))
 }
 
 enum Resolved {

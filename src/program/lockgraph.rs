@@ -62,7 +62,11 @@ impl<'a> ReachableLocks<'a> {
             files.insert(&function.function, &function.file);
             let own = reach.entry(&function.function).or_default();
             for acquisition in &function.acquisitions {
-                if !acquisition.blocks || acquisition.mode.is_refcell() || acquisition.nested {
+                if !acquisition.blocks
+                    || acquisition.mode.is_refcell()
+                    || acquisition.nested
+                    || !acquisition.tentative.holds()
+                {
                     continue;
                 }
                 let candidate = LockReach {
@@ -241,11 +245,11 @@ fn direct_edges<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
     for file in files {
         for function in &file.facts.locks {
             for acquisition in &function.acquisitions {
-                if !acquisition.blocks {
+                if !acquisition.blocks || !acquisition.tentative.holds() {
                     continue;
                 }
                 for held in &acquisition.held {
-                    if held.lock == acquisition.lock {
+                    if held.lock == acquisition.lock || !held.tentative.holds() {
                         continue;
                     }
                     edges.push(Edge {
@@ -279,7 +283,7 @@ fn edges_through_calls<'a>(files: &'a [CrateFile<'a>]) -> Vec<Edge<'a>> {
             for call in &function.calls_under_guard {
                 for (lock, reach) in reachable.locks_of(&call.callee) {
                     for held in &call.held {
-                        if held.lock == lock {
+                        if held.lock == lock || !held.tentative.holds() {
                             continue;
                         }
                         edges.push(Edge {

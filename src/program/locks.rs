@@ -8,10 +8,45 @@
 //! `crate::bank::Bank.accounts` (the self type, a dot, the field path); a static is its
 //! resolved path (`crate::STATE`, `crate::db::POOL.inner`). Locks reached through local
 //! variables or parameters have no crate-wide identity and are not recorded.
+//!
+//! A `read()`/`write()` whose receiver's type the walk could only name (a field of a
+//! struct declared in another file: `state.player`) is a lock only if that type is one.
+//! Its facts carry the receiver's type (`if_lock`) and count once the crate phase has
+//! confirmed it from the item index (`Tentative::holds`).
 
 use crate::catalog::guards::LockMode;
+use crate::semantic::types::Ty;
 use crate::source::Location;
 use serde::{Deserialize, Serialize};
+
+/// Whether a lock fact holds: always, unless it waits for the crate phase to confirm
+/// that its receiver's type is a lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tentative {
+    /// The receiver's type as the walk named it, when only the crate phase can tell
+    /// whether it is a synchronous lock.
+    pub if_lock: Option<Ty>,
+    /// The crate phase resolved `if_lock` to a synchronous lock (recomputed on each run).
+    pub confirmed: bool,
+}
+
+impl Tentative {
+    pub fn certain() -> Tentative {
+        Tentative::default()
+    }
+
+    pub fn if_lock(ty: Option<Ty>) -> Tentative {
+        Tentative {
+            if_lock: ty,
+            confirmed: false,
+        }
+    }
+
+    /// The fact counts: certain from the walk, or confirmed by the crate phase.
+    pub fn holds(&self) -> bool {
+        self.if_lock.is_none() || self.confirmed
+    }
+}
 
 /// A lock held at some point of a function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +58,7 @@ pub struct HeldLock {
     pub acquired: Location,
     /// Its readers never wait for each other (`DashMap`).
     pub readers_share: bool,
+    pub tentative: Tentative,
 }
 
 /// One acquisition of a lock with a crate-wide identity.
@@ -39,6 +75,7 @@ pub struct LockAcquisition {
     /// Inside a closure or async block: it may run later, not when the function runs, so
     /// callers do not reach this lock through a call.
     pub nested: bool,
+    pub tentative: Tentative,
 }
 
 /// A call to a crate function made while at least one guard is alive.
@@ -67,6 +104,7 @@ pub struct HeldPlace {
     pub mode: LockMode,
     pub acquired: Location,
     pub readers_share: bool,
+    pub tentative: Tentative,
 }
 
 /// A lock the function takes through one of its parameters (`fn render(state: &State)
@@ -79,6 +117,7 @@ pub struct ParamAcquisition {
     pub rest: String,
     pub mode: LockMode,
     pub location: Location,
+    pub tentative: Tentative,
 }
 
 /// One function's lock facts. Closures and async blocks count as part of the function
@@ -96,4 +135,28 @@ pub struct FunctionLocks {
     pub has_receiver: bool,
     /// Blocking acquisitions through its parameters, in its own body.
     pub param_acquisitions: Vec<ParamAcquisition>,
+}
+
+impl FunctionLocks {
+    /// Every fact's `Tentative`: the acquisitions, the locks and places held at each
+    /// acquisition and call, and the acquisitions through parameters.
+    pub fn tentative_mut(&mut self, f: &mut dyn FnMut(&mut Tentative)) {
+        for acquisition in &mut self.acquisitions {
+            f(&mut acquisition.tentative);
+            for held in &mut acquisition.held {
+                f(&mut held.tentative);
+            }
+        }
+        for call in &mut self.calls_under_guard {
+            for held in &mut call.held {
+                f(&mut held.tentative);
+            }
+            for place in &mut call.held_places {
+                f(&mut place.tentative);
+            }
+        }
+        for taken in &mut self.param_acquisitions {
+            f(&mut taken.tentative);
+        }
+    }
 }

@@ -33,6 +33,11 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, Strin
     }
     for locks in &mut facts.locks {
         rename(&mut locks.function);
+        locks.tentative_mut(&mut |tentative| {
+            if let Some(ty) = &mut tentative.if_lock {
+                ty.paths_mut(&mut rename);
+            }
+        });
         for acquisition in &mut locks.acquisitions {
             rename(&mut acquisition.lock);
             for held in &mut acquisition.held {

@@ -222,7 +222,8 @@ pub fn build(files: &[ReportFile], findings: &[Diagnostic]) -> Report {
                 .locks
                 .iter()
                 .filter(|l| l.function == summary.path)
-                .flat_map(|l| l.acquisitions.iter().map(|a| format!("lock `{}`", a.lock)))
+                .flat_map(|l| l.acquisitions.iter().filter(|a| a.tentative.holds()))
+                .map(|a| format!("lock `{}`", a.lock))
                 .collect();
             shares.extend(
                 found

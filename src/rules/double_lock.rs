@@ -168,11 +168,13 @@ fn through_parameters(files: &[super::CrateFile], found: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let shift = usize::from(callee.has_receiver && !call.method_call);
-                let hit = callee.param_acquisitions.iter().find_map(|taken| {
+                let taken = callee.param_acquisitions.iter();
+                let hit = taken.filter(|t| t.tentative.holds()).find_map(|taken| {
                     let arg = call.args.get(taken.param + shift)?.as_deref()?;
                     let place = format!("{arg}{}", taken.rest);
                     let held = call.held_places.iter().find(|h| {
                         h.place == place
+                            && h.tentative.holds()
                             && !(h.mode == LockMode::Shared
                                 && taken.mode == LockMode::Shared
                                 && h.readers_share)
@@ -223,7 +225,7 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
         for function in &file.facts.locks {
             for call in &function.calls_under_guard {
                 for held in &call.held {
-                    if held.mode.is_refcell() {
+                    if held.mode.is_refcell() || !held.tentative.holds() {
                         continue;
                     }
                     let Some((lock, reach)) = reachable
@@ -306,6 +308,7 @@ fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
             && !g.reentrant
             && g.blocks
             && !g.uncertain
+            && !g.is_tentative()
             && !g.mode.is_refcell()
             && (!g.cfg_gated || !second.cfg_gated)
     })?;

@@ -147,7 +147,7 @@ fn assignment(walker: &Walker, body: &Body, left: &Expr, right: &Expr) -> Option
     }
     let root = lock_expr::place_root_name(left)?;
     let guard = &body.guards.guards[body.guards.named(root)?];
-    if matches!(left, Expr::Path(_)) {
+    if matches!(left, Expr::Path(_)) || guard.is_tentative() {
         return None; // reassigning the guard's variable drops it
     }
     let key = guard.key.clone()?;

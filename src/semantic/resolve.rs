@@ -5,6 +5,68 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::{Item, UseTree};
 
+/// Names every module sees without importing them: the standard prelude (edition 2021)
+/// and the primitive types.
+const STD_PRELUDE: &[&str] = &[
+    "Copy",
+    "Send",
+    "Sized",
+    "Sync",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "drop",
+    "Box",
+    "ToOwned",
+    "Clone",
+    "PartialEq",
+    "PartialOrd",
+    "Eq",
+    "Ord",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "Default",
+    "Iterator",
+    "Extend",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "ToString",
+    "Vec",
+    "TryFrom",
+    "TryInto",
+    "FromIterator",
+    "Self",
+    "bool",
+    "char",
+    "str",
+    "f32",
+    "f64",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+];
+
 /// The names one module or block brings into scope.
 #[derive(Debug, Default)]
 pub struct Scope {
@@ -330,7 +392,25 @@ impl Resolver {
                 }
             }
         }
+        // A name nothing here brings in, in a module that glob-imports crate modules
+        // (`use crate::state::*;`): named in this module (`crate::ui::SharedState`), which
+        // the crate phase's item index follows through those globs (`ItemFacts::
+        // glob_imports`). Only a lone name or a type's (`Player::new`): a lower-case
+        // first segment of a longer path is a crate (`std::thread::sleep`). The prelude's
+        // names stay as written.
+        let glob_imported = single || first.starts_with(|c: char| c.is_ascii_uppercase());
+        if glob_imported && !STD_PRELUDE.contains(&first) && self.crate_globs().next().is_some() {
+            return join_rest(self.module_path(), segments);
+        }
         segments.join("::")
+    }
+
+    /// The module's glob imports of crate modules (`use crate::state::*;`, `use super::*;`).
+    pub fn crate_globs(&self) -> impl Iterator<Item = &str> {
+        self.scopes()
+            .flat_map(|scope| &scope.globs)
+            .map(String::as_str)
+            .filter(|glob| *glob == "crate" || glob.starts_with("crate::"))
     }
 
     /// Whether `path` (a trait) is imported by name, rename, `as _`, or a glob of its module.
@@ -423,6 +503,24 @@ mod tests {
     fn local_items_shadow_glob_imports() {
         let r = resolver_for("use std::fs::*; fn read() {}");
         assert_eq!(resolve(&r, "read"), "crate::m::read");
+    }
+
+    #[test]
+    fn names_a_crate_glob_may_bring_are_named_in_the_module() {
+        let r = resolver_for("use crate::state::*; use std::fs::*;");
+        // found through the glob in the crate phase (`ItemIndex::canonical`)
+        assert_eq!(resolve(&r, "SharedState"), "crate::m::SharedState");
+        assert_eq!(resolve(&r, "Player::new"), "crate::m::Player::new");
+        assert_eq!(resolve(&r, "render"), "crate::m::render");
+        // a crate's path, the prelude, and what another glob names stay as they are
+        assert_eq!(resolve(&r, "std::thread::sleep"), "std::thread::sleep");
+        assert_eq!(resolve(&r, "tokio::spawn"), "tokio::spawn");
+        assert_eq!(resolve(&r, "Vec::new"), "Vec::new");
+        assert_eq!(resolve(&r, "Some"), "Some");
+        assert_eq!(resolve(&r, "read"), "std::fs::read");
+        // without a crate glob nothing changes
+        let r = resolver_for("use std::fs::*;");
+        assert_eq!(resolve(&r, "SharedState"), "SharedState");
     }
 
     #[test]

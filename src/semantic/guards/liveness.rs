@@ -54,6 +54,17 @@ pub struct Guard {
     /// Released within the call that took it (`DashMap::insert`): seen by the rules as it
     /// is acquired, gone right after.
     pub transient: bool,
+    /// The receiver's type, when only the crate phase can tell whether it is a lock (a
+    /// field of a struct declared in another file): such a guard is tracked for the lock
+    /// facts, and no rule of the walk sees it.
+    pub if_lock: Option<crate::semantic::types::Ty>,
+}
+
+impl Guard {
+    /// Only tentatively a guard (see `if_lock`).
+    pub fn is_tentative(&self) -> bool {
+        self.if_lock.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -105,7 +105,10 @@ impl ValueReads {
         let scope = guards.current_scope();
         for (index, guard) in guards.guards.iter().enumerate() {
             let Some(key) = &guard.key else { continue };
-            if guard.mode.is_refcell() || taken.iter().any(|(i, _)| *i == index) {
+            if guard.mode.is_refcell()
+                || guard.is_tentative()
+                || taken.iter().any(|(i, _)| *i == index)
+            {
                 continue;
             }
             // A temporary guard of this statement, or a read through a bound guard.

@@ -24,6 +24,10 @@ pub struct ItemFacts {
     pub reexports: Vec<(String, String)>,
     /// `pub use path::*`: (module, the module it re-exports).
     pub glob_reexports: Vec<(String, String)>,
+    /// The module's other glob imports of crate modules (`use crate::state::*;`):
+    /// (module, the module it imports). A name the walk could not resolve in the module
+    /// is named in it (`crate::ui::SharedState`) and found through them.
+    pub glob_imports: Vec<(String, String)>,
     /// Trait implementations: (trait path, self type path).
     pub impls: Vec<(String, String)>,
 }
@@ -48,6 +52,7 @@ impl ItemFacts {
             .reexports
             .iter_mut()
             .chain(&mut self.glob_reexports)
+            .chain(&mut self.glob_imports)
             .chain(&mut self.impls)
         {
             f(a);
@@ -143,6 +148,12 @@ pub fn collect(
     }
     let (named, globs) = reexports(items, module_path);
     out.reexports.extend(named);
+    for glob in resolver.crate_globs() {
+        if !globs.iter().any(|g| g == glob) {
+            out.glob_imports
+                .push((module_path.to_string(), glob.to_string()));
+        }
+    }
     out.glob_reexports
         .extend(globs.into_iter().map(|g| (module_path.to_string(), g)));
 }

@@ -499,6 +499,11 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A struct of this file, whose fields the walk knows.
+    pub fn knows_struct(&self, path: &str) -> bool {
+        self.struct_fields.contains_key(path)
+    }
+
     /// The fully qualified path a callee names, or None when it is a local variable.
     pub fn resolve_callee(&self, path: &syn::ExprPath) -> Option<String> {
         if path.qself.is_some() {

@@ -4,10 +4,11 @@
 use super::{Body, BodyKind, GuardTracker};
 use crate::catalog::guards::LockMode;
 use crate::program::locks::{
-    CallUnderGuard, HeldLock, HeldPlace, LockAcquisition, ParamAcquisition,
+    CallUnderGuard, HeldLock, HeldPlace, LockAcquisition, ParamAcquisition, Tentative,
 };
 use crate::semantic::guards::liveness::{Guard, Lifetime};
 use crate::semantic::guards::lock_expr::{self, addr, GuardSource};
+use crate::semantic::types::Ty;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
 use syn::Expr;
@@ -36,6 +37,7 @@ impl GuardTracker<'_> {
                     mode: g.mode,
                     acquired: g.acquired.clone(),
                     readers_share: g.readers_share,
+                    tentative: Tentative::if_lock(g.if_lock.clone()),
                 })
             })
             .collect()
@@ -64,15 +66,19 @@ impl GuardTracker<'_> {
         (known || plausible).then_some(method.mode)
     }
 
-    /// Whether a method call acquires a synchronous guard: (mode, blocks, reentrant).
-    /// See `uncertain` for calls that may be async-lock futures.
+    /// Whether a method call acquires a synchronous guard: (mode, blocks, reentrant, the
+    /// receiver's type if only the crate phase can tell). A `read()`/`write()` on a
+    /// receiver the walk could only name (`symbolic`: a field of a struct declared in
+    /// another file) is tentatively one. See `uncertain` for calls that may be async-lock
+    /// futures.
     pub(super) fn acquisition(
         &self,
         call: &syn::ExprMethodCall,
         name: &str,
         receiver_type: Option<&str>,
+        symbolic: Option<&Ty>,
         awaited: bool,
-    ) -> Option<(LockMode, bool, bool)> {
+    ) -> Option<(LockMode, bool, bool, Option<Ty>)> {
         let method = self.catalog.acquire_method(name)?;
         if awaited || call.args.len() > method.max_args {
             return None;
@@ -83,7 +89,7 @@ impl GuardTracker<'_> {
         if !method.receiver_types.is_empty() {
             return receiver_type
                 .filter(|t| method.receiver_types.iter().any(|r| r == t))
-                .map(|_| (method.mode, method.blocks, false));
+                .map(|_| (method.mode, method.blocks, false, None));
         }
         if let Some(ty) = receiver_type {
             if self.catalog.is_async_lock(ty) || self.catalog.is_not_lock(ty) {
@@ -93,11 +99,12 @@ impl GuardTracker<'_> {
         if method.known_types_only {
             let known = receiver_type.is_some_and(|t| self.catalog.is_sync_lock(t));
             if !known && self.unwrapped != addr(call) {
-                return None;
+                let ty = symbolic?;
+                return Some((method.mode, method.blocks, false, Some(ty.clone())));
             }
         }
         let reentrant = receiver_type.is_some_and(|t| self.catalog.is_reentrant(t));
-        Some((method.mode, method.blocks, reentrant))
+        Some((method.mode, method.blocks, reentrant, None))
     }
 
     /// A bare `.lock()` on a value not known to be a sync lock in a file that names an async lock crate
@@ -124,6 +131,7 @@ impl GuardTracker<'_> {
         walker: &Walker,
         call: &syn::ExprMethodCall,
         receiver_type: Option<&str>,
+        receiver_ty: Option<&Ty>,
         awaited: bool,
     ) {
         if self.bodies.is_empty() {
@@ -136,14 +144,23 @@ impl GuardTracker<'_> {
             None
         };
         let is_async = async_mode.is_some();
+        // A type the crate phase may resolve to a lock: still symbolic here, or a
+        // workspace path the walk does not know (an alias declared in another file).
+        let symbolic = receiver_ty.filter(|ty| match receiver_type {
+            None => ty.is_symbolic(),
+            Some(path) => walker.cx.is_local_path(path) && !walker.knows_struct(path),
+        });
         let acquired = match async_mode {
-            Some(mode) => Some((mode, true, false)),
-            None => self.acquisition(call, &name, receiver_type, awaited),
+            Some(mode) => Some((mode, true, false, None)),
+            None => self.acquisition(call, &name, receiver_type, symbolic, awaited),
         };
-        let Some((mode, blocks, reentrant)) = acquired else {
+        let Some((mode, blocks, reentrant, if_lock)) = acquired else {
             return;
         };
-        let uncertain = !is_async && self.uncertain(call, &name, receiver_type);
+        // The crate phase confirms only a synchronous lock: a tentative guard is never an
+        // async lock's future.
+        let uncertain =
+            !is_async && if_lock.is_none() && self.uncertain(call, &name, receiver_type);
         let key = lock_expr::receiver_key(&call.receiver);
         let global = key.as_deref().filter(|_| !uncertain).and_then(|key| {
             lock_expr::global_lock_id(
@@ -184,6 +201,7 @@ impl GuardTracker<'_> {
                         location: acquired.clone(),
                         held,
                         nested,
+                        tentative: Tentative::if_lock(if_lock.clone()),
                     });
                 }
             }
@@ -201,6 +219,7 @@ impl GuardTracker<'_> {
                         rest: key[root.len()..].to_string(),
                         mode,
                         location: acquired.clone(),
+                        tentative: Tentative::if_lock(if_lock.clone()),
                     });
                 }
             }
@@ -230,6 +249,7 @@ impl GuardTracker<'_> {
                 .catalog
                 .acquire_method(&call.method.to_string())
                 .is_some_and(|m| m.transient),
+            if_lock,
         });
         self.acquired = true;
     }
@@ -264,6 +284,7 @@ impl GuardTracker<'_> {
                     mode: g.mode,
                     acquired: g.acquired.clone(),
                     readers_share: g.readers_share,
+                    tentative: Tentative::if_lock(g.if_lock.clone()),
                 })
             })
             .collect();

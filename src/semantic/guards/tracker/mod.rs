@@ -239,16 +239,21 @@ impl<'a> GuardTracker<'a> {
     /// A lock guard (not a `RefCell` borrow) is alive in this body or one around it
     /// (closures usually run inline: a lock held around one covers it).
     pub fn lock_held(&self) -> bool {
-        self.bodies
-            .iter()
-            .any(|b| b.guards.guards.iter().any(|g| !g.mode.is_refcell()))
+        self.bodies.iter().any(|b| {
+            b.guards
+                .guards
+                .iter()
+                .any(|g| !g.mode.is_refcell() && !g.is_tentative())
+        })
     }
 
-    /// The guard the last event acquired, if any.
+    /// The guard the last event acquired, if any (a tentative one is for the lock facts
+    /// only).
     pub fn just_acquired(&self) -> Option<&Guard> {
         self.acquired
             .then(|| self.bodies.last()?.guards.guards.last())
             .flatten()
+            .filter(|g| !g.is_tentative())
     }
 
     /// What the last event changed, for the rules: the guards that died, and for each body
@@ -263,10 +268,9 @@ impl<'a> GuardTracker<'a> {
             }
         }
         self.acquired = false;
-        (
-            std::mem::take(&mut self.dead),
-            std::mem::take(&mut self.closed),
-        )
+        let mut dead = std::mem::take(&mut self.dead);
+        dead.retain(|g| !g.is_tentative());
+        (dead, std::mem::take(&mut self.closed))
     }
 
     pub fn catalog(&self) -> &'a GuardCatalog {
@@ -712,6 +716,7 @@ impl<'a> GuardTracker<'a> {
             Event::MethodCall {
                 call,
                 receiver_type,
+                receiver_ty,
                 awaited,
                 ..
             } => {
@@ -722,7 +727,7 @@ impl<'a> GuardTracker<'a> {
                     }
                 }
                 if self.interests.guards {
-                    self.acquire(walker, call, *receiver_type, *awaited);
+                    self.acquire(walker, call, *receiver_type, *receiver_ty, *awaited);
                 }
                 if self.interests.atomics && reads::is_rmw(name) {
                     if let Some(body) = self.bodies.last_mut() {
