@@ -333,13 +333,17 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
             }
             function.deferred = deferred;
         }
+        let mut confirm = |tentative: &mut super::locks::Tentative| {
+            tentative.confirmed = tentative
+                .if_lock
+                .as_ref()
+                .is_some_and(|ty| is_sync_lock(&index, ty));
+        };
         for locks in &mut facts.locks {
-            locks.tentative_mut(&mut |tentative| {
-                tentative.confirmed = tentative
-                    .if_lock
-                    .as_ref()
-                    .is_some_and(|ty| is_sync_lock(&index, ty));
-            });
+            locks.tentative_mut(&mut confirm);
+        }
+        for conditional in &mut facts.if_lock {
+            confirm(&mut conditional.receiver);
         }
     }
 }

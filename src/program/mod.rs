@@ -57,6 +57,17 @@ pub struct FileFacts {
     /// never packed.
     #[serde(skip)]
     pub if_cancel_unsafe: Vec<IfCancelUnsafe>,
+    /// Findings of the walk's rules about a tentative guard (`Guard::if_lock`): they hold
+    /// if the crate phase confirms the receiver's type is a lock. Few, and never packed.
+    #[serde(skip)]
+    pub if_lock: Vec<IfLock>,
+}
+
+/// A finding conditional on a receiver's type being a synchronous lock.
+#[derive(Debug, Clone)]
+pub struct IfLock {
+    pub receiver: locks::Tentative,
+    pub diagnostic: Diagnostic,
 }
 
 /// A finding conditional on a crate async fn awaiting a cancel-unsafe call.

@@ -8,7 +8,7 @@
 //! the bench corpus, whose facts took 63 MB as built), and the crate phase unpacks every
 //! file at once (bench/README.md, "Keeping the facts").
 
-use super::{FileFacts, IfCancelUnsafe, IfReturnsResult};
+use super::{FileFacts, IfCancelUnsafe, IfLock, IfReturnsResult};
 
 /// A file's facts: the bulk in postcard's compact encoding; the few conditional findings
 /// (which hold `Diagnostic`s) as they are.
@@ -16,6 +16,7 @@ pub struct PackedFacts {
     bytes: Box<[u8]>,
     if_returns_result: Vec<IfReturnsResult>,
     if_cancel_unsafe: Vec<IfCancelUnsafe>,
+    if_lock: Vec<IfLock>,
 }
 
 impl PackedFacts {
@@ -36,6 +37,7 @@ impl PackedFacts {
             bytes,
             if_returns_result: std::mem::take(&mut facts.if_returns_result),
             if_cancel_unsafe: std::mem::take(&mut facts.if_cancel_unsafe),
+            if_lock: std::mem::take(&mut facts.if_lock),
         }
     }
 
@@ -53,6 +55,7 @@ impl PackedFacts {
         }
         facts.if_returns_result = self.if_returns_result;
         facts.if_cancel_unsafe = self.if_cancel_unsafe;
+        facts.if_lock = self.if_lock;
         facts
     }
 }

@@ -58,6 +58,11 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, Strin
     for conditional in &mut facts.if_cancel_unsafe {
         rename(&mut conditional.callee);
     }
+    for conditional in &mut facts.if_lock {
+        if let Some(ty) = &mut conditional.receiver.if_lock {
+            ty.paths_mut(&mut rename);
+        }
+    }
     let entries = &mut facts.entries;
     for entry in &mut entries.entries {
         rename(&mut entry.function);

@@ -3,8 +3,9 @@
 use super::{Group, RuleInfo};
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{Checker, Event};
 use crate::semantic::guards::liveness::Guard;
+use crate::semantic::types::Ty;
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
 
@@ -16,7 +17,11 @@ pub const INFO: RuleInfo = RuleInfo {
     doc: DOC,
     implemented: true,
     checker: Some(checker),
-    crate_phase: Some(|p| crate_findings(p.files)),
+    crate_phase: Some(|p| {
+        let mut found = crate_findings(p.files);
+        found.extend(super::if_lock_findings(p, INFO.name));
+        found
+    }),
 };
 
 const DOC: &str = r#"# double_lock
@@ -279,11 +284,13 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
 }
 
 fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
-    Some(super::event_rule(interest::GUARDS, detect))
+    Some(super::guard_rule(detect))
 }
 
 /// A blocking, non-re-entrant acquisition while a guard of the same receiver is alive.
-fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
+/// When either is only tentatively a guard, the finding waits for the crate phase to
+/// confirm that the receiver's type is a lock.
+fn detect(walker: &Walker, event: &Event) -> Option<(Diagnostic, Option<Ty>)> {
     let Event::GuardAcquired(second) = event else {
         return None;
     };
@@ -308,15 +315,10 @@ fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
             && !g.reentrant
             && g.blocks
             && !g.uncertain
-            && !g.is_tentative()
             && !g.mode.is_refcell()
             && (!g.cfg_gated || !second.cfg_gated)
     })?;
-    Some(diagnostic(
-        walker.cx.file,
-        key,
-        first,
-        &second.acquired,
-        second.mode,
-    ))
+    let if_lock = second.if_lock.clone().or_else(|| first.if_lock.clone());
+    let found = diagnostic(walker.cx.file, key, first, &second.acquired, second.mode);
+    Some((found, if_lock))
 }

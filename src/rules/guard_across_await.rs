@@ -3,8 +3,9 @@
 use super::{Group, RuleInfo};
 use crate::catalog::guards::LockMode;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{Checker, Event};
 use crate::semantic::guards::liveness::Guard;
+use crate::semantic::types::Ty;
 use crate::semantic::walker::{FileContext, Walker};
 
 pub const INFO: RuleInfo = RuleInfo {
@@ -15,7 +16,7 @@ pub const INFO: RuleInfo = RuleInfo {
     doc: DOC,
     implemented: true,
     checker: Some(checker),
-    crate_phase: None,
+    crate_phase: Some(|p| super::if_lock_findings(p, INFO.name)),
 };
 
 const DOC: &str = r#"# guard_across_await
@@ -112,14 +113,15 @@ fn diagnostic(file: &str, guard: &Guard) -> Diagnostic {
 }
 
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
-    Some(super::event_rule(interest::GUARDS, detect)).filter(|_| !cx.text.is_empty())
+    Some(super::guard_rule(detect)).filter(|_| !cx.text.is_empty())
 }
 
-/// A guard that crossed an `.await` before it died (not a possible async-lock future).
-fn detect(walker: &Walker, event: &Event) -> Option<Diagnostic> {
+/// A guard that crossed an `.await` before it died (not a possible async-lock future); a
+/// tentative guard's finding waits for the crate phase to confirm the lock.
+fn detect(walker: &Walker, event: &Event) -> Option<(Diagnostic, Option<Ty>)> {
     let Event::GuardReleased(guard) = event else {
         return None;
     };
     (!guard.awaits.is_empty() && !guard.uncertain && !guard.is_async)
-        .then(|| diagnostic(walker.cx.file, guard))
+        .then(|| (diagnostic(walker.cx.file, guard), guard.if_lock.clone()))
 }

@@ -272,6 +272,60 @@ fn event_rule(
     })
 }
 
+/// A rule whose detection is one function of an event, like `EventRule`, whose findings
+/// about a tentative guard (`Guard::if_lock`) wait for the crate phase to confirm the lock
+/// (`if_lock_findings`).
+struct GuardRule {
+    detect: GuardDetect,
+    found: Vec<Diagnostic>,
+    conditional: Vec<crate::program::IfLock>,
+}
+
+/// A finding, and the receiver's type it waits on (None: it holds as it is).
+type GuardFinding = (Diagnostic, Option<crate::semantic::types::Ty>);
+type GuardDetect = fn(&Walker, &Event) -> Option<GuardFinding>;
+
+fn guard_rule(detect: GuardDetect) -> Box<dyn Checker> {
+    Box::new(GuardRule {
+        detect,
+        found: Vec::new(),
+        conditional: Vec::new(),
+    })
+}
+
+impl Checker for GuardRule {
+    fn interests(&self) -> u16 {
+        interest::GUARDS
+    }
+
+    fn on(&mut self, walker: &Walker, event: &Event) {
+        match (self.detect)(walker, event) {
+            Some((diagnostic, None)) => self.found.push(diagnostic),
+            Some((diagnostic, if_lock)) => self.conditional.push(crate::program::IfLock {
+                receiver: crate::program::locks::Tentative::if_lock(if_lock),
+                diagnostic,
+            }),
+            None => {}
+        }
+    }
+
+    fn finish(self: Box<Self>, out: &mut crate::program::FileAnalysis) {
+        out.diagnostics.extend(self.found);
+        out.facts.if_lock.extend(self.conditional);
+    }
+}
+
+/// The rule's findings about tentative guards whose lock the crate phase confirmed.
+fn if_lock_findings(program: &CrateProgram, rule: &str) -> Vec<Diagnostic> {
+    program
+        .files
+        .iter()
+        .flat_map(|f| &f.facts.if_lock)
+        .filter(|c| c.diagnostic.rule == rule && c.receiver.holds())
+        .map(|c| c.diagnostic.clone())
+        .collect()
+}
+
 /// A rule that judges one expression at a time, as it is entered.
 fn expr_rule(detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>) -> Box<dyn Checker> {
     Box::new(ExprRule {

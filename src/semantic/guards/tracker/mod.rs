@@ -247,13 +247,11 @@ impl<'a> GuardTracker<'a> {
         })
     }
 
-    /// The guard the last event acquired, if any (a tentative one is for the lock facts
-    /// only).
+    /// The guard the last event acquired, if any.
     pub fn just_acquired(&self) -> Option<&Guard> {
         self.acquired
             .then(|| self.bodies.last()?.guards.guards.last())
             .flatten()
-            .filter(|g| !g.is_tentative())
     }
 
     /// What the last event changed, for the rules: the guards that died, and for each body
@@ -268,9 +266,10 @@ impl<'a> GuardTracker<'a> {
             }
         }
         self.acquired = false;
-        let mut dead = std::mem::take(&mut self.dead);
-        dead.retain(|g| !g.is_tentative());
-        (dead, std::mem::take(&mut self.closed))
+        (
+            std::mem::take(&mut self.dead),
+            std::mem::take(&mut self.closed),
+        )
     }
 
     pub fn catalog(&self) -> &'a GuardCatalog {
