@@ -41,6 +41,9 @@ Through calls too: a crate function called while the guard is alive that locks t
 lock (`self.a.lock()` then `self.bump()`, which locks `self.a`), or that locks the place
 handed to it (`match state.player.read() { .. render(state) .. }` with `fn render(state:
 &State)` reading `state.player`; `push(&self.cache, ..)` with `fn push(cache: &Mutex<..>)`).
+A `.read()`/`.write()` on a field of a struct declared in another file counts once the
+crate phase has resolved the field's type to a synchronous lock (`pub player:
+RwLock<Player>` in `state.rs`, read in `ui.rs` through `state: &SharedState`).
 
 `DashMap` references are shard guards: `get` holds a shard's read lock and
 `get_mut`/`entry` its write lock until the `Ref`/`RefMut`/`Entry` is dropped, and the

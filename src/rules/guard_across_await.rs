@@ -27,7 +27,9 @@ Finds a guard of a synchronous lock — `std::sync::Mutex`/`RwLock`, `parking_lo
 reaches an `.await`. A `.lock()` that is not directly followed by `.await`, and a
 zero-argument `.read()`/`.write()` on a known lock type (or unwrapped like std's
 `LockResult`), is a synchronous acquisition; `.borrow()`/`.borrow_mut()` count on values
-typed `RefCell`.
+typed `RefCell`. When the receiver is a field of a struct declared in another file
+(`state.config.read()`), the file alone cannot tell whether it is a lock: the finding is
+reported once the crate phase has resolved the field's type to a synchronous lock.
 
 Liveness follows Rust's drop rules, per body: a guard bound by `let` (also inside a tuple,
 a struct literal or `Some(..)`) lives to the end of its block unless `drop(guard)`, a move
