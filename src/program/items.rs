@@ -25,8 +25,11 @@ pub struct ItemIndex<'c> {
     values: HashMap<String, Ty>,
     reexports: HashMap<String, String>,
     glob_reexports: Vec<(String, String)>,
-    /// Modules' private glob imports of crate modules (`ItemFacts::glob_imports`).
-    glob_imports: Vec<(String, String)>,
+    /// The same, by module.
+    glob_reexports_of: HashMap<String, Vec<String>>,
+    /// Modules' private glob imports of crate modules (`ItemFacts::glob_imports`), by
+    /// module.
+    glob_imports_of: HashMap<String, Vec<String>>,
     /// trait path → the types implementing it.
     impls: HashMap<String, Vec<String>>,
     /// Paths of items that exist: functions, types, statics.
@@ -38,6 +41,16 @@ pub struct ItemIndex<'c> {
     reexport_roots: HashSet<String>,
     /// `canonical` of the paths that follow re-exports, once computed.
     followed: RefCell<HashMap<String, String>>,
+    /// `glob_names_item` of the paths a glob import may name, once computed.
+    glob_named: RefCell<HashMap<String, bool>>,
+}
+
+/// The modules a name a glob import brings may be written in: the parent of `M::Name`,
+/// and the grandparent of `M::Type::method`.
+fn name_modules(path: &str) -> impl Iterator<Item = &str> {
+    let parent = split_last(path).map(|(module, _)| module);
+    let grandparent = parent.and_then(|p| split_last(p).map(|(module, _)| module));
+    parent.into_iter().chain(grandparent)
 }
 
 /// An empty map with room for `capacity` entries.
@@ -61,7 +74,8 @@ impl<'c> ItemIndex<'c> {
             values: sized(count(|f| f.items.values.len())),
             reexports: sized(count(|f| f.items.reexports.len())),
             glob_reexports: Vec::new(),
-            glob_imports: Vec::new(),
+            glob_reexports_of: HashMap::default(),
+            glob_imports_of: HashMap::default(),
             impls: HashMap::default(),
             known: HashSet::with_capacity_and_hasher(
                 count(|f| f.functions.len()),
@@ -70,6 +84,7 @@ impl<'c> ItemIndex<'c> {
             crates: HashSet::default(),
             reexport_roots: HashSet::default(),
             followed: RefCell::default(),
+            glob_named: RefCell::default(),
         };
         for facts in files {
             index.add(facts);
@@ -114,7 +129,14 @@ impl<'c> ItemIndex<'c> {
         }
         self.glob_reexports
             .extend(items.glob_reexports.iter().cloned());
-        self.glob_imports.extend(items.glob_imports.iter().cloned());
+        for (module, target) in &items.glob_reexports {
+            let targets = self.glob_reexports_of.entry(module.clone()).or_default();
+            targets.push(target.clone());
+        }
+        for (module, target) in &items.glob_imports {
+            let targets = self.glob_imports_of.entry(module.clone()).or_default();
+            targets.push(target.clone());
+        }
         let reexported = items
             .reexports
             .iter()
@@ -168,8 +190,15 @@ impl<'c> ItemIndex<'c> {
         current
     }
 
-    /// One re-export step on `path` or its longest re-exported prefix.
+    /// One re-export step on `path` or its longest re-exported prefix; else, for a name
+    /// the walk named in a module that imports crate modules by glob
+    /// (`crate::ui::SharedState`), the one of those modules that has it.
     fn reexported(&self, path: &str) -> Option<String> {
+        self.reexport_step(path)
+            .or_else(|| self.glob_imported(path))
+    }
+
+    fn reexport_step(&self, path: &str) -> Option<String> {
         let mut end = path.len();
         let mut candidate_prefix = String::new();
         loop {
@@ -195,40 +224,49 @@ impl<'c> ItemIndex<'c> {
                     }
                 }
             }
-            // A name the walk named in a module that imports crate modules by glob
-            // (`crate::ui::SharedState`): the one of those modules that has it, itself or
-            // through their `pub use …::*`.
-            for (module, target) in &self.glob_imports {
-                if prefix.len() > module.len()
-                    && prefix.starts_with(module.as_str())
-                    && prefix[module.len()..].starts_with("::")
-                {
-                    candidate_prefix.clear();
-                    candidate_prefix.push_str(target);
-                    candidate_prefix.push_str(&prefix[module.len()..]);
-                    if self.leads_to_item(&candidate_prefix, 4) {
-                        return Some(concat(&[target, &path[module.len()..]]));
-                    }
-                }
-            }
             end = split_last(prefix)?.0.len();
         }
     }
 
-    /// Whether a path a glob import may name is an item, a re-export, or (through at
-    /// most `depth` `pub use …::*`: `use crate::prelude::*` of a `pub use
-    /// crate::store::*`) one.
-    fn leads_to_item(&self, path: &str, depth: usize) -> bool {
+    /// `M::Name` or `M::Type::method` in a module `M` with glob imports of crate modules:
+    /// the same in the first of those that has it, itself or through its `pub use …::*`.
+    fn glob_imported(&self, path: &str) -> Option<String> {
+        for module in name_modules(path) {
+            let Some(targets) = self.glob_imports_of.get(module) else {
+                continue;
+            };
+            let rest = &path[module.len()..];
+            for target in targets {
+                let candidate = concat(&[target, rest]);
+                if self.glob_names_item(&candidate) {
+                    return Some(candidate);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether a path a glob import may name is an item, a re-export, or one through the
+    /// `pub use …::*` of its module (`use crate::prelude::*` of a `pub use
+    /// crate::store::*`); once per path.
+    fn glob_names_item(&self, path: &str) -> bool {
         if self.is_known(path) || self.reexports.contains_key(path) {
             return true;
         }
-        depth > 0
-            && self.glob_reexports.iter().any(|(module, target)| {
-                path.len() > module.len()
-                    && path.starts_with(module.as_str())
-                    && path[module.len()..].starts_with("::")
-                    && self.leads_to_item(&concat(&[target, &path[module.len()..]]), depth - 1)
+        if let Some(&found) = self.glob_named.borrow().get(path) {
+            return found;
+        }
+        let found = name_modules(path).any(|module| {
+            let rest = &path[module.len()..];
+            self.glob_reexports_of.get(module).is_some_and(|targets| {
+                targets.iter().any(|target| {
+                    let candidate = concat(&[target, rest]);
+                    self.is_known(&candidate) || self.reexports.contains_key(&candidate)
+                })
             })
+        });
+        self.glob_named.borrow_mut().insert(path.to_string(), found);
+        found
     }
 
     /// A callee made canonical: re-exports followed, and `Trait::method` of a trait with
