@@ -31,10 +31,6 @@ pub struct Tentative {
 }
 
 impl Tentative {
-    pub fn certain() -> Tentative {
-        Tentative::default()
-    }
-
     pub fn if_lock(ty: Option<Ty>) -> Tentative {
         Tentative {
             if_lock: ty,
