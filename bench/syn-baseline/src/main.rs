@@ -14,6 +14,20 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The linter's allocator configuration too (see its `src/main.rs`): freed pages are kept,
+/// not handed back to the kernel, unless `MIMALLOC_PURGE_DELAY` says otherwise.
+#[cfg(feature = "mimalloc")]
+fn keep_freed_memory() {
+    extern "C" {
+        fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+    }
+    const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: a plain setter of a global option, valid at any time.
+        unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    }
+}
+
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -45,6 +59,8 @@ fn usage() -> ! {
 }
 
 fn main() {
+    #[cfg(feature = "mimalloc")]
+    keep_freed_memory();
     let mut jobs: Option<usize> = None;
     let mut verbose = false;
     let mut roots = Vec::new();
