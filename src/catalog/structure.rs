@@ -116,6 +116,8 @@ struct SerializingTable {
 struct ConfiguredTable {
     #[serde(default)]
     names: Vec<String>,
+    #[serde(default)]
+    collections: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,6 +224,8 @@ pub struct StructureCatalog {
     pub serializing_types: HashSet<String>,
     /// Names of configuration roots (`[configured]`).
     pub configured_names: HashSet<String>,
+    /// Names of collections of configured services (`[configured] collections`).
+    configured_collections: HashSet<String>,
     unbounded_channels: HashMap<String, UnboundedChannel>,
     bounded_channels: HashSet<String>,
     /// Last path segments of every function path above, to skip resolving most calls.
@@ -229,6 +233,14 @@ pub struct StructureCatalog {
 }
 
 impl StructureCatalog {
+    /// A collection of this name holds one service per configured listener or backend
+    /// (`servers`, `tcp_listeners`: the name or its last `_` part, `[configured]
+    /// collections`).
+    pub fn is_configured_collection(&self, name: &str) -> bool {
+        let last = name.rsplit_once('_').map_or(name, |(_, last)| last);
+        self.configured_collections.contains(last)
+    }
+
     /// A binding of this name, or of this declared type, is one connection, transaction or
     /// single-writer store (`[serializing]`).
     pub fn is_serializing(&self, name: &str, ty: Option<&syn::Type>) -> bool {
@@ -350,6 +362,9 @@ impl StructureCatalog {
         catalog.serializing_names.extend(spawn.serializing.names);
         catalog.serializing_types.extend(spawn.serializing.types);
         catalog.configured_names.extend(spawn.configured.names);
+        catalog
+            .configured_collections
+            .extend(spawn.configured.collections);
         for channel in channels.channel {
             catalog
                 .function_names

@@ -10,7 +10,7 @@ use crate::semantic::events::{interest, Checker, Event};
 use crate::semantic::frames::addr;
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use syn::visit::Visit;
 use syn::Expr;
 
@@ -39,7 +39,10 @@ polled by `&mut` (it survives the iterations); the cancellation-safe calls (`rec
 `accept`, `read`, `read_buf`, `next_line`, `StreamExt::next`); a `select!` that runs once;
 a `select!` whose other branches all leave the loop (`break`, `return`: nothing is read
 again); a timeout whose expiry leaves the loop (`timeout(..).await?`, an `Err(_) => break`
-arm). Test code is not looked at.
+arm); a call on a stream the loop opens anew in each pass (`let mut s =
+TcpStream::connect(addr).await?;` in the body: a cancelled write dies with its connection,
+and no later pass reads or writes it; not a `BufWriter::new(&mut stream)` over an outer
+one). Test code is not looked at.
 
 ## Why is this bad?
 `select!` drops the futures of the branches that lose; a loop then creates them anew.
@@ -95,6 +98,10 @@ struct CancelChecker {
     conditional: Vec<IfCancelUnsafe>,
     /// Timeout calls whose expiry leaves the loop (`?`, an `Err(_) => break` arm).
     leaves: HashSet<usize>,
+    /// Locals opened anew in each pass of a loop (`let mut stream =
+    /// TcpStream::connect(addr).await?;` in the body), with that loop: cancelling a write
+    /// to one loses nothing a later pass reads or writes.
+    opened_in_loop: HashMap<String, usize>,
 }
 
 /// What an unsafe future is: a catalog method (direct) or a crate function (through calls).
@@ -105,13 +112,14 @@ enum Unsafe<'c> {
 
 impl Checker for CancelChecker {
     fn interests(&self) -> u16 {
-        interest::SELECTS | interest::EXPRESSIONS
+        interest::SELECTS | interest::EXPRESSIONS | interest::LOCALS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
             Event::Select { mac, arms } => self.select(walker, mac, arms),
             Event::ExprEnter(expr) => self.expr(walker, expr),
+            Event::LocalBound(local) => self.local(walker, local),
             _ => {}
         }
     }
@@ -123,6 +131,49 @@ impl Checker for CancelChecker {
 }
 
 impl CancelChecker {
+    fn local(&mut self, walker: &Walker, local: &syn::Local) {
+        let pat = match &local.pat {
+            syn::Pat::Type(typed) => &*typed.pat,
+            other => other,
+        };
+        let syn::Pat::Ident(name) = pat else {
+            return;
+        };
+        let name = name.ident.to_string();
+        let opened = local
+            .init
+            .as_ref()
+            .is_some_and(|init| opens_anew(&init.expr));
+        match walker.frames().innermost_loop() {
+            Some(at) if opened => {
+                self.opened_in_loop.insert(name, at);
+            }
+            _ => {
+                self.opened_in_loop.remove(&name);
+            }
+        }
+    }
+
+    /// The receiver of a cancel-unsafe call is a local opened anew in this pass of the
+    /// innermost loop.
+    fn per_pass(&self, walker: &Walker, future: &Expr) -> bool {
+        let Expr::MethodCall(call) = strip(future) else {
+            return false;
+        };
+        let mut receiver = strip(&call.receiver);
+        while let Expr::Reference(r) = receiver {
+            receiver = strip(&r.expr);
+        }
+        let Expr::Path(path) = receiver else {
+            return false;
+        };
+        let loop_now = walker.frames().innermost_loop();
+        path.path
+            .get_ident()
+            .and_then(|name| self.opened_in_loop.get(&name.to_string()))
+            .is_some_and(|at| Some(*at) == loop_now)
+    }
+
     fn select(&mut self, walker: &Walker, mac: &syn::Macro, arms: &[(Expr, Expr)]) {
         let Some(loop_keyword) = in_loop(walker) else {
             return;
@@ -133,6 +184,9 @@ impl CancelChecker {
                 .enumerate()
                 .any(|(i, (_, handler))| i != index && !leaves(handler));
             if !others_continue {
+                continue;
+            }
+            if self.per_pass(walker, future) {
                 continue;
             }
             let Some(found) = unsafe_future(walker, future) else {
@@ -183,6 +237,9 @@ impl CancelChecker {
                 else {
                     return;
                 };
+                if self.per_pass(walker, future) {
+                    return;
+                }
                 if let Some(found) = unsafe_future(walker, future) {
                     let how = Via::Timeout(Location::of_expr(&call.func));
                     self.report(walker, found, &how, loop_keyword);
@@ -326,6 +383,49 @@ impl<'ast> Visit<'ast> for AwaitFinder<'_, '_> {
     }
     fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
     fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// A new object, not a view of one that outlives the pass: a constructor or connect call
+/// (`UnixStream::connect(path)`), through `.await`, `?`, `unwrap`/`expect`/`context`, a
+/// `timeout(..)` around it and a `match` on its result, with no `&mut` argument (a
+/// `BufWriter::new(&mut stream)` writes into the stream of the loop around it).
+fn opens_anew(expr: &Expr) -> bool {
+    match strip(expr) {
+        Expr::Await(a) => opens_anew(&a.base),
+        Expr::Try(t) => opens_anew(&t.expr),
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "unwrap" | "expect" | "context" | "with_context" | "map_err"
+            ) && opens_anew(&m.receiver)
+        }
+        Expr::Match(m) => opens_anew(&m.expr),
+        Expr::Call(call) => {
+            matches!(&*call.func, Expr::Path(_)) && call.args.iter().all(|arg| !borrows_mut(arg))
+        }
+        _ => false,
+    }
+}
+
+/// `&mut x`, `x.by_ref()`, `x.as_mut()`, `x.get_mut()` anywhere in the expression.
+fn borrows_mut(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_reference(&mut self, r: &'ast syn::ExprReference) {
+            self.0 |= r.mutability.is_some();
+            syn::visit::visit_expr_reference(self, r);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            self.0 |= matches!(
+                m.method.to_string().as_str(),
+                "by_ref" | "as_mut" | "get_mut"
+            );
+            syn::visit::visit_expr_method_call(self, m);
+        }
+    }
+    let mut finder = Finder(false);
+    finder.visit_expr(expr);
+    finder.0
 }
 
 /// `Err(_)`, `Err(e)`.

@@ -39,11 +39,13 @@ loop: no `Semaphore` permit (`acquire`/`acquire_owned`, a `permit` moved into th
 Not reported: a fixed number of workers (`for _ in 0..4`, `for i in 0..n_workers` — a range
 is a worker count, not input), a literal list or a constant array (`for x in [a, b, c]`,
 `for level in &LEVELS`, a local bound to one), a collection from the configuration (`for
-addr in &args.addrs`, `for pool in config.pools.values()`: configuration-sized, names in
+addr in &args.addrs`, `for pool in config.pools.values()`, or a collection named for
+configured services, `for svr in self.socks_servers`: configuration-sized, names in
 `rules/spawn.toml` `[configured]`), `spawn_blocking` (the blocking pool has its own limit),
 `JoinSet::spawn` and scoped spawns, a `for` loop that stops at the first spawn (`break`,
 `return`), a spawn the loop runs at most once (behind a latch: `if done { continue }
-done = true;`, `if !started { started = true; spawn(..) }`, `if let Some(x) = slot.take()`),
+done = true;`, `if !started { started = true; spawn(..) }`, `if let Some(x) = slot.take()`;
+in a block that ends in `return`, or in a `break` out of the only loop),
 a spawn whose handle replaces the one task of a slot the loop reads (`if let Some(h) =
 last { h.await }` … `last = Some(spawn(..))`: one live task at a time), test code.
 
@@ -165,7 +167,7 @@ impl Checker for SpawnLoops {
                 if latched {
                     self.latched_then.pop();
                 }
-                if latched || once_latch(block) {
+                if latched || once_latch(block) || ends_the_loops(walker, block) {
                     let innermost = walker.frames().innermost_loop();
                     self.once_blocks.push((at, innermost));
                 }
@@ -340,6 +342,18 @@ fn once_latch(block: &syn::Block) -> bool {
             && diverges(&branch.then_branch)
             && simple_name(&branch.cond).is_some_and(|flag| sets_flag(block, &flag))
     })
+}
+
+/// The block ends every loop around it: it ends in `return`, or in a `break` out of the
+/// only loop. The loops run it at most once (`if quorum_reached {
+/// spawn(finish_in_background); return Ok(..); }`). A `break` out of a retry loop nested in
+/// a loop over input still spawns once per item.
+fn ends_the_loops(walker: &Walker, block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(Expr::Return(_), _)) => true,
+        Some(syn::Stmt::Expr(Expr::Break(_), _)) => walker.frames().enclosing_loops().len() == 1,
+        _ => false,
+    }
 }
 
 /// A statement `flag = true;` directly in the block.

@@ -547,11 +547,15 @@ fn is_configured(expr: &Expr, catalog: &StructureCatalog, locals: &HashSet<Strin
     match expr {
         Expr::Path(p) => p.path.get_ident().is_some_and(|i| {
             let name = i.to_string();
-            catalog.configured_names.contains(&name) || locals.contains(&name)
+            catalog.configured_names.contains(&name)
+                || catalog.is_configured_collection(&name)
+                || locals.contains(&name)
         }),
         Expr::Field(f) => {
-            matches!(&f.member, syn::Member::Named(n) if catalog.configured_names.contains(&n.to_string()))
-                || is_configured(&f.base, catalog, locals)
+            matches!(&f.member, syn::Member::Named(n) if {
+                let name = n.to_string();
+                catalog.configured_names.contains(&name) || catalog.is_configured_collection(&name)
+            }) || is_configured(&f.base, catalog, locals)
         }
         Expr::MethodCall(m) => is_configured(&m.receiver, catalog, locals),
         Expr::Reference(r) => is_configured(&r.expr, catalog, locals),
