@@ -37,7 +37,10 @@ one has finished. It reports only loops whose iterations are independent:
   not a break: `try_join_all` keeps that fail-fast behaviour);
 - no awaited call is an ordered or exclusive operation: sends, writes, reads and flushes on
   one stream or sink, channel receives, locks, permits, sleeps (rate limiting), commits,
-  a `&mut` borrow passed to the call, a method on `&mut self`;
+  a `&mut` borrow passed to the call, a method on `&mut self`, a call through one
+  connection or transaction (`rules/spawn.toml` `[serializing]`) or through a guard the
+  function took (`let helper = state.locked_helper().await`, `let db = m.lock().await`:
+  the lock is held to keep those updates in order);
 - the awaited value is not a ready-made future or handle (`for h in handles { h.await }`).
 
 Loops driven by an await of their own (`while let Some(x) = stream.next().await`, accept

@@ -271,7 +271,8 @@ impl Frames {
                             function.configured_locals.insert(name.clone());
                         }
                     }
-                    if catalog.is_serializing(&name, ty) {
+                    let guard = local.init.as_ref().is_some_and(|i| takes_lock(&i.expr));
+                    if guard || catalog.is_serializing(&name, ty) {
                         function.serializing.insert(name);
                     }
                 }
@@ -561,6 +562,26 @@ fn is_configured(expr: &Expr, catalog: &StructureCatalog, locals: &HashSet<Strin
         Expr::Reference(r) => is_configured(&r.expr, catalog, locals),
         Expr::Paren(p) => is_configured(&p.expr, catalog, locals),
         Expr::Try(t) => is_configured(&t.expr, catalog, locals),
+        _ => false,
+    }
+}
+
+/// An exclusive lock taken for what follows: `m.lock().await`, `rw.write()?`,
+/// `state.locked_helper().await` (through `.await`, `?`, `unwrap`/`expect`). A loop that
+/// awaits through the guard holds the lock to keep those updates in order.
+fn takes_lock(expr: &Expr) -> bool {
+    match expr {
+        Expr::Await(a) => takes_lock(&a.base),
+        Expr::Try(t) => takes_lock(&t.expr),
+        Expr::Paren(p) => takes_lock(&p.expr),
+        Expr::MethodCall(m) => {
+            let name = m.method.to_string();
+            match name.as_str() {
+                "unwrap" | "expect" => takes_lock(&m.receiver),
+                "lock" | "lock_owned" | "write" | "write_owned" => true,
+                _ => name.starts_with("locked_") || name.starts_with("lock_"),
+            }
+        }
         _ => false,
     }
 }
