@@ -34,7 +34,8 @@ channel, a `loop` around `accept()`/`recv()`/`next()` — when no limit is visib
 loop: no `Semaphore` permit (`acquire`/`acquire_owned`, a `permit` moved into the task), no
 `JoinSet`/`FuturesUnordered` drained as it fills (`join_next`, a `.len()` check), no
 `buffer_unordered`/`for_each_concurrent`, no in-flight counter checked before spawning
-(`if in_flight.load(..) >= max { sleep; continue }`, `while running >= limit { wait }`).
+(`if in_flight.load(..) >= max { sleep; continue }`, `while running >= limit { wait }`), no
+budget the loop counts down to its end (`budget -= 1; if budget == 0 { break }`).
 
 Not reported: a fixed number of workers (`for _ in 0..4`, `for i in 0..n_workers` — a range
 is a worker count, not input), a literal list or a constant array (`for x in [a, b, c]`,

@@ -38,8 +38,16 @@ pub fn spawn_loop_facts(parts: &LoopParts, catalog: &StructureCatalog) -> SpawnL
         exits: false,
         depth: 0,
         label: parts.label,
+        counted: Vec::new(),
+        compared: Vec::new(),
     };
     scanner.visit_block(parts.body);
+    // `budget -= 1; if budget == 0 { break }`: a count of spawns left, checked before the
+    // loop goes round again.
+    let budget = scanner
+        .counted
+        .iter()
+        .any(|name| scanner.compared.contains(name));
     let over_input = match parts.source {
         // `for x in items`: one spawn per item, unless the loop stops at the first.
         LoopSource::Collection => !scanner.exits,
@@ -49,7 +57,7 @@ pub fn spawn_loop_facts(parts: &LoopParts, catalog: &StructureCatalog) -> SpawnL
     };
     SpawnLoopFacts {
         over_input,
-        limited: scanner.limited,
+        limited: scanner.limited || budget,
     }
 }
 
@@ -61,6 +69,10 @@ struct LimitScanner<'c, 'l> {
     /// Closures, async blocks and inner loops entered (input calls count only outside).
     depth: usize,
     label: Option<&'l syn::Lifetime>,
+    /// Locals the loop counts up or down (`n -= 1`, `sent += 1`).
+    counted: Vec<String>,
+    /// Locals a comparison reads (`n == 0`, `sent >= max`).
+    compared: Vec<String>,
 }
 
 /// A count of what is in flight: a length (`set.len()`), an atomic counter
@@ -78,6 +90,14 @@ fn has_count_call(expr: &Expr) -> bool {
         Expr::Unary(u) => has_count_call(&u.expr),
         Expr::Binary(b) => has_count_call(&b.left) || has_count_call(&b.right),
         _ => false,
+    }
+}
+
+/// The local a plain path names (`budget`).
+fn local_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        _ => None,
     }
 }
 
@@ -137,6 +157,10 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
         if is_comparison(&expr.op) && (has_count_call(&expr.left) || has_count_call(&expr.right)) {
             self.limited = true;
         }
+        if self.depth == 0 && matches!(expr.op, BinOp::SubAssign(_) | BinOp::AddAssign(_)) {
+            self.counted.extend(local_name(&expr.left));
+        }
+
         visit::visit_expr_binary(self, expr);
     }
 
@@ -167,6 +191,21 @@ impl<'ast> Visit<'ast> for LimitScanner<'_, '_> {
     fn visit_expr_return(&mut self, expr: &'ast syn::ExprReturn) {
         self.exits |= self.depth == 0;
         visit::visit_expr_return(self, expr);
+    }
+
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        // `if budget == 0 { break }`: the locals that decide whether the loop ends.
+        let ends = matches!(
+            expr.then_branch.stmts.last(),
+            Some(syn::Stmt::Expr(Expr::Break(_) | Expr::Return(_), _))
+        );
+        if let (true, 0, Expr::Binary(cond)) = (ends, self.depth, &*expr.cond) {
+            if is_comparison(&cond.op) {
+                self.compared.extend(local_name(&cond.left));
+                self.compared.extend(local_name(&cond.right));
+            }
+        }
+        visit::visit_expr_if(self, expr);
     }
 
     fn visit_expr_closure(&mut self, expr: &'ast syn::ExprClosure) {
