@@ -21,8 +21,10 @@
 #                                were left out by the per-rule sample of 15.
 # Extra linter flags: LINTER_ARGS="--context-main warn" eval/triage/run.sh ...
 # Default levels instead of `-W all` (the precision target of issue 10): LEVELS=default eval/triage/run.sh ...
+# The second set (round2/, judged at default levels, workspaces linted whole):
+#   SET=round2 LEVELS=default LINTER_ARGS=--workspace eval/triage/run.sh LINTER REPOS_DIR
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)/${SET:-.}"
 linter="$(realpath "${1:?usage: run.sh LINTER_BINARY REPOS_DIR [OUT_DIR]}")"
 repos_dir="$(realpath "${2:?usage: run.sh LINTER_BINARY REPOS_DIR [OUT_DIR]}")"
 out_dir="${3:-$(mktemp -d)}"

@@ -216,6 +216,12 @@ pub(crate) fn place(d: &mut Diagnostic, placement: Placement) {
                 via.file, via.at.line
             )
         }
+        (Context::Handler, Some(via)) if via.declared => format!(
+            "runs in the handler `{}`, which a framework calls (declared at {}:{})",
+            short(&via.function),
+            via.file,
+            via.at.line
+        ),
         (Context::Handler, Some(via)) => format!(
             "runs in the handler `{}`, registered at {}:{}",
             short(&via.function),

@@ -38,6 +38,8 @@ pub struct Via {
     pub function: String,
     pub file: String,
     pub at: Location,
+    /// `at` declares the entry function (see `Entry::declared`).
+    pub declared: bool,
 }
 
 /// A finding's context, with the entry it comes from.
@@ -132,6 +134,7 @@ impl<'a> Contexts<'a> {
                                     function: global(&krate.name, &edge.callee),
                                     kind: EntryKind::Task,
                                     at: at.clone(),
+                                    declared: false,
                                 },
                                 display,
                             ));
@@ -155,6 +158,7 @@ impl<'a> Contexts<'a> {
                             function: callee.clone(),
                             kind: EntryKind::Task,
                             at: at.clone(),
+                            declared: false,
                         };
                         entries.push((entry, display));
                         continue;
@@ -206,6 +210,7 @@ impl<'a> Contexts<'a> {
             function: entry.function.clone(),
             file: file.to_string(),
             at: entry.at.clone(),
+            declared: entry.declared,
         }
     }
 
@@ -231,6 +236,7 @@ impl<'a> Contexts<'a> {
                 function: item.clone().unwrap_or_default(),
                 file: file.to_string(),
                 at: at.clone(),
+                declared: false,
             };
             return Some(Placement {
                 context: Context::Task,
@@ -243,6 +249,7 @@ impl<'a> Contexts<'a> {
                 function: item.clone().unwrap_or_default(),
                 file: file.to_string(),
                 at: at.clone(),
+                declared: false,
             };
             return Some(Placement {
                 context: Context::Handler,

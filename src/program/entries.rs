@@ -33,6 +33,9 @@ pub struct Entry {
     pub kind: EntryKind,
     /// Where it is registered, spawned or declared.
     pub at: Location,
+    /// `at` is the function's own declaration (an attribute-registered handler, a trait
+    /// impl method a framework calls, `main`), not a call that registers or spawns it.
+    pub declared: bool,
 }
 
 /// A function's body, by byte range.
@@ -138,6 +141,7 @@ impl EntryRecorder {
                 function: info.path.clone(),
                 kind,
                 at,
+                declared: true,
             });
         }
     }
@@ -171,6 +175,7 @@ impl EntryRecorder {
                             EntryKind::Handler
                         },
                         at: Location::of_expr(arg),
+                        declared: false,
                     });
                 }
             }
@@ -197,6 +202,7 @@ impl EntryRecorder {
                                 function,
                                 kind: EntryKind::Task,
                                 at: at.clone(),
+                                declared: false,
                             });
                         }
                     }
