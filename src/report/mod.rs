@@ -333,7 +333,5 @@ fn summaries(functions: &[FunctionReport]) -> Vec<CrateSummary> {
 
 /// The last two segments of a path: `Store::save`, `api::login`.
 pub fn short_path(path: &str) -> String {
-    let mut parts: Vec<&str> = path.rsplit("::").take(2).collect();
-    parts.reverse();
-    parts.join("::")
+    crate::rules::through_calls::short(path)
 }

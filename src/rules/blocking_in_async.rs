@@ -39,7 +39,9 @@ and method calls are matched by the receiver's type where syntax shows it
 
 Code inside a closure handed to an insulating wrapper (`tokio::task::spawn_blocking`,
 `block_in_place`, `std::thread::spawn`, `smol::unblock`, … — `rules/wrappers.toml`, and
-config `[blocking] wrappers`) and nested `fn` items are not async context.
+config `[blocking] wrappers`) and nested `fn` items are not async context; nor is a local
+closure handed to one by name (`let job = || ..; spawn_blocking(job)`) or called inside the
+closure it is handed (`thread::spawn(move || tx.send(job()))`).
 
 ## Why is this bad?
 An async executor runs many tasks on a few threads. A call that blocks one of those

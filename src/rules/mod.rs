@@ -16,7 +16,7 @@ pub(crate) mod sequential_await_in_loop;
 pub(crate) mod split_lock_update;
 pub(crate) mod static_mut;
 mod syntax_error;
-mod through_calls;
+pub(crate) mod through_calls;
 pub(crate) mod unbounded_channel;
 pub(crate) mod unbounded_spawn;
 pub(crate) mod unsafe_impl_sync;

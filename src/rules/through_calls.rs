@@ -19,10 +19,16 @@ pub(crate) struct ChainReport<'a> {
     pub model: Model,
 }
 
-/// The last two segments of a path, for messages: `Store::save`, `config::load`.
+/// The last two segments of a path, for messages: `Store::save`, `config::load`. The root
+/// of a binary in a workspace program (`crate@pkg#bin`, see `crate_phase`) reads `crate`.
 pub(crate) fn short(path: &str) -> String {
     let mut parts: Vec<&str> = path.rsplit("::").take(2).collect();
     parts.reverse();
+    for part in &mut parts {
+        if part.starts_with("crate@") {
+            *part = "crate";
+        }
+    }
     parts.join("::")
 }
 
@@ -100,4 +106,20 @@ fn chain_finding(
     diagnostic.help = Some((report.help)(&callee));
     diagnostic.model = Some(report.model);
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn short_names_read_like_paths_a_user_writes() {
+        assert_eq!(short("crate::store::Store::save"), "Store::save");
+        assert_eq!(short("my_lib::load"), "my_lib::load");
+        assert_eq!(
+            short("crate@daemon#daemon::init_logging"),
+            "crate::init_logging"
+        );
+        assert_eq!(short("main"), "main");
+    }
 }

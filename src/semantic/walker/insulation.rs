@@ -22,13 +22,36 @@ impl InsulatedNameFinder<'_, '_> {
                 Expr::Reference(r) => &*r.expr,
                 other => other,
             };
-            if let Expr::Path(path) = arg {
-                if let Some(ident) = path.path.get_ident() {
-                    self.names.insert(ident.to_string());
+            match arg {
+                Expr::Path(path) => {
+                    if let Some(ident) = path.path.get_ident() {
+                        self.names.insert(ident.to_string());
+                    }
                 }
+                // `thread::spawn(move || tx.send(job()))`: `job` runs on that thread too.
+                Expr::Closure(closure) => {
+                    let mut called = CalledNames(&mut self.names);
+                    called.visit_expr(&closure.body);
+                }
+                _ => {}
             }
         }
     }
+}
+
+/// The plain names a closure body calls (`job()`).
+struct CalledNames<'n>(&'n mut HashSet<String>);
+
+impl<'ast> Visit<'ast> for CalledNames<'_> {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(path) = &*call.func {
+            if let Some(ident) = path.path.get_ident() {
+                self.0.insert(ident.to_string());
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 impl<'ast> Visit<'ast> for InsulatedNameFinder<'_, '_> {

@@ -110,6 +110,7 @@ impl<'a> GuardTracker<'a> {
             awaited: Vec::new(),
             unwrapped: 0,
             passed_as_argument: Vec::new(),
+            spawned_calls: Vec::new(),
             value_block: 0,
             scrutinee_names: None,
             dead: Vec::new(),
@@ -208,6 +209,9 @@ pub struct GuardTracker<'a> {
     unwrapped: usize,
     /// Lock calls passed as arguments (`timeout(d, m.lock())`): futures, not guards.
     passed_as_argument: Vec<usize>,
+    /// Calls whose future a spawn takes (`tokio::spawn(monitor(state.clone()))`): their
+    /// bodies run in the new task, not under the caller's guards.
+    spawned_calls: Vec<usize>,
     /// A `{ .. }` block expression's block about to be entered.
     value_block: usize,
     /// Names the patterns of a `match`/`if let` bind from a lock-call scrutinee.
@@ -637,6 +641,36 @@ pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
 }
 
 impl<'a> GuardTracker<'a> {
+    /// While guards are alive, the calls a spawn's arguments make (through
+    /// `.instrument(..)`, `.boxed()` and the like): the spawned task runs them.
+    fn note_spawned_calls(&mut self, walker: &Walker, expr: &Expr) {
+        if self.bodies.last().is_none_or(|b| b.guards.is_empty()) {
+            return;
+        }
+        let (name, args) = match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(p) => (p.path.segments.last().map(|s| &s.ident), &call.args),
+                _ => return,
+            },
+            Expr::MethodCall(call) => (Some(&call.method), &call.args),
+            _ => return,
+        };
+        let may_spawn = name.is_some_and(|n| crate::semantic::spawns::may_spawn(&n.to_string()));
+        if !may_spawn || crate::semantic::spawns::spawn_at(walker, expr).is_none() {
+            return;
+        }
+        for arg in args {
+            let mut future = arg;
+            while let Expr::MethodCall(m) = future {
+                self.spawned_calls.push(addr(m));
+                future = &m.receiver;
+            }
+            if let Expr::Call(call) = future {
+                self.spawned_calls.push(addr(call));
+            }
+        }
+    }
+
     /// A crate function called with guards its own arguments took as temporaries: they are
     /// held while it runs (facts for the call graph, as `call_under_guard`).
     fn guards_taken_by_arguments(
@@ -695,13 +729,18 @@ impl<'a> GuardTracker<'a> {
                     body.guards
                         .end_statement(is_tail, edition_2024, &mut self.dead);
                     self.passed_as_argument.clear();
+                    self.spawned_calls.clear();
                 }
             }
             Event::LocalBound(local) => self.local_bound(local),
-            Event::ExprEnter(expr) => self.expr_enter(expr),
+            Event::ExprEnter(expr) => {
+                self.note_spawned_calls(walker, expr);
+                self.expr_enter(expr)
+            }
             Event::ExprExit(expr) => self.expr_exit(walker, expr),
             Event::Call { call, callee, .. } => {
-                if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
+                let spawned = self.spawned_calls.contains(&addr(*call));
+                if !spawned && self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
                     self.call_under_guard(
                         callee.map(String::from),
                         || Location::of_expr(&call.func),
@@ -733,7 +772,8 @@ impl<'a> GuardTracker<'a> {
                         body.reads.saw_rmw();
                     }
                 }
-                if self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
+                let spawned = self.spawned_calls.contains(&addr(*call));
+                if !spawned && self.bodies.last().is_some_and(|b| !b.guards.is_empty()) {
                     if let Expr::Path(p) = &*call.receiver {
                         if p.path.is_ident("self") {
                             let callee = walker.self_type().map(|t| format!("{t}::{name}"));
