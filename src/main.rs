@@ -16,9 +16,10 @@ const MI_OPTION_PURGE_DELAY: c_int = 15;
 /// A lint run frees each file's syntax tree and soon needs as much memory again: for the
 /// next file, then for the crate phase. mimalloc hands freed pages back to the kernel a
 /// second after they empty (its `purge_delay`), and the kernel zeroes them anew on the
-/// next touch (2 MiB at a time with transparent huge pages). A run that ends in seconds keeps them instead
-/// (bench/README.md, "Keeping the freed memory"). The language server, which lives on,
-/// keeps mimalloc's default, and so does a run given `MIMALLOC_PURGE_DELAY`.
+/// next touch (2 MiB at a time with transparent huge pages). A run that ends in seconds
+/// keeps them instead (bench/README.md, "Keeping the freed memory"). The language server,
+/// which lives on, keeps mimalloc's default, and so does a run given
+/// `MIMALLOC_PURGE_DELAY`.
 fn keep_freed_memory(args: &[OsString]) {
     let server = args.iter().skip(1).any(|a| a == "server");
     if server || std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
