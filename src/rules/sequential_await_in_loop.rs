@@ -37,6 +37,8 @@ one has finished. It reports only loops whose iterations are independent:
   not a break: `try_join_all` keeps that fail-fast behaviour);
 - no awaited call is an ordered or exclusive operation: sends, writes, reads and flushes on
   one stream or sink, channel receives, locks, permits, sleeps (rate limiting), commits,
+  queueing or showing things in order (`push_*`, `replay_*`, `show_*`, `print_*` methods
+  and functions),
   a `&mut` borrow passed to the call, a method on `&mut self`, a call through one
   connection or transaction (`rules/spawn.toml` `[serializing]`) or through a guard the
   function took (`let helper = state.locked_helper().await`, `let db = m.lock().await`:
@@ -334,7 +336,7 @@ struct Mentions {
     self_method: bool,
     /// Root names of method-call receivers.
     receivers: Vec<String>,
-    /// Names of the methods called.
+    /// Names of the methods and functions called.
     methods: Vec<String>,
 }
 
@@ -367,14 +369,16 @@ impl<'ast> Visit<'ast> for Mentions {
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-        if let Expr::Path(p) = &*call.func {
-            if p.path
-                .segments
-                .last()
-                .is_some_and(|s| PACING_FUNCTIONS.contains(&s.ident.to_string().as_str()))
-            {
+        if let Some(last) = match &*call.func {
+            Expr::Path(p) => p.path.segments.last(),
+            _ => None,
+        } {
+            let name = last.ident.to_string();
+            if PACING_FUNCTIONS.contains(&name.as_str()) {
                 self.ordered = true;
             }
+            // `replay_message(..)`, `show_startup_message(..)`: named like a method.
+            self.methods.push(name);
         }
         visit::visit_expr_call(self, call);
     }
@@ -468,6 +472,8 @@ const ORDERED_ITEM_WORDS: &[&str] = &[
 /// `append_entry`, `replay`): the order of the calls is the result.
 const ORDERED_WRITE_WORDS: &[&str] = &[
     "queue", "enqueue", "append", "prepend", "push", "replay", "reorder",
+    // output a user reads in order
+    "show", "print", "echo", "display",
 ];
 
 fn has_word(name: &str, words: &[&str]) -> bool {
