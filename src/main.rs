@@ -1,5 +1,5 @@
 // The parse allocates a node per token; mimalloc makes that markedly cheaper than the
-// system allocator (measured in bench/: see bench/README.md).
+// system allocator. Version 2, whose freed pages a later phase reuses (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -14,9 +14,9 @@ extern "C" {
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 
 /// A lint run frees each file's syntax tree and soon needs as much memory again: for the
-/// next file, then for the crate phase. mimalloc hands freed pages back to the kernel a
-/// second after they empty (its `purge_delay`), and the kernel zeroes them anew on the
-/// next touch (2 MiB at a time with transparent huge pages). A run that ends in seconds
+/// next file, then for the crate phase. mimalloc hands freed pages back to the kernel soon
+/// after they empty (its `purge_delay`, 10 ms in mimalloc 2), and the kernel zeroes them
+/// anew on the next touch. A run that ends in seconds
 /// keeps them instead (bench/README.md, "Keeping the freed memory"). The language server,
 /// which lives on, keeps mimalloc's default, and so does a run given
 /// `MIMALLOC_PURGE_DELAY`.
