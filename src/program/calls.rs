@@ -19,6 +19,11 @@ pub enum CallContext {
     Insulated,
 }
 
+/// The enclosing async fn or block of a call in async context: its header and what it is
+/// (`async fn`, `async block`, …). Boxed: most calls have none, and the crate phase holds
+/// every call of the program.
+pub type AsyncHeader = Option<Box<(Location, &'static str)>>;
+
 /// A call from one function to a (possibly) crate-local function.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CallEdge {
@@ -29,7 +34,7 @@ pub struct CallEdge {
     pub context: CallContext,
     /// The enclosing async fn/block header when `context` is `Async`.
     #[serde(with = "async_header")]
-    pub async_header: Option<(Location, &'static str)>,
+    pub async_header: AsyncHeader,
     /// The call's result is `.await`ed directly (a call into an async fn): it tells where
     /// code runs (contexts), not what blocks.
     pub awaited: bool,
@@ -58,7 +63,7 @@ pub struct DeferredCall {
     pub location: Location,
     pub context: CallContext,
     #[serde(with = "async_header")]
-    pub async_header: Option<(Location, &'static str)>,
+    pub async_header: AsyncHeader,
     /// `.await`ed directly: it can only become an edge (where code runs), never a
     /// blocking call.
     pub awaited: bool,
@@ -72,7 +77,7 @@ pub struct InferredBlocking {
     pub method: String,
     pub location: Location,
     #[serde(with = "async_header")]
-    pub async_header: Option<(Location, &'static str)>,
+    pub async_header: AsyncHeader,
 }
 
 /// One function of the crate.
@@ -89,18 +94,20 @@ pub struct FunctionSummary {
     /// Its declared return type (of an `async fn`: the future's output) is a `Result`.
     pub returns_result: bool,
     pub calls: Vec<CallEdge>,
-    /// The first blocking API called in its own synchronous code (not insulated).
-    pub blocks: Option<DirectBlocking>,
+    /// The first blocking API called in its own synchronous code (not insulated). Boxed,
+    /// like the other facts most functions lack, to keep the summary small: the crate
+    /// phase holds one per function of the program.
+    pub blocks: Option<Box<DirectBlocking>>,
     /// The first call that blocks on a future (`block_on`, `blocking_recv`, …) in its own
     /// synchronous code, or the runtime a `#[tokio::main]` function builds and blocks on.
-    pub blocks_on: Option<DirectBlocking>,
+    pub blocks_on: Option<Box<DirectBlocking>>,
     /// Method calls on receivers typed only symbolically (resolved in the crate phase).
     pub deferred: Vec<DeferredCall>,
     /// What the crate phase found blocking among `deferred` in async context.
     pub inferred_blocking: Vec<InferredBlocking>,
     /// The first call that is not cancellation safe (`rules/cancellation.toml`) awaited
     /// in its own async body: the method name and where.
-    pub cancel_unsafe: Option<(String, Location)>,
+    pub cancel_unsafe: Option<Box<(String, Location)>>,
     /// Awaited calls in its own body by what they wait on (`rules/awaits.toml`:
     /// network, file, timer, channel, lock, subprocess, database; `other`), for `report`.
     pub awaits: std::collections::BTreeMap<String, u32>,
@@ -159,9 +166,11 @@ fn closure_address(expr: &syn::Expr) -> Option<usize> {
 }
 
 impl CallRecorder {
-    fn context(walker: &Walker) -> (CallContext, Option<(Location, &'static str)>) {
+    fn context(walker: &Walker) -> (CallContext, AsyncHeader) {
         match walker.exec() {
-            Exec::Async { header, what } => (CallContext::Async, Some((header.clone(), *what))),
+            Exec::Async { header, what } => {
+                (CallContext::Async, Some(Box::new((header.clone(), *what))))
+            }
             Exec::Insulated => (CallContext::Insulated, None),
             Exec::Sync => (CallContext::Sync, None),
         }
@@ -186,11 +195,11 @@ impl CallRecorder {
         match what {
             Recorded::Blocking(api) => {
                 if context == CallContext::Sync && current.blocks.is_none() {
-                    current.blocks = Some(DirectBlocking {
+                    current.blocks = Some(Box::new(DirectBlocking {
                         api: api.to_string(),
                         location: location(),
                         inferred: false,
-                    });
+                    }));
                 }
             }
             Recorded::Callee(callee) => current.calls.push(CallEdge {
@@ -233,11 +242,11 @@ impl CallRecorder {
             return;
         };
         if Self::context(walker).0 == CallContext::Sync && current.blocks_on.is_none() {
-            current.blocks_on = Some(DirectBlocking {
+            current.blocks_on = Some(Box::new(DirectBlocking {
                 api: format!("`{api}`"),
                 location: location(),
                 inferred: false,
-            });
+            }));
         }
     }
 
@@ -265,7 +274,7 @@ impl CallRecorder {
         if let Some(current) = self.open.last_mut() {
             if current.is_async && current.cancel_unsafe.is_none() {
                 let at = Location::from_span(call.method.span());
-                current.cancel_unsafe = Some((method.to_string(), at));
+                current.cancel_unsafe = Some(Box::new((method.to_string(), at)));
             }
         }
     }
@@ -278,15 +287,17 @@ impl CallRecorder {
             file: walker.cx.file.to_string(),
             name_location: Location::from_span(info.sig.ident.span()),
             is_async: info.sig.asyncness.is_some() && runtime_main.is_none(),
-            blocks_on: runtime_main.map(|attr| DirectBlocking {
-                api: format!(
-                    "the runtime of `#[{}]`",
-                    quote::ToTokens::to_token_stream(attr.path())
-                        .to_string()
-                        .replace(' ', "")
-                ),
-                location: Location::from_span(syn::spanned::Spanned::span(attr)),
-                inferred: false,
+            blocks_on: runtime_main.map(|attr| {
+                Box::new(DirectBlocking {
+                    api: format!(
+                        "the runtime of `#[{}]`",
+                        quote::ToTokens::to_token_stream(attr.path())
+                            .to_string()
+                            .replace(' ', "")
+                    ),
+                    location: Location::from_span(syn::spanned::Spanned::span(attr)),
+                    inferred: false,
+                })
             }),
             returns_result: crate::semantic::signatures::declares_result(info.sig),
             calls: Vec::new(),
@@ -427,12 +438,13 @@ impl Checker for CallRecorder {
 /// An async header's kind as text, read back as its `&'static str` (for facts packed
 /// between the phases, `program::packed`).
 mod async_header {
+    use super::AsyncHeader;
     use crate::semantic::walker::ASYNC_HEADER_KINDS;
     use crate::source::Location;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(
-        header: &Option<(Location, &'static str)>,
+        header: &AsyncHeader,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         header.serialize(serializer)
@@ -440,12 +452,12 @@ mod async_header {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Option<(Location, &'static str)>, D::Error> {
+    ) -> Result<AsyncHeader, D::Error> {
         let header = Option::<(Location, &str)>::deserialize(deserializer)?;
         header
             .map(
                 |(at, kind)| match ASYNC_HEADER_KINDS.iter().find(|k| **k == kind) {
-                    Some(kind) => Ok((at, *kind)),
+                    Some(kind) => Ok(Box::new((at, *kind))),
                     None => Err(serde::de::Error::custom(format!(
                         "unknown async header `{kind}`"
                     ))),

@@ -351,11 +351,11 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
                                 BlockingKind::BlocksOn => &mut function.blocks_on,
                             };
                             if fact.is_none() {
-                                *fact = Some(DirectBlocking {
+                                *fact = Some(Box::new(DirectBlocking {
                                     api,
                                     location: call.location.clone(),
                                     inferred: true,
-                                });
+                                }));
                             }
                         }
                         CallContext::Async => function.inferred_blocking.push(InferredBlocking {

@@ -182,7 +182,7 @@ fn inferred(files: &[super::CrateFile], catalog: &crate::catalog::Catalog) -> Ve
                 format!("`{}` inside async code blocks the executor", api.display),
             );
             d.primary_label = "waits synchronously for a future".into();
-            if let Some((header, what)) = &call.async_header {
+            if let Some((header, what)) = call.async_header.as_deref() {
                 d.labels.push(Label {
                     location: header.clone(),
                     message: format!("this {what} runs on the async executor"),

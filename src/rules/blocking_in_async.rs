@@ -259,7 +259,7 @@ fn inferred_findings(files: &[CrateFile], catalog: &Catalog, runtime: Runtime) -
                         call.location.clone(),
                         api,
                         runtime,
-                        call.async_header.as_ref(),
+                        call.async_header.as_deref(),
                     ));
                 }
             }

@@ -533,7 +533,7 @@ fn crate_findings(program: &super::CrateProgram) -> Vec<Diagnostic> {
         let Some(callee) = unsafe_fns.get(conditional.callee.as_str()) else {
             continue;
         };
-        let Some((method, at)) = &callee.cancel_unsafe else {
+        let Some((method, at)) = callee.cancel_unsafe.as_deref() else {
             continue;
         };
         let mut d = conditional.diagnostic.clone();

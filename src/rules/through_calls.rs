@@ -73,7 +73,7 @@ fn chain_finding(
     let message = (report.message)(&callee, &what);
     let mut diagnostic = Diagnostic::new(report.rule, &caller.file, edge.location.clone(), message);
     diagnostic.primary_label = format!("{} → {what}", names.join(" → "));
-    if let Some((header, what)) = &edge.async_header {
+    if let Some((header, what)) = edge.async_header.as_deref() {
         diagnostic.labels.push(Label {
             location: header.clone(),
             message: format!("this {what} runs on the async executor"),
