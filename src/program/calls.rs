@@ -88,7 +88,7 @@ pub struct FunctionSummary {
     /// The file (display path) and the function's name. Not packed: it is the file's own
     /// (`packed`).
     #[serde(skip)]
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub name_location: Location,
     pub is_async: bool,
     /// Its declared return type (of an `async fn`: the future's output) is a `Result`.
@@ -284,7 +284,7 @@ impl CallRecorder {
         let runtime_main = runtime_main_attribute(info.attrs);
         self.open.push(FunctionSummary {
             path: info.path.clone(),
-            file: walker.cx.file.to_string(),
+            file: walker.cx.file.into(),
             name_location: Location::from_span(info.sig.ident.span()),
             is_async: info.sig.asyncness.is_some() && runtime_main.is_none(),
             blocks_on: runtime_main.map(|attr| {

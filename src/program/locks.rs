@@ -124,7 +124,7 @@ pub struct FunctionLocks {
     pub function: String,
     /// The file's display path. Not packed: it is the file's own (`packed`).
     #[serde(skip)]
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub acquisitions: Vec<LockAcquisition>,
     pub calls_under_guard: Vec<CallUnderGuard>,
     /// Takes `self` (a path call `Type::f(x, ..)` passes it first).

@@ -47,11 +47,13 @@ impl PackedFacts {
         // The bytes are `pack`'s own, from the same types (`packing_keeps_every_fact`).
         let mut facts: FileFacts =
             postcard::from_bytes(&self.bytes).expect("packed file facts always deserialize");
+        // One name for the whole file, shared by its functions' summaries.
+        let display: std::sync::Arc<str> = display.into();
         for function in &mut facts.functions {
-            function.file = display.to_string();
+            function.file = display.clone();
         }
         for function in &mut facts.locks {
-            function.file = display.to_string();
+            function.file = display.clone();
         }
         facts.if_returns_result = self.if_returns_result;
         facts.if_cancel_unsafe = self.if_cancel_unsafe;

@@ -542,7 +542,7 @@ fn crate_findings(program: &super::CrateProgram) -> Vec<Diagnostic> {
                 "`{}` awaits `{method}`, which is not cancel safe",
                 super::through_calls::short(&callee.path)
             ),
-            file: Some(callee.file.clone()),
+            file: Some(callee.file.to_string()),
             location: Some(at.clone()),
         });
         found.push(d);

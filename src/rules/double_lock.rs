@@ -204,7 +204,7 @@ fn through_parameters(files: &[super::CrateFile], found: &mut Vec<Diagnostic>) {
                 diagnostic.primary_label = format!("`{callee_name}` acquires `{place}` again");
                 diagnostic.notes.push(Note {
                     message: format!("`{callee_name}` locks it through its parameter"),
-                    file: Some(callee.file.clone()),
+                    file: Some(callee.file.to_string()),
                     location: Some(taken.location.clone()),
                 });
                 diagnostic.help = Some(format!(

@@ -99,7 +99,7 @@ fn chain_finding(
         };
         diagnostic.notes.push(Note {
             message,
-            file: Some(function.file.clone()),
+            file: Some(function.file.to_string()),
             location: Some(location),
         });
     }

@@ -96,7 +96,7 @@ impl<'a> GuardTracker<'a> {
             return None;
         }
         Some(GuardTracker {
-            file: cx.file.to_string(),
+            file: cx.file.into(),
             edition_2024: cx.edition >= "2024",
             interests,
             catalog: &cx.catalog.guards,
@@ -188,7 +188,7 @@ impl Body {
 }
 
 pub struct GuardTracker<'a> {
-    file: String,
+    file: std::sync::Arc<str>,
     edition_2024: bool,
     interests: Interests,
     catalog: &'a GuardCatalog,
