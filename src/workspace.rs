@@ -283,10 +283,17 @@ fn metadata(manifest_path: Option<&Path>) -> Result<Value, String> {
         .map_err(|e| format!("could not run `cargo metadata`: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "`cargo metadata` failed (no Cargo.toml here? pass PATHs or --manifest-path):\n{}",
-            stderr.trim()
-        ));
+        // The hint only where it applies: cargo also fails in a workspace (a toolchain
+        // pinned by `rust-toolchain.toml` that is not installed, a broken manifest).
+        let no_manifest_here = manifest_path.is_none()
+            && std::env::current_dir()
+                .is_ok_and(|dir| !dir.ancestors().any(|d| d.join("Cargo.toml").is_file()));
+        let hint = if no_manifest_here {
+            " (no Cargo.toml here or above: pass PATHs or --manifest-path)"
+        } else {
+            ""
+        };
+        return Err(format!("`cargo metadata` failed{hint}:\n{}", stderr.trim()));
     }
     serde_json::from_slice(&output.stdout)
         .map_err(|e| format!("cannot read `cargo metadata` output: {e}"))

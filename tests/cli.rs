@@ -142,6 +142,40 @@ fn calls_into_a_workspace_member_are_followed_in_cargo_mode_only() {
 }
 
 #[test]
+fn binary_glob_importing_its_library_reaches_it_from_main() {
+    // `pub use app::*;` in the binary: `Db::open()` is the library's, reached from `main`
+    // only (startup, capped at `allow`); `--context-main warn` shows it with that context.
+    let dir = temp_dir("bin_glob_lib");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [lib]\nname = \"app\"\npath = \"src/lib.rs\"\n\n\
+         [[bin]]\nname = \"app\"\npath = \"src/main.rs\"\n\n\
+         [dependencies]\ntokio = \"1\"\n",
+    );
+    write(&dir, "src/lib.rs", "mod database;\npub use database::Db;\n");
+    write(
+        &dir,
+        "src/database.rs",
+        "pub struct Db;\n\nimpl Db {\n    pub async fn open() -> Db {\n        \
+         let _ = std::fs::create_dir_all(\"/tmp/db\");\n        Db\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "src/main.rs",
+        "pub use app::*;\n\n#[tokio::main]\nasync fn main() {\n    let _db = Db::open().await;\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(findings(&doc), vec![], "{doc:#}");
+    let (_, doc) = json(&dir, &["--context-main", "warn"]);
+    let found = &doc["diagnostics"][0];
+    assert_eq!(found["file"], "src/database.rs", "{doc:#}");
+    assert_eq!(found["line"], 5, "{doc:#}");
+    assert_eq!(found["context"], "main", "{doc:#}");
+}
+
+#[test]
 fn workspace_cfg_test_code_only_with_tests_or_all_targets() {
     let ws = data("two_members");
     for flag in ["--tests", "--all-targets"] {
@@ -1001,6 +1035,20 @@ fn broken_cargo_toml_is_exit_2() {
     let out = run(&dir, &[]);
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("Cargo.toml"), "{out:?}");
+    // There is a Cargo.toml: the hint for a directory without one would mislead.
+    assert!(!out.stderr.contains("no Cargo.toml here"), "{out:?}");
+}
+
+#[test]
+fn no_cargo_toml_is_exit_2_with_a_hint() {
+    let dir = temp_dir("no_cargo_toml");
+    let out = run(&dir, &[]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("no Cargo.toml here or above: pass PATHs or --manifest-path"),
+        "{out:?}"
+    );
 }
 
 fn config_error(config: &str) -> Out {

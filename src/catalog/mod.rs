@@ -159,6 +159,16 @@ struct TypesFile {
     method_return: Vec<MethodReturn>,
     #[serde(default)]
     alias: Vec<Alias>,
+    #[serde(default)]
+    derived_constructors: DerivedConstructors,
+}
+
+/// `[derived_constructors]`: associated functions a derive or a common trait gives a crate
+/// type, returning `Self` (`Config::default()`, clap's `Args::parse()`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DerivedConstructors {
+    names: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,6 +270,8 @@ pub struct Catalog {
     /// Methods matched on any receiver: name → (required trait, api).
     any_receiver_methods: HashMap<String, Vec<(Option<String>, BlockingApi)>>,
     constructors: HashMap<String, TypeShape>,
+    /// `Type::name()` returns `Type` when no function of that path is known.
+    derived_constructors: HashSet<String>,
     method_returns: HashMap<String, HashMap<String, String>>,
     aliases: HashMap<String, String>,
     wrapper_functions: HashSet<String>,
@@ -404,6 +416,9 @@ impl Catalog {
             catalog.known_paths.insert(constructor.path.clone());
             catalog.constructors.insert(constructor.path, shape);
         }
+        catalog
+            .derived_constructors
+            .extend(types.derived_constructors.names);
         for method_return in types.method_return {
             catalog.known_paths.insert(method_return.receiver.clone());
             for name in method_return.names {
@@ -551,6 +566,13 @@ impl Catalog {
 
     pub fn constructor(&self, path: &str) -> Option<&TypeShape> {
         self.constructors.get(path)
+    }
+
+    /// Whether `Type::name()` of a crate type with no such function in the workspace is a
+    /// derived or trait-provided constructor returning `Type` (`rules/types.toml`
+    /// `[derived_constructors]`).
+    pub fn is_derived_constructor(&self, name: &str) -> bool {
+        self.derived_constructors.contains(name)
     }
 
     pub fn method_return(&self, receiver: &str, name: &str) -> Option<&str> {

@@ -211,10 +211,36 @@ impl EntryRecorder {
                     let range = crate::source::expr_byte_range(future);
                     self.facts.tasks.push((range.start, range.end, at.clone()));
                 }
+                // `spawn(server.run())`: the method's code is the task (its call, inside
+                // the range, starts it: `Contexts::compute`).
+                _ if matches!(block_tail(arg), Expr::MethodCall(_)) => {
+                    let range = crate::source::expr_byte_range(block_tail(arg));
+                    self.facts.tasks.push((range.start, range.end, at.clone()));
+                }
                 _ => {}
             }
         }
     }
+}
+
+/// `handle.spawn_bg(fut)`, `executor.spawn(fut)` that the catalog does not list (a runtime
+/// abstraction, a custom executor): for where the code runs, the future handed over is a
+/// task, not code the caller runs. Not `spawn_blocking`-like names (a blocking pool), not a
+/// closure (a thread, or a pool's job).
+fn spawner_of_unknown_type(walker: &Walker, expr: &Expr) -> Option<Location> {
+    let Expr::MethodCall(call) = expr else {
+        return None;
+    };
+    if call.args.len() != 1 || !walker.frames().spawn_file() {
+        return None;
+    }
+    let name = walker.method_name(call);
+    if !crate::semantic::spawns::may_spawn(&name) || name.contains("blocking") {
+        return None;
+    }
+    let future = block_tail(&call.args[0]);
+    matches!(future, Expr::Async(_) | Expr::Call(_) | Expr::MethodCall(_))
+        .then(|| Location::from_span(call.method.span()))
 }
 
 impl EntryRecorder {
@@ -299,9 +325,11 @@ impl Checker for EntryRecorder {
                 self.external_call(walker, &callee, || Location::from_span(call.method.span()));
             }
             Event::ExprEnter(expr) => {
-                let spawn = spawn_at(walker, expr);
+                let spawn = spawn_at(walker, expr)
+                    .map(|(_, at)| at)
+                    .or_else(|| spawner_of_unknown_type(walker, expr));
                 let spawned = spawn.is_some();
-                if let Some((_, at)) = spawn {
+                if let Some(at) = spawn {
                     self.spawn(walker, expr, at);
                 }
                 let catalog = walker.cx.catalog;

@@ -274,6 +274,13 @@ impl<'c> ItemIndex<'c> {
     pub fn callee<'p>(&self, path: &'p str) -> Cow<'p, str> {
         let canonical = self.canonical(path);
         if let Some((owner, method)) = split_last(&canonical) {
+            // `Alias::new()` after `type Alias = inner::Client;`: the aliased type's method.
+            if let Some(Ty::Named(target, _)) = self.aliases.get(owner) {
+                let candidate = join(&self.canonical(target), method);
+                if self.is_known(&candidate) {
+                    return Cow::Owned(candidate);
+                }
+            }
             if let Some([only]) = self.impls.get(owner).map(Vec::as_slice) {
                 let candidate = join(only, method);
                 if self.is_known(&candidate) {
@@ -299,7 +306,16 @@ impl TypeFacts for ItemIndex<'_> {
     }
 
     fn returns(&self, path: &str) -> Option<Ty> {
-        self.returns.get(&*self.callee(path)).cloned()
+        let callee = self.callee(path);
+        if let Some(ty) = self.returns.get(&*callee) {
+            return Some(ty.clone());
+        }
+        // `Args::parse()`, `Config::default()`: derived, so not in the index.
+        let (owner, name) = split_last(&callee)?;
+        (!self.is_known(&callee)
+            && self.catalog.is_derived_constructor(name)
+            && self.is_known(owner))
+        .then(|| Ty::named(owner.to_string()))
     }
 
     fn value(&self, path: &str) -> Option<Ty> {

@@ -311,12 +311,15 @@ pub fn bind_pattern(
             }
         }
         Pat::Struct(s) => {
+            let owner = pattern_owner(&s.qself, &s.path, ty, env);
             for field in &s.fields {
                 let member = match &field.member {
                     syn::Member::Named(name) => name.to_string(),
                     syn::Member::Unnamed(index) => index.index.to_string(),
                 };
-                let field_ty = ty.and_then(|t| types::field_of(t, &member, facts));
+                let field_ty = owner
+                    .as_ref()
+                    .and_then(|t| types::field_of(t, &member, facts));
                 each(&field.pat, field_ty.as_ref(), bindings);
             }
         }
@@ -328,14 +331,46 @@ pub fn bind_pattern(
                     .segments
                     .last()
                     .is_some_and(|s| s.ident == "Ok" || s.ident == "Some");
-            let inner = match ty {
-                Some(t) if passes_through => Some(types::try_of(t.clone())),
-                _ => None,
-            };
-            for elem in &ts.elems {
-                each(elem, inner.as_ref(), bindings);
+            if passes_through {
+                let inner = ty.map(|t| types::try_of(t.clone()));
+                each(&ts.elems[0], inner.as_ref(), bindings);
+                return;
+            }
+            // `Command::Login(opts)`: the variant's (or tuple struct's) fields by index.
+            let is_err = ts.path.segments.last().is_some_and(|s| s.ident == "Err");
+            let owner = (!is_err)
+                .then(|| pattern_owner(&ts.qself, &ts.path, ty, env))
+                .flatten();
+            for (index, elem) in ts.elems.iter().enumerate() {
+                let field_ty = owner
+                    .as_ref()
+                    .and_then(|t| types::field_of(t, &index.to_string(), facts));
+                each(elem, field_ty.as_ref(), bindings);
             }
         }
         _ => {}
+    }
+}
+
+/// The type whose fields a struct or tuple-struct pattern binds: the pattern's own path
+/// (a struct, or an enum variant `Command::Raw { commands }`, whose fields the item index
+/// keeps under the variant's path), or the matched value's type when it is the same
+/// struct with its generic arguments, or when the path names nothing known.
+fn pattern_owner(
+    qself: &Option<syn::QSelf>,
+    path: &syn::Path,
+    ty: Option<&Ty>,
+    env: &dyn Fn(&syn::Type) -> Option<Ty>,
+) -> Option<Ty> {
+    let named = env(&syn::Type::Path(syn::TypePath {
+        qself: qself.clone(),
+        path: path.clone(),
+    }));
+    match (ty, named) {
+        (Some(matched @ Ty::Named(a, _)), Some(Ty::Named(b, _))) if *a == b => {
+            Some(matched.clone())
+        }
+        (_, Some(named)) => Some(named),
+        (matched, None) => matched.cloned(),
     }
 }

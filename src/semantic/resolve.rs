@@ -291,6 +291,10 @@ fn expand_relative<S: AsRef<str>>(segments: &[S], module_path: &str) -> String {
 #[derive(Debug, Default)]
 pub struct Resolver {
     frames: Vec<ModuleFrame>,
+    /// The other workspace crates the file's crate may name (`FileContext::local_crates`):
+    /// a glob import of one of them (`pub use my_lib::*;` in a binary) is a glob of crate
+    /// items, as `use crate::state::*;` is.
+    local_crates: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -300,6 +304,13 @@ struct ModuleFrame {
 }
 
 impl Resolver {
+    pub fn new(local_crates: &[String]) -> Resolver {
+        Resolver {
+            frames: Vec::new(),
+            local_crates: local_crates.to_vec(),
+        }
+    }
+
     pub fn enter_module(&mut self, module_path: String, scope: Scope) {
         self.frames.push(ModuleFrame {
             module_path,
@@ -405,12 +416,16 @@ impl Resolver {
         segments.join("::")
     }
 
-    /// The module's glob imports of crate modules (`use crate::state::*;`, `use super::*;`).
+    /// The module's glob imports of crate modules (`use crate::state::*;`, `use super::*;`)
+    /// and of the workspace's other crates (`pub use my_lib::*;`).
     pub fn crate_globs(&self) -> impl Iterator<Item = &str> {
         self.scopes()
             .flat_map(|scope| &scope.globs)
             .map(String::as_str)
-            .filter(|glob| *glob == "crate" || glob.starts_with("crate::"))
+            .filter(|glob| {
+                let root = crate::path_text::first_segment(glob);
+                root == "crate" || self.local_crates.iter().any(|c| c == root)
+            })
     }
 
     /// Whether `path` (a trait) is imported by name, rename, `as _`, or a glob of its module.

@@ -102,14 +102,14 @@ pub fn collect(
             }
             Item::Struct(s) => {
                 let owner = format!("{module_path}::{}", s.ident);
-                for (index, field) in s.fields.iter().enumerate() {
-                    let name = field
-                        .ident
-                        .as_ref()
-                        .map_or_else(|| index.to_string(), |i| i.to_string());
-                    if let Some(ty) = naming.ty(&field.ty) {
-                        out.fields.push((owner.clone(), name, ty));
-                    }
+                collect_fields(&naming, owner, &s.fields, out);
+            }
+            // A variant's fields, as a struct's named by the variant's path
+            // (`Command::Raw { commands }` binds `commands` to the field's type).
+            Item::Enum(e) => {
+                for variant in &e.variants {
+                    let owner = format!("{module_path}::{}::{}", e.ident, variant.ident);
+                    collect_fields(&naming, owner, &variant.fields, out);
                 }
             }
             Item::Type(t) => {
@@ -156,6 +156,19 @@ pub fn collect(
     }
     out.glob_reexports
         .extend(globs.into_iter().map(|g| (module_path.to_string(), g)));
+}
+
+/// The fields of a struct or an enum variant (`owner`): by name, or by index for a tuple's.
+fn collect_fields(naming: &TypeNaming, owner: String, fields: &syn::Fields, out: &mut ItemFacts) {
+    for (index, field) in fields.iter().enumerate() {
+        let name = field
+            .ident
+            .as_ref()
+            .map_or_else(|| index.to_string(), |i| i.to_string());
+        if let Some(ty) = naming.ty(&field.ty) {
+            out.fields.push((owner.clone(), name, ty));
+        }
+    }
 }
 
 fn collect_impl(item: &syn::ItemImpl, naming: &TypeNaming, out: &mut ItemFacts) {

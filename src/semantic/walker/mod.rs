@@ -234,7 +234,7 @@ impl<'a> Walker<'a> {
         let guards = GuardTracker::for_file(cx).map(Box::new);
         Walker {
             cx,
-            resolver: Resolver::default(),
+            resolver: Resolver::new(cx.local_crates),
             bindings: Bindings::default(),
             struct_fields: StructFields::default(),
             values: HashMap::default(),
