@@ -176,6 +176,73 @@ fn binary_glob_importing_its_library_reaches_it_from_main() {
 }
 
 #[test]
+fn included_files_are_part_of_the_module_tree() {
+    // `include!("../opt/cli.rs")` in the library root: the included file is linted (its
+    // own blocking call is found), its names are the root module's (the subcommand enum
+    // types `commands`, so `RawOpt::exec` is reached from `main` only: capped), and an
+    // include whose file is missing is a file_error at the `include!`.
+    let dir = temp_dir("include_file");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [lib]\nname = \"tool_cli\"\npath = \"src/cli/lib.rs\"\n\n\
+         [[bin]]\nname = \"tool\"\npath = \"src/cli/main.rs\"\n\n\
+         [dependencies]\ntokio = \"1\"\n",
+    );
+    write(
+        &dir,
+        "src/opt/cli.rs",
+        "pub struct Parser {\n    pub command: Command,\n}\n\n\
+         pub enum Command {\n    Raw { commands: RawOpt },\n}\n\n\
+         pub struct RawOpt;\n\n\
+         pub async fn status() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n",
+    );
+    write(
+        &dir,
+        "src/cli/lib.rs",
+        "include!(\"../opt/cli.rs\");\nmod raw;\n\n\
+         impl Parser {\n    pub async fn exec(self) {\n        match self.command {\n            \
+         Command::Raw { commands } => commands.exec().await,\n        }\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "src/cli/raw.rs",
+        "use crate::RawOpt;\n\nimpl RawOpt {\n    pub async fn exec(&self) {\n        \
+         let _ = std::fs::read(\"/tmp/raw\");\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "src/cli/main.rs",
+        "use tool_cli::{Command, Parser, RawOpt};\n\n#[tokio::main]\nasync fn main() {\n    \
+         let parser = Parser { command: Command::Raw { commands: RawOpt } };\n    \
+         parser.exec().await;\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(
+        findings(&doc),
+        vec![f("src/opt/cli.rs", 12, BLOCKING)],
+        "{doc:#}"
+    );
+    // lib.rs, the included cli.rs, raw.rs, main.rs
+    assert_eq!(doc["summary"]["files"], 4, "{doc:#}");
+    write(&dir, "src/cli/lib.rs", "include!(\"../opt/gone.rs\");\n");
+    let (code, doc) = json(&dir, &[]);
+    assert_eq!(code, 1, "{doc:#}");
+    let error = &doc["diagnostics"][0];
+    assert_eq!(error["rule"], "file_error", "{doc:#}");
+    assert_eq!(error["file"], "src/cli/lib.rs", "{doc:#}");
+    assert_eq!(error["line"], 1, "{doc:#}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("include!(\"../opt/gone.rs\")"),
+        "{doc:#}"
+    );
+}
+
+#[test]
 fn workspace_cfg_test_code_only_with_tests_or_all_targets() {
     let ws = data("two_members");
     for flag in ["--tests", "--all-targets"] {

@@ -430,7 +430,11 @@ impl Linter<'_> {
                             .map(|c| display_path(c, self.base))
                             .collect();
                         let location = decl.location.clone();
-                        missing.push(rules::missing_module(display, location, &decl.name, &shown));
+                        missing.push(if decl.included {
+                            rules::missing_include(display, location, &decl.name, &shown)
+                        } else {
+                            rules::missing_module(display, location, &decl.name, &shown)
+                        });
                     }
                     continue;
                 }
@@ -438,7 +442,12 @@ impl Linter<'_> {
             let child = FileJob {
                 path,
                 module_path: decl.module_path,
-                is_mod_rs,
+                // An included file's `mod`s are the including module's.
+                is_mod_rs: if decl.included {
+                    job.is_mod_rs
+                } else {
+                    is_mod_rs
+                },
                 seen_regular: false,
                 ..job.clone()
             };

@@ -26,7 +26,7 @@ use crate::diagnostic::{Diagnostic, Level};
 use crate::semantic::events::{interest, Checker, Event};
 use crate::semantic::walker::{FileContext, Walker};
 
-pub use syntax_error::{file_error, file_error_at, missing_module, syntax_error};
+pub use syntax_error::{file_error, file_error_at, missing_include, missing_module, syntax_error};
 pub use unused_suppression::{unused_suppression, UNUSED_SUPPRESSION};
 
 /// Makes a rule's checker for a file (None: the file cannot matter to the rule).

@@ -139,6 +139,34 @@ pub fn file_error_at(file: &str, error: &str, text: &str, line: usize) -> Diagno
 }
 
 /// A `mod name;` whose file does not exist (rustc's E0583), at the `mod` item.
+/// `include!("file.rs")` whose file does not exist (rustc: "couldn't read `..`").
+pub fn missing_include(
+    file: &str,
+    location: Location,
+    path: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(
+        FILE_ERROR.name,
+        file,
+        location,
+        format!("file not found for `include!(\"{path}\")`"),
+    );
+    diagnostic.level = Level::Deny;
+    diagnostic.primary_label = "no file to include".into();
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    diagnostic.help = Some(format!(
+        "the path is relative to this file's directory: {}",
+        quoted.join(" or ")
+    ));
+    diagnostic.notes.push(Note {
+        message: "the included code was not linted".into(),
+        file: None,
+        location: None,
+    });
+    diagnostic
+}
+
 pub fn missing_module(
     file: &str,
     location: Location,

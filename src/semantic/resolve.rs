@@ -81,6 +81,8 @@ pub struct Scope {
     /// the names of `items` that are modules: a module lives in the type namespace only,
     /// so `mod edit; use edit::edit;` leaves the value `edit` to the import.
     modules: HashSet<String>,
+    /// The module `include!`s a file: the names it declares are this module's, unseen here.
+    includes_file: bool,
 }
 
 impl Scope {
@@ -96,6 +98,9 @@ impl Scope {
                 scope
                     .items
                     .insert(name.clone(), format!("{module_path}::{name}"));
+            }
+            if let Item::Macro(mac) = item {
+                scope.includes_file |= mac.mac.path.is_ident("include");
             }
             if let Item::ExternCrate(extern_crate) = item {
                 let name = extern_crate.ident.to_string();
@@ -409,8 +414,12 @@ impl Resolver {
         // glob_imports`). Only a lone name or a type's (`Player::new`): a lower-case
         // first segment of a longer path is a crate (`std::thread::sleep`). The prelude's
         // names stay as written.
+        // The same in a module that `include!`s a file: its names are this module's.
         let glob_imported = single || first.starts_with(|c: char| c.is_ascii_uppercase());
-        if glob_imported && !STD_PRELUDE.contains(&first) && self.crate_globs().next().is_some() {
+        if glob_imported
+            && !STD_PRELUDE.contains(&first)
+            && (self.crate_globs().next().is_some() || self.includes_file())
+        {
             return join_rest(self.module_path(), segments);
         }
         segments.join("::")
@@ -426,6 +435,11 @@ impl Resolver {
                 let root = crate::path_text::first_segment(glob);
                 root == "crate" || self.local_crates.iter().any(|c| c == root)
             })
+    }
+
+    /// The module (or an enclosing block) `include!`s a file.
+    fn includes_file(&self) -> bool {
+        self.scopes().any(|scope| scope.includes_file)
     }
 
     /// Whether `path` (a trait) is imported by name, rename, `as _`, or a glob of its module.

@@ -607,7 +607,12 @@ fn child_job(parent: &Job, decl: &ModDecl) -> Option<Job> {
     Some(Job {
         path,
         module_path: decl.module_path.clone(),
-        is_mod_rs,
+        // An included file's `mod`s are the including module's.
+        is_mod_rs: if decl.included {
+            parent.is_mod_rs
+        } else {
+            is_mod_rs
+        },
         ..parent.clone()
     })
 }

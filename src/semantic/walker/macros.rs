@@ -89,8 +89,38 @@ impl Walker<'_> {
                 module_path,
                 location: Location::from_span(span),
                 cfg_gated: true,
+                included: false,
             });
         }
+    }
+}
+
+impl Walker<'_> {
+    /// `include!("opt.rs");` among a module's items: the file's items are the module's
+    /// (a file `cargo check` compiles), so the module tree continues into it. Only a
+    /// string literal: a path built by macros (`concat!(env!("OUT_DIR"), ..)`) names
+    /// generated code, not a file of the package.
+    pub(super) fn included_file(&mut self, item: &syn::ItemMacro) {
+        let mac = &item.mac;
+        if !mac.path.is_ident("include") {
+            return;
+        }
+        let Ok(file) = mac.parse_body::<syn::LitStr>() else {
+            return;
+        };
+        let path = file.value();
+        self.mod_decls.push(ModDecl {
+            name: path.clone(),
+            path_attribute: Some(path),
+            inline_parents: Vec::new(),
+            module_path: self.resolver.module_path().to_string(),
+            location: Location::covering(mac.path.segments[0].ident.span(), file.span()),
+            cfg_gated: item
+                .attrs
+                .iter()
+                .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")),
+            included: true,
+        });
     }
 }
 

@@ -86,6 +86,10 @@ pub struct ModDecl {
     pub location: Location,
     /// Under `#[cfg(..)]`: its file may legitimately be missing (another platform's).
     pub cfg_gated: bool,
+    /// An item-position `include!("file.rs")`: the file's items are this module's
+    /// (`module_path` is the including module's), its path is relative to the including
+    /// file's directory (`path_attribute`).
+    pub included: bool,
 }
 
 /// A suppression range from an item's attributes or the item's extent.

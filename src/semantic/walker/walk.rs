@@ -90,6 +90,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         // everything else may hold code.
         self.emit(Event::Item(item));
         if let Item::Macro(mac) = item {
+            if !self.skip_item(&mac.attrs) {
+                self.included_file(mac);
+            }
             self.macro_mod_decls(&mac.mac);
             return;
         }
@@ -116,6 +119,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         .attrs
                         .iter()
                         .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")),
+                    included: false,
                 });
             }
             Some((brace, items)) => {
