@@ -243,6 +243,73 @@ fn included_files_are_part_of_the_module_tree() {
 }
 
 #[test]
+fn methods_through_a_glob_imported_prelude_are_the_types_own() {
+    // A library's `prelude` re-exports `Qs`; its methods are written in an `impl Qs` of
+    // a module that glob-imports the prelude, and a sibling member calls them through a
+    // glob of the same prelude (`Qs::new()?` then `qs.init().await`): one method, reached
+    // from the daemon's `main` only (startup, capped at `allow`).
+    let dir = temp_dir("prelude_glob");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"lib\", \"core\", \"daemon\"]\nresolver = \"2\"\n",
+    );
+    let package = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\n{deps}"
+        )
+    };
+    write(&dir, "lib/Cargo.toml", package("kdlib", ""));
+    write(
+        &dir,
+        "lib/src/lib.rs",
+        "pub mod server;\n\npub mod prelude {\n    pub use crate::server::Qs;\n}\n",
+    );
+    write(
+        &dir,
+        "lib/src/server/mod.rs",
+        "mod migrations;\n\npub struct Qs {\n    pub n: u8,\n}\n\nimpl Qs {\n    \
+         pub fn new() -> Result<Self, ()> {\n        Ok(Qs { n: 1 })\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "lib/src/server/migrations.rs",
+        "use crate::prelude::*;\n\nimpl Qs {\n    pub async fn init(&self) {\n        \
+         let _ = std::fs::read(\"/var/lib/x\");\n    }\n}\n",
+    );
+    write(
+        &dir,
+        "core/Cargo.toml",
+        package("kdcore", "kdlib = { path = \"../lib\" }\n"),
+    );
+    write(
+        &dir,
+        "core/src/lib.rs",
+        "use kdlib::prelude::*;\n\nasync fn setup() -> Result<Qs, ()> {\n    \
+         let qs = Qs::new()?;\n    qs.init().await;\n    Ok(qs)\n}\n\n\
+         pub async fn create() {\n    let _ = setup().await;\n}\n",
+    );
+    write(
+        &dir,
+        "daemon/Cargo.toml",
+        package("kd", "kdcore = { path = \"../core\" }\ntokio = \"1\"\n"),
+    );
+    write(
+        &dir,
+        "daemon/src/main.rs",
+        "#[tokio::main]\nasync fn main() {\n    kdcore::create().await;\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(findings(&doc), vec![], "{doc:#}");
+    let (_, doc) = json(&dir, &["--context-main", "warn"]);
+    let found = &doc["diagnostics"][0];
+    assert_eq!(found["file"], "lib/src/server/migrations.rs", "{doc:#}");
+    assert_eq!(found["context"], "main", "{doc:#}");
+    assert_eq!(found["item"], "kdlib::server::Qs::init", "{doc:#}");
+}
+
+#[test]
 fn workspace_cfg_test_code_only_with_tests_or_all_targets() {
     let ws = data("two_members");
     for flag in ["--tests", "--all-targets"] {

@@ -10,7 +10,7 @@
 use super::calls::{CallContext, CallEdge, DeferredCall, DirectBlocking, InferredBlocking};
 use super::FileFacts;
 use crate::catalog::{BlockingKind, Catalog};
-use crate::path_text::{concat, first_segment, join, split_last};
+use crate::path_text::{concat, first_segment, join, last_segment, split_last};
 use crate::semantic::types::{resolve, Ty, TypeFacts};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
@@ -253,6 +253,10 @@ impl<'c> ItemIndex<'c> {
         if self.is_known(path) || self.reexports.contains_key(path) {
             return true;
         }
+        // `M::Type::method` where `M` re-exports `Type` (`pub use crate::server::Qs;`).
+        if split_last(path).is_some_and(|(owner, _)| self.reexports.contains_key(owner)) {
+            return true;
+        }
         if let Some(&found) = self.glob_named.borrow().get(path) {
             return found;
         }
@@ -339,9 +343,49 @@ impl TypeFacts for ItemIndex<'_> {
 /// lock facts whose receiver's type only the index knows (`locks::Tentative`).
 /// Idempotent: what an earlier run inferred is replaced (the language server runs it
 /// again).
+/// A method of an `impl` whose type the file names through an import or a glob (`impl Qs`
+/// after `use crate::prelude::*;`, named `crate::server::migrations::Qs`) is the type's
+/// own: its path is made the canonical type's (`crate::server::Qs::init`), the path its
+/// callers resolve to, wherever the file speaks of it.
+fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
+    let rename = |path: &mut String| {
+        let Some((owner, name)) = split_last(path) else {
+            return;
+        };
+        if !last_segment(owner).starts_with(|c: char| c.is_ascii_uppercase()) {
+            return;
+        }
+        if let Cow::Owned(canonical) = index.canonical(owner) {
+            if canonical != owner {
+                *path = join(&canonical, name);
+            }
+        }
+    };
+    for function in &mut facts.functions {
+        rename(&mut function.path);
+    }
+    for cpu in &mut facts.cpu_heavy {
+        rename(&mut cpu.function);
+    }
+    for locks in &mut facts.locks {
+        rename(&mut locks.function);
+    }
+    let entries = &mut facts.entries;
+    for extent in &mut entries.functions {
+        rename(&mut extent.path);
+    }
+    for entry in &mut entries.entries {
+        rename(&mut entry.function);
+    }
+    for (caller, _, _) in &mut entries.external_calls {
+        rename(caller);
+    }
+}
+
 pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
     let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
     for facts in files.iter_mut() {
+        canonical_definitions(&index, facts);
         for function in &mut facts.functions {
             function.calls.retain(|edge| !edge.inferred);
             if function.blocks.as_ref().is_some_and(|b| b.inferred) {
