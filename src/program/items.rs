@@ -166,14 +166,23 @@ impl<'c> ItemIndex<'c> {
         if self.is_known(path) || !self.reexport_roots.contains(first_segment(path)) {
             return Cow::Borrowed(path);
         }
+        // Owned only when it differs: most paths under a re-exporting root are canonical.
         if let Some(followed) = self.followed.borrow().get(path) {
-            return Cow::Owned(followed.clone());
+            return if followed == path {
+                Cow::Borrowed(path)
+            } else {
+                Cow::Owned(followed.clone())
+            };
         }
         let followed = self.follow_reexports(path);
         self.followed
             .borrow_mut()
             .insert(path.to_string(), followed.clone());
-        Cow::Owned(followed)
+        if followed == path {
+            Cow::Borrowed(path)
+        } else {
+            Cow::Owned(followed)
+        }
     }
 
     fn follow_reexports(&self, path: &str) -> String {
@@ -356,9 +365,7 @@ fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
             return;
         }
         if let Cow::Owned(canonical) = index.canonical(owner) {
-            if canonical != owner {
-                *path = join(&canonical, name);
-            }
+            *path = join(&canonical, name);
         }
     };
     for function in &mut facts.functions {
