@@ -166,13 +166,20 @@ fn binary_glob_importing_its_library_reaches_it_from_main() {
         "src/main.rs",
         "pub use app::*;\n\n#[tokio::main]\nasync fn main() {\n    let _db = Db::open().await;\n}\n",
     );
-    let (_, doc) = json(&dir, &[]);
+    let found = only_from_main(&dir);
+    assert_eq!(found["file"], "src/database.rs", "{found:#}");
+    assert_eq!(found["line"], 5, "{found:#}");
+}
+
+/// The workspace's one finding, capped by default because its code runs only from `main`:
+/// shown (with that context) under `--context-main warn`.
+fn only_from_main(dir: &Path) -> serde_json::Value {
+    let (_, doc) = json(dir, &[]);
     assert_eq!(findings(&doc), vec![], "{doc:#}");
-    let (_, doc) = json(&dir, &["--context-main", "warn"]);
-    let found = &doc["diagnostics"][0];
-    assert_eq!(found["file"], "src/database.rs", "{doc:#}");
-    assert_eq!(found["line"], 5, "{doc:#}");
+    let (_, doc) = json(dir, &["--context-main", "warn"]);
+    let found = doc["diagnostics"][0].clone();
     assert_eq!(found["context"], "main", "{doc:#}");
+    found
 }
 
 #[test]
@@ -300,13 +307,9 @@ fn methods_through_a_glob_imported_prelude_are_the_types_own() {
         "daemon/src/main.rs",
         "#[tokio::main]\nasync fn main() {\n    kdcore::create().await;\n}\n",
     );
-    let (_, doc) = json(&dir, &[]);
-    assert_eq!(findings(&doc), vec![], "{doc:#}");
-    let (_, doc) = json(&dir, &["--context-main", "warn"]);
-    let found = &doc["diagnostics"][0];
-    assert_eq!(found["file"], "lib/src/server/migrations.rs", "{doc:#}");
-    assert_eq!(found["context"], "main", "{doc:#}");
-    assert_eq!(found["item"], "kdlib::server::Qs::init", "{doc:#}");
+    let found = only_from_main(&dir);
+    assert_eq!(found["file"], "lib/src/server/migrations.rs", "{found:#}");
+    assert_eq!(found["item"], "kdlib::server::Qs::init", "{found:#}");
 }
 
 #[test]

@@ -348,16 +348,12 @@ impl TypeFacts for ItemIndex<'_> {
     }
 }
 
-/// Resolve the program's deferred calls, make every callee canonical, and confirm the
-/// lock facts whose receiver's type only the index knows (`locks::Tentative`).
-/// Idempotent: what an earlier run inferred is replaced (the language server runs it
-/// again).
 /// A method of an `impl` whose type the file names through an import or a glob (`impl Qs`
 /// after `use crate::prelude::*;`, named `crate::server::migrations::Qs`) is the type's
 /// own: its path is made the canonical type's (`crate::server::Qs::init`), the path its
 /// callers resolve to, wherever the file speaks of it.
 fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
-    let rename = |path: &mut String| {
+    facts.definition_paths_mut(&mut |path: &mut String| {
         let Some((owner, name)) = split_last(path) else {
             return;
         };
@@ -367,28 +363,13 @@ fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
         if let Cow::Owned(canonical) = index.canonical(owner) {
             *path = join(&canonical, name);
         }
-    };
-    for function in &mut facts.functions {
-        rename(&mut function.path);
-    }
-    for cpu in &mut facts.cpu_heavy {
-        rename(&mut cpu.function);
-    }
-    for locks in &mut facts.locks {
-        rename(&mut locks.function);
-    }
-    let entries = &mut facts.entries;
-    for extent in &mut entries.functions {
-        rename(&mut extent.path);
-    }
-    for entry in &mut entries.entries {
-        rename(&mut entry.function);
-    }
-    for (caller, _, _) in &mut entries.external_calls {
-        rename(caller);
-    }
+    });
 }
 
+/// Resolve the program's deferred calls, make every callee (and method definition)
+/// canonical, and confirm the lock facts whose receiver's type only the index knows
+/// (`locks::Tentative`). Idempotent: what an earlier run inferred is replaced (the language server runs it
+/// again).
 pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
     let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
     for facts in files.iter_mut() {

@@ -63,6 +63,33 @@ pub struct FileFacts {
     pub if_lock: Vec<IfLock>,
 }
 
+impl FileFacts {
+    /// Every path that names one of the file's functions where it is defined (its summary,
+    /// its CPU and lock facts, its extent, its entries, its calls into other crates), for
+    /// renaming a definition everywhere the file speaks of it.
+    pub fn definition_paths_mut(&mut self, f: &mut dyn FnMut(&mut String)) {
+        for function in &mut self.functions {
+            f(&mut function.path);
+        }
+        for cpu in &mut self.cpu_heavy {
+            f(&mut cpu.function);
+        }
+        for locks in &mut self.locks {
+            f(&mut locks.function);
+        }
+        let entries = &mut self.entries;
+        for extent in &mut entries.functions {
+            f(&mut extent.path);
+        }
+        for entry in &mut entries.entries {
+            f(&mut entry.function);
+        }
+        for (caller, _, _) in &mut entries.external_calls {
+            f(caller);
+        }
+    }
+}
+
 /// A finding conditional on a receiver's type being a synchronous lock.
 #[derive(Debug, Clone)]
 pub struct IfLock {

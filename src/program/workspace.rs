@@ -19,8 +19,8 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, Strin
         };
         *path = format!("{to}{}", &path[root.len()..]);
     };
+    facts.definition_paths_mut(&mut rename);
     for function in &mut facts.functions {
-        rename(&mut function.path);
         for edge in &mut function.calls {
             rename(&mut edge.callee);
         }
@@ -28,11 +28,7 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, Strin
             call.receiver.paths_mut(&mut rename);
         }
     }
-    for cpu in &mut facts.cpu_heavy {
-        rename(&mut cpu.function);
-    }
     for locks in &mut facts.locks {
-        rename(&mut locks.function);
         locks.tentative_mut(&mut |tentative| {
             if let Some(ty) = &mut tentative.if_lock {
                 ty.paths_mut(&mut rename);
@@ -63,15 +59,7 @@ pub fn rename_crate(facts: &mut FileFacts, name: &str, renames: &[(String, Strin
             ty.paths_mut(&mut rename);
         }
     }
-    let entries = &mut facts.entries;
-    for entry in &mut entries.entries {
-        rename(&mut entry.function);
-    }
-    for function in &mut entries.functions {
-        rename(&mut function.path);
-    }
-    for (caller, callee, _) in &mut entries.external_calls {
-        rename(caller);
+    for (_, callee, _) in &mut facts.entries.external_calls {
         rename(callee);
     }
 }

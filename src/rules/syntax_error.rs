@@ -139,55 +139,60 @@ pub fn file_error_at(file: &str, error: &str, text: &str, line: usize) -> Diagno
 }
 
 /// A `mod name;` whose file does not exist (rustc's E0583), at the `mod` item.
-/// `include!("file.rs")` whose file does not exist (rustc: "couldn't read `..`").
-pub fn missing_include(
-    file: &str,
-    location: Location,
-    path: &str,
-    candidates: &[String],
-) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new(
-        FILE_ERROR.name,
-        file,
-        location,
-        format!("file not found for `include!(\"{path}\")`"),
-    );
-    diagnostic.level = Level::Deny;
-    diagnostic.primary_label = "no file to include".into();
-    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
-    diagnostic.help = Some(format!(
-        "the path is relative to this file's directory: {}",
-        quoted.join(" or ")
-    ));
-    diagnostic.notes.push(Note {
-        message: "the included code was not linted".into(),
-        file: None,
-        location: None,
-    });
-    diagnostic
-}
-
 pub fn missing_module(
     file: &str,
     location: Location,
     name: &str,
     candidates: &[String],
 ) -> Diagnostic {
-    let mut diagnostic = Diagnostic::new(
-        FILE_ERROR.name,
+    missing_file(
         file,
         location,
         format!("file not found for module `{name}`"),
-    );
+        "no file for this module",
+        format!("to create the module `{name}`, create file"),
+        "the module's code was not linted",
+        candidates,
+    )
+}
+
+/// `include!("file.rs")` whose file does not exist (rustc: "couldn't read `..`"), at the
+/// `include!`.
+pub fn missing_include(
+    file: &str,
+    location: Location,
+    path: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    missing_file(
+        file,
+        location,
+        format!("file not found for `include!(\"{path}\")`"),
+        "no file to include",
+        "the path is relative to this file's directory:".to_string(),
+        "the included code was not linted",
+        candidates,
+    )
+}
+
+/// A `file_error` (deny) for source the module tree names but that does not exist; `help`
+/// is followed by the candidate paths.
+fn missing_file(
+    file: &str,
+    location: Location,
+    message: String,
+    label: &str,
+    help: String,
+    note: &str,
+    candidates: &[String],
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(FILE_ERROR.name, file, location, message);
     diagnostic.level = Level::Deny;
-    diagnostic.primary_label = "no file for this module".into();
+    diagnostic.primary_label = label.into();
     let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
-    diagnostic.help = Some(format!(
-        "to create the module `{name}`, create file {}",
-        quoted.join(" or ")
-    ));
+    diagnostic.help = Some(format!("{help} {}", quoted.join(" or ")));
     diagnostic.notes.push(Note {
-        message: "the module's code was not linted".into(),
+        message: note.into(),
         file: None,
         location: None,
     });
