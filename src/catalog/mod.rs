@@ -164,7 +164,8 @@ struct TypesFile {
 }
 
 /// `[derived_constructors]`: associated functions a derive or a common trait gives a crate
-/// type, returning `Self` (`Config::default()`, clap's `Args::parse()`).
+/// type, returning `Self` or `Result<Self, _>` (`Config::default()`, clap's `Args::parse()`,
+/// `App::from_arg_matches(&m)?`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DerivedConstructors {

@@ -323,8 +323,13 @@ impl TypeFacts for ItemIndex<'_> {
         if let Some(ty) = self.returns.get(&*callee) {
             return Some(ty.clone());
         }
-        // `Args::parse()`, `Config::default()`: derived, so not in the index.
+        // `Command::Raw(opts)` builds a `Command`; `Wrapper(x)` builds a `Wrapper`.
         let (owner, name) = split_last(&callee)?;
+        if self.fields.contains_key(&*callee) {
+            let variant = last_segment(owner).starts_with(|c: char| c.is_ascii_uppercase());
+            return Some(Ty::named(if variant { owner } else { &*callee }.to_string()));
+        }
+        // `Args::parse()`, `Config::default()`: derived, so not in the index.
         (!self.is_known(&callee)
             && self.catalog.is_derived_constructor(name)
             && self.is_known(owner))
