@@ -327,7 +327,9 @@ impl TypeFacts for ItemIndex<'_> {
         let (owner, name) = split_last(&callee)?;
         if self.fields.contains_key(&*callee) {
             let variant = last_segment(owner).starts_with(|c: char| c.is_ascii_uppercase());
-            return Some(Ty::named(if variant { owner } else { &*callee }.to_string()));
+            return Some(Ty::named(
+                if variant { owner } else { &*callee }.to_string(),
+            ));
         }
         // `Args::parse()`, `Config::default()`: derived, so not in the index.
         (!self.is_known(&callee)
