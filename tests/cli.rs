@@ -149,10 +149,12 @@ fn binary_glob_importing_its_library_reaches_it_from_main() {
     write(
         &dir,
         "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [lib]\nname = \"app\"\npath = \"src/lib.rs\"\n\n\
-         [[bin]]\nname = \"app\"\npath = \"src/main.rs\"\n\n\
-         [dependencies]\ntokio = \"1\"\n",
+        manifest(
+            "app",
+            "[lib]\nname = \"app\"\npath = \"src/lib.rs\"\n\n\
+             [[bin]]\nname = \"app\"\npath = \"src/main.rs\"\n",
+            "tokio = \"1\"\n",
+        ),
     );
     write(&dir, "src/lib.rs", "mod database;\npub use database::Db;\n");
     write(
@@ -169,6 +171,15 @@ fn binary_glob_importing_its_library_reaches_it_from_main() {
     let found = only_from_main(&dir);
     assert_eq!(found["file"], "src/database.rs", "{found:#}");
     assert_eq!(found["line"], 5, "{found:#}");
+}
+
+/// A package's Cargo.toml: `targets` (`[lib]`/`[[bin]]` tables, or nothing) and the
+/// `[dependencies]` lines.
+fn manifest(name: &str, targets: &str, dependencies: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         {targets}\n[dependencies]\n{dependencies}"
+    )
 }
 
 /// The workspace's one finding, capped by default because its code runs only from `main`:
@@ -192,10 +203,12 @@ fn included_files_are_part_of_the_module_tree() {
     write(
         &dir,
         "Cargo.toml",
-        "[package]\nname = \"tool\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [lib]\nname = \"tool_cli\"\npath = \"src/cli/lib.rs\"\n\n\
-         [[bin]]\nname = \"tool\"\npath = \"src/cli/main.rs\"\n\n\
-         [dependencies]\ntokio = \"1\"\n",
+        manifest(
+            "tool",
+            "[lib]\nname = \"tool_cli\"\npath = \"src/cli/lib.rs\"\n\n\
+             [[bin]]\nname = \"tool\"\npath = \"src/cli/main.rs\"\n",
+            "tokio = \"1\"\n",
+        ),
     );
     write(
         &dir,
@@ -261,13 +274,7 @@ fn methods_through_a_glob_imported_prelude_are_the_types_own() {
         "Cargo.toml",
         "[workspace]\nmembers = [\"lib\", \"core\", \"daemon\"]\nresolver = \"2\"\n",
     );
-    let package = |name: &str, deps: &str| {
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-             [dependencies]\n{deps}"
-        )
-    };
-    write(&dir, "lib/Cargo.toml", package("kdlib", ""));
+    write(&dir, "lib/Cargo.toml", manifest("kdlib", "", ""));
     write(
         &dir,
         "lib/src/lib.rs",
@@ -288,7 +295,7 @@ fn methods_through_a_glob_imported_prelude_are_the_types_own() {
     write(
         &dir,
         "core/Cargo.toml",
-        package("kdcore", "kdlib = { path = \"../lib\" }\n"),
+        manifest("kdcore", "", "kdlib = { path = \"../lib\" }\n"),
     );
     write(
         &dir,
@@ -300,7 +307,7 @@ fn methods_through_a_glob_imported_prelude_are_the_types_own() {
     write(
         &dir,
         "daemon/Cargo.toml",
-        package("kd", "kdcore = { path = \"../core\" }\ntokio = \"1\"\n"),
+        manifest("kd", "", "kdcore = { path = \"../core\" }\ntokio = \"1\"\n"),
     );
     write(
         &dir,
