@@ -21,6 +21,17 @@ pub fn first_segment(path: &str) -> &str {
     path
 }
 
+/// The segments, first to last: `path.split("::")`.
+pub fn segments(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(path);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let first = first_segment(current);
+        rest = current.get(first.len() + 2..).filter(|_| first.len() < current.len());
+        Some(first)
+    })
+}
+
 /// The path before its last segment, and that segment: `path.rsplit_once("::")`.
 pub fn split_last(path: &str) -> Option<(&str, &str)> {
     let bytes = path.as_bytes();
@@ -90,6 +101,11 @@ mod tests {
             );
             assert_eq!(split_last(path), path.rsplit_once("::"), "{path}");
             assert_eq!(is_qualified(path), path.contains("::"), "{path}");
+            assert_eq!(
+                segments(path).collect::<Vec<_>>(),
+                path.split("::").collect::<Vec<_>>(),
+                "{path}"
+            );
         }
     }
 }

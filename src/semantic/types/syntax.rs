@@ -33,12 +33,12 @@ impl TypeNaming<'_> {
         let mut parts = [""; 8];
         let long: Vec<&str>;
         let segments: &[&str] = if path.segments.len() <= parts.len() {
-            for (slot, part) in parts.iter_mut().zip(text.split("::")) {
+            for (slot, part) in parts.iter_mut().zip(crate::path_text::segments(&text)) {
                 *slot = part;
             }
             &parts[..path.segments.len()]
         } else {
-            long = text.split("::").collect();
+            long = crate::path_text::segments(&text).collect();
             &long
         };
         let knows = |p: &str| self.catalog.knows_path(p);
