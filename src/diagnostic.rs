@@ -169,7 +169,8 @@ pub enum Context {
     Unknown,
     /// Tests and benches.
     Test,
-    /// Reached only from the program's (async) `main`: runs once, in sequence.
+    /// Reached only from the program's (async) `main`: runs once, in sequence (not
+    /// through a loop that repeats until the program stops: `EntryFacts::repeating`).
     Main,
 }
 

@@ -27,7 +27,9 @@ pub fn segments(path: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
         let current = rest?;
         let first = first_segment(current);
-        rest = current.get(first.len() + 2..).filter(|_| first.len() < current.len());
+        rest = current
+            .get(first.len() + 2..)
+            .filter(|_| first.len() < current.len());
         Some(first)
     })
 }

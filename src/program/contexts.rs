@@ -26,6 +26,9 @@ pub struct CrateFiles<'a> {
 #[derive(Debug, Default, Clone, Copy)]
 struct Reach {
     main: bool,
+    /// Reached from `main` through a call in a loop that repeats until the program stops
+    /// (`EntryFacts::repeating`): not code that runs once.
+    main_repeats: bool,
     test: bool,
     handler: Option<usize>,
     task: Option<usize>,
@@ -90,7 +93,9 @@ fn global_in<'p>(buf: &'p mut String, crate_name: &str, path: &'p str) -> &'p st
 /// The run's call graph, over function indices.
 struct RunGraph {
     ids: HashMap<String, usize>,
-    callees: Vec<Vec<usize>>,
+    /// Each function's callees, and whether the call sits in a loop that repeats until the
+    /// program stops.
+    callees: Vec<Vec<(usize, bool)>>,
 }
 
 impl RunGraph {
@@ -148,7 +153,8 @@ impl<'a> Contexts<'a> {
                             };
                             let callee =
                                 graph.id(global_in(&mut scratch, &krate.name, &edge.callee));
-                            graph.callees[caller].push(callee);
+                            let repeats = facts.entries.repeats_at(edge.location.byte_start);
+                            graph.callees[caller].push((callee, repeats));
                         }
                     }
                 }
@@ -165,7 +171,8 @@ impl<'a> Contexts<'a> {
                     }
                     let caller = graph.id(global_in(&mut scratch, &krate.name, caller));
                     let callee = graph.id(callee);
-                    graph.callees[caller].push(callee);
+                    let repeats = facts.entries.repeats_at(location.byte_start);
+                    graph.callees[caller].push((callee, repeats));
                 }
                 for entry in &facts.entries.entries {
                     let mut entry = entry.clone();
@@ -181,17 +188,27 @@ impl<'a> Contexts<'a> {
             .collect();
         let mut reach = vec![Reach::default(); graph.callees.len()];
         for (index, ((entry, _), start)) in entries.iter().zip(starts).enumerate() {
-            let mut queue = VecDeque::from([start]);
-            while let Some(function) = queue.pop_front() {
+            // (function, reached through a repeating loop): only `main` tells them apart.
+            let mut queue = VecDeque::from([(start, false)]);
+            while let Some((function, repeats)) = queue.pop_front() {
                 let r = &mut reach[function];
                 let new = match entry.kind {
+                    EntryKind::Main if repeats => {
+                        r.main = true;
+                        !std::mem::replace(&mut r.main_repeats, true)
+                    }
                     EntryKind::Main => !std::mem::replace(&mut r.main, true),
                     EntryKind::Test => !std::mem::replace(&mut r.test, true),
                     EntryKind::Handler => r.handler.is_none() && r.handler.replace(index).is_none(),
                     EntryKind::Task => r.task.is_none() && r.task.replace(index).is_none(),
                 };
                 if new {
-                    queue.extend(&graph.callees[function]);
+                    let main = entry.kind == EntryKind::Main;
+                    queue.extend(
+                        graph.callees[function]
+                            .iter()
+                            .map(|&(callee, in_loop)| (callee, repeats || (main && in_loop))),
+                    );
                 }
             }
         }
@@ -261,7 +278,9 @@ impl<'a> Contexts<'a> {
             (Context::Handler, Some(self.via(entry)))
         } else if let Some(entry) = reach.task {
             (Context::Task, Some(self.via(entry)))
-        } else if reach.main {
+        } else if reach.main && !reach.main_repeats && !facts.repeats_at(offset) {
+            // Code that runs once; reached through a loop that repeats until the program
+            // stops (a daemon's), it is not `main`'s one-off work.
             (Context::Main, None)
         } else if reach.test {
             (Context::Test, None)

@@ -63,6 +63,10 @@ pub struct EntryFacts {
     /// Calls into other crates of the run as written (`my_lib::daemon::run`), by caller:
     /// a binary's `main` reaching its library. Crate-local calls are in the summaries.
     pub external_calls: Vec<(String, String, Location)>,
+    /// Byte ranges of loops that repeat until the program stops: a `loop` that nothing in
+    /// its body leaves (`break`, `return`), a `while let` over an awaited stream or
+    /// channel. Code in them does not run once (SPEC §2, `main`).
+    pub repeating: Vec<(usize, usize)>,
 }
 
 impl EntryFacts {
@@ -72,6 +76,13 @@ impl EntryFacts {
             .iter()
             .filter(|f| (f.start..f.end).contains(&offset))
             .min_by_key(|f| f.end - f.start)
+    }
+
+    /// Whether `offset` is inside a loop that repeats until the program stops.
+    pub fn repeats_at(&self, offset: usize) -> bool {
+        self.repeating
+            .iter()
+            .any(|&(start, end)| (start..end).contains(&offset))
     }
 
     /// The spawn whose future contains `offset`, if any.
@@ -257,6 +268,67 @@ impl EntryRecorder {
     }
 }
 
+/// A loop that repeats until the program stops: `loop { .. }` with no `break` or `return`
+/// that leaves it (a daemon's or server's loop; a retry loop leaves when it succeeds),
+/// or `while let .. = x.await` (the next message of a channel or stream).
+fn repeats_until_stopped(expr: &Expr) -> bool {
+    match expr {
+        Expr::Loop(l) => {
+            let mut exits = LoopExits {
+                label: l.label.as_ref().map(|l| &l.name.ident),
+                inner_loops: 0,
+                closures: 0,
+                leaves: false,
+            };
+            syn::visit::visit_block(&mut exits, &l.body);
+            !exits.leaves
+        }
+        Expr::While(w) => matches!(&*w.cond, Expr::Let(l) if matches!(&*l.expr, Expr::Await(_))),
+        _ => false,
+    }
+}
+
+/// Finds a `break` or `return` that leaves the loop whose body it visits.
+struct LoopExits<'a> {
+    label: Option<&'a proc_macro2::Ident>,
+    inner_loops: usize,
+    closures: usize,
+    leaves: bool,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for LoopExits<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        if self.leaves {
+            return;
+        }
+        match expr {
+            Expr::Loop(_) | Expr::While(_) | Expr::ForLoop(_) => {
+                self.inner_loops += 1;
+                syn::visit::visit_expr(self, expr);
+                self.inner_loops -= 1;
+            }
+            Expr::Closure(_) | Expr::Async(_) => {
+                self.closures += 1;
+                syn::visit::visit_expr(self, expr);
+                self.closures -= 1;
+            }
+            Expr::Break(b) => {
+                self.leaves |= match &b.label {
+                    Some(label) => self.label == Some(&label.ident),
+                    None => self.inner_loops == 0 && self.closures == 0,
+                };
+                syn::visit::visit_expr(self, expr);
+            }
+            Expr::Return(_) => {
+                self.leaves |= self.closures == 0;
+            }
+            _ => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
 /// Whether `path` starts with another crate of the run (not `crate`, `std`, ...).
 fn in_another_crate(walker: &Walker, path: &str) -> bool {
     let root = first_segment(path);
@@ -331,6 +403,10 @@ impl Checker for EntryRecorder {
                 let spawned = spawn.is_some();
                 if let Some(at) = spawn {
                     self.spawn(walker, expr, at);
+                }
+                if repeats_until_stopped(expr) {
+                    let range = crate::source::expr_byte_range(expr);
+                    self.facts.repeating.push((range.start, range.end));
                 }
                 let catalog = walker.cx.catalog;
                 match expr {
