@@ -270,9 +270,13 @@ impl EntryRecorder {
 
 /// A loop that repeats until the program stops: `loop { .. }` with no `break` or `return`
 /// that leaves it (a daemon's or server's loop; a retry loop leaves when it succeeds),
-/// or `while let .. = x.await` (the next message of a channel or stream).
-fn repeats_until_stopped(expr: &Expr) -> bool {
+/// or `while let .. = x.recv().await` over the next message or connection (what the
+/// awaited call waits on is `channel` or `network` in `rules/awaits.toml`; not a
+/// directory listing or a finite stream at startup).
+fn repeats_until_stopped(walker: &Walker, expr: &Expr) -> bool {
     match expr {
+        // A loop that only sleeps keeps the program alive: it does no work.
+        Expr::Loop(l) if only_sleeps(&l.body) => false,
         Expr::Loop(l) => {
             let mut exits = LoopExits {
                 label: l.label.as_ref().map(|l| &l.name.ident),
@@ -283,9 +287,37 @@ fn repeats_until_stopped(expr: &Expr) -> bool {
             syn::visit::visit_block(&mut exits, &l.body);
             !exits.leaves
         }
-        Expr::While(w) => matches!(&*w.cond, Expr::Let(l) if matches!(&*l.expr, Expr::Await(_))),
+        Expr::While(w) => matches!(&*w.cond, Expr::Let(l) if awaits_next_message(walker, &l.expr)),
         _ => false,
     }
+}
+
+/// `{ sleep(d); }`, `{ sleep(d).await }`: a body that does nothing but wait.
+fn only_sleeps(body: &syn::Block) -> bool {
+    let [syn::Stmt::Expr(expr, _)] = body.stmts.as_slice() else {
+        return false;
+    };
+    let expr = match expr {
+        Expr::Await(awaited) => &*awaited.base,
+        other => other,
+    };
+    matches!(expr, Expr::Call(call) if matches!(&*call.func, Expr::Path(p)
+        if p.path.segments.last().is_some_and(|s| s.ident == "sleep")))
+}
+
+/// `rx.recv().await`, `listener.accept().await`: waits for the next message or connection.
+fn awaits_next_message(walker: &Walker, expr: &Expr) -> bool {
+    let Expr::Await(awaited) = expr else {
+        return false;
+    };
+    let Expr::MethodCall(call) = &*awaited.base else {
+        return false;
+    };
+    let method = walker.method_name(call);
+    matches!(
+        walker.cx.catalog.awaits.kind(None, Some(&method)),
+        Some("channel" | "network")
+    )
 }
 
 /// Finds a `break` or `return` that leaves the loop whose body it visits.
@@ -404,7 +436,7 @@ impl Checker for EntryRecorder {
                 if let Some(at) = spawn {
                     self.spawn(walker, expr, at);
                 }
-                if repeats_until_stopped(expr) {
+                if repeats_until_stopped(walker, expr) {
                     let range = crate::source::expr_byte_range(expr);
                     self.facts.repeating.push((range.start, range.end));
                 }
