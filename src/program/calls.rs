@@ -128,10 +128,24 @@ pub struct CallRecorder {
     /// Closures handed to calls that run them on the spot (`map`, `for_each`, …), by
     /// address.
     inline_closures: Vec<usize>,
-    /// Open closures: (function depth, runs later or elsewhere). Calls inside a closure
-    /// that is returned, stored or handed to an unknown call (a panic hook, a callback)
-    /// do not run when the function runs: they are not the function's calls.
-    closures: Vec<(usize, bool)>,
+    /// Closures handed to a spawner (`thread::spawn(|| ..)`, `Builder::spawn`), by address.
+    spawned_closures: Vec<usize>,
+    /// Open closures: (function depth, when they run). Calls inside a closure that is
+    /// returned, stored or handed to an unknown call (a panic hook, a callback) do not run
+    /// when the function runs: they are not the function's calls.
+    closures: Vec<(usize, ClosureRuns)>,
+}
+
+/// When a closure's code runs, for the calls in it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClosureRuns {
+    /// During the call it is handed to (`map`, `for_each`): the function's own calls.
+    Inline,
+    /// Later or elsewhere, by whoever keeps it: not the function's calls.
+    Later,
+    /// On a thread or task it starts: kept, insulated, as calls that start a task where
+    /// the code runs (`Contexts::compute`); they do not block the function.
+    Spawned,
 }
 
 /// The name of a blocking API (`blocking_in_async`'s, not `block_on`'s) a call is.
@@ -155,12 +169,32 @@ fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
         .map(|api| api.display.as_str())
 }
 
+/// The closure a spawner's argument evaluates to, also as the tail of a block that clones
+/// what it moves (`{ let ctx = ctx.clone(); move || run(&ctx) }`).
+fn spawned_closure_address(expr: &syn::Expr) -> Option<usize> {
+    match expr {
+        syn::Expr::Block(block) if block.label.is_none() => match block.block.stmts.last() {
+            Some(syn::Stmt::Expr(tail, None)) => spawned_closure_address(tail),
+            _ => None,
+        },
+        other => closure_address(other),
+    }
+}
+
 /// The closure an argument evaluates to (`|x| …`, `move || …`, `Box::new(|| …)`).
 fn closure_address(expr: &syn::Expr) -> Option<usize> {
     match expr {
         syn::Expr::Closure(c) if c.asyncness.is_none() => Some(c as *const _ as usize),
         syn::Expr::Paren(p) => closure_address(&p.expr),
         syn::Expr::Reference(r) => closure_address(&r.expr),
+        // `catch_unwind(AssertUnwindSafe(|| ..))`
+        syn::Expr::Call(call)
+            if call.args.len() == 1
+                && matches!(&*call.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "AssertUnwindSafe")) =>
+        {
+            closure_address(&call.args[0])
+        }
         _ => None,
     }
 }
@@ -188,10 +222,15 @@ impl CallRecorder {
         if self.in_deferred_closure() {
             return;
         }
+        let spawned = self.in_spawned_closure();
         let Some(current) = self.open.last_mut() else {
             return;
         };
-        let (context, async_header) = Self::context(walker);
+        let (context, async_header) = if spawned {
+            (CallContext::Insulated, None)
+        } else {
+            Self::context(walker)
+        };
         match what {
             Recorded::Blocking(api) => {
                 if context == CallContext::Sync && current.blocks.is_none() {
@@ -230,7 +269,15 @@ impl CallRecorder {
         let depth = self.open.len();
         self.closures
             .iter()
-            .any(|(at, deferred)| *at == depth && *deferred)
+            .any(|&(at, runs)| at == depth && runs == ClosureRuns::Later)
+    }
+
+    /// Inside a closure of the current function that a spawner runs on its own thread.
+    fn in_spawned_closure(&self) -> bool {
+        let depth = self.open.len();
+        self.closures
+            .iter()
+            .any(|&(at, runs)| at == depth && runs == ClosureRuns::Spawned)
     }
 
     /// A `block_on`-kind call in the function's own synchronous code (the first one).
@@ -320,8 +367,25 @@ impl Checker for CallRecorder {
         match event {
             Event::ExprEnter(syn::Expr::Closure(closure)) => {
                 let at = closure as *const syn::ExprClosure as usize;
-                let inline = self.inline_closures.contains(&at);
-                self.closures.push((self.open.len(), !inline));
+                let runs = if self.inline_closures.contains(&at) {
+                    ClosureRuns::Inline
+                } else if self.spawned_closures.contains(&at) {
+                    ClosureRuns::Spawned
+                } else {
+                    ClosureRuns::Later
+                };
+                self.closures.push((self.open.len(), runs));
+            }
+            Event::ExprEnter(expr @ (syn::Expr::Call(_) | syn::Expr::MethodCall(_))) => {
+                if crate::semantic::spawns::spawn_at(walker, expr).is_some() {
+                    let args = match expr {
+                        syn::Expr::Call(call) => &call.args,
+                        syn::Expr::MethodCall(call) => &call.args,
+                        _ => return,
+                    };
+                    self.spawned_closures
+                        .extend(args.iter().filter_map(spawned_closure_address));
+                }
             }
             Event::ExprExit(syn::Expr::Closure(_)) => {
                 self.closures.pop();
@@ -334,6 +398,7 @@ impl Checker for CallRecorder {
                 }
                 if self.open.is_empty() {
                     self.inline_closures.clear();
+                    self.spawned_closures.clear();
                 }
             }
             Event::Call {
