@@ -169,6 +169,16 @@ fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
         .map(|api| api.display.as_str())
 }
 
+/// A closure that borrows what it captures (no `move`), handed to the crate's own function
+/// or `self` method (`self.with_next(|item| build(item))`): the callee runs it before it
+/// returns, as a closure it keeps would have to own its captures.
+fn borrowing_closure_address(expr: &syn::Expr) -> Option<usize> {
+    match expr {
+        syn::Expr::Closure(c) if c.capture.is_none() => closure_address(expr),
+        _ => None,
+    }
+}
+
 /// The closure a spawner's argument evaluates to, also as the tail of a block that clones
 /// what it moves (`{ let ctx = ctx.clone(); move || run(&ctx) }`).
 fn spawned_closure_address(expr: &syn::Expr) -> Option<usize> {
@@ -376,16 +386,16 @@ impl Checker for CallRecorder {
                 };
                 self.closures.push((self.open.len(), runs));
             }
-            Event::ExprEnter(expr @ (syn::Expr::Call(_) | syn::Expr::MethodCall(_))) => {
-                if crate::semantic::spawns::spawn_at(walker, expr).is_some() {
-                    let args = match expr {
-                        syn::Expr::Call(call) => &call.args,
-                        syn::Expr::MethodCall(call) => &call.args,
-                        _ => return,
-                    };
-                    self.spawned_closures
-                        .extend(args.iter().filter_map(spawned_closure_address));
-                }
+            Event::ExprEnter(expr @ (syn::Expr::Call(_) | syn::Expr::MethodCall(_)))
+                if crate::semantic::spawns::spawn_at(walker, expr).is_some() =>
+            {
+                let args = match expr {
+                    syn::Expr::Call(call) => &call.args,
+                    syn::Expr::MethodCall(call) => &call.args,
+                    _ => return,
+                };
+                self.spawned_closures
+                    .extend(args.iter().filter_map(spawned_closure_address));
             }
             Event::ExprExit(syn::Expr::Closure(_)) => {
                 self.closures.pop();
@@ -411,6 +421,9 @@ impl Checker for CallRecorder {
                 if name.is_some_and(|n| walker.cx.catalog.runs_inline(n)) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
+                } else if callee.is_some_and(|c| walker.cx.is_local_path(c)) {
+                    self.inline_closures
+                        .extend(call.args.iter().filter_map(borrowing_closure_address));
                 }
                 if *awaited {
                     let name = callee.map(crate::path_text::last_segment);
@@ -443,6 +456,13 @@ impl Checker for CallRecorder {
                 if walker.cx.catalog.runs_inline(&method) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
+                } else if matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("self"))
+                    && walker
+                        .self_type()
+                        .is_some_and(|o| walker.cx.is_local_path(o))
+                {
+                    self.inline_closures
+                        .extend(call.args.iter().filter_map(borrowing_closure_address));
                 }
                 // `self.helper()` → `SelfType::helper`; `store.save()` with `store: Store`,
                 // or `user.check()` with `user` from `User::find(..)`: resolved in the crate
