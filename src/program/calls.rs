@@ -174,8 +174,22 @@ fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
 /// returns, as a closure it keeps would have to own its captures.
 fn borrowing_closure_address(expr: &syn::Expr) -> Option<usize> {
     match expr {
-        syn::Expr::Closure(c) if c.capture.is_none() => closure_address(expr),
+        syn::Expr::Closure(c) if c.capture.is_none() && !makes_future(&c.body) => {
+            closure_address(expr)
+        }
         _ => None,
+    }
+}
+
+/// `|| async { .. }`: a closure that makes a future for whoever keeps it (a handler).
+fn makes_future(body: &syn::Expr) -> bool {
+    match body {
+        syn::Expr::Async(_) => true,
+        syn::Expr::Block(block) => matches!(
+            block.block.stmts.last(),
+            Some(syn::Stmt::Expr(syn::Expr::Async(_), None))
+        ),
+        _ => false,
     }
 }
 
@@ -421,10 +435,12 @@ impl Checker for CallRecorder {
                 if name.is_some_and(|n| walker.cx.catalog.runs_inline(n)) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
-                } else if callee.is_some_and(|c| walker.cx.is_local_path(c)) {
+                } else {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(borrowing_closure_address));
                 }
+                // `(|| -> Result<_> { .. })()`: called on the spot
+                self.inline_closures.extend(closure_address(&call.func));
                 if *awaited {
                     let name = callee.map(crate::path_text::last_segment);
                     self.note_await(walker, *callee, name);
@@ -456,11 +472,7 @@ impl Checker for CallRecorder {
                 if walker.cx.catalog.runs_inline(&method) {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(closure_address));
-                } else if matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("self"))
-                    && walker
-                        .self_type()
-                        .is_some_and(|o| walker.cx.is_local_path(o))
-                {
+                } else {
                     self.inline_closures
                         .extend(call.args.iter().filter_map(borrowing_closure_address));
                 }

@@ -147,6 +147,9 @@ impl<'c> ItemIndex<'c> {
                 self.reexport_roots.insert(first_segment(path).to_string());
             }
         }
+        for path in &items.enums {
+            self.known.insert(path.clone());
+        }
         for (trait_path, self_path) in &items.impls {
             self.known.insert(self_path.clone());
             self.impls

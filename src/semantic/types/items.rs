@@ -30,6 +30,9 @@ pub struct ItemFacts {
     pub glob_imports: Vec<(String, String)>,
     /// Trait implementations: (trait path, self type path).
     pub impls: Vec<(String, String)>,
+    /// Enums declared here: types of the workspace even without fields (`Mode::default()`,
+    /// `Cli::from_arg_matches(&m)` of a clap subcommand enum).
+    pub enums: Vec<String>,
 }
 
 impl ItemFacts {
@@ -57,6 +60,9 @@ impl ItemFacts {
         {
             f(a);
             f(b);
+        }
+        for path in &mut self.enums {
+            f(path);
         }
     }
 }
@@ -107,6 +113,7 @@ pub fn collect(
             // A variant's fields, as a struct's named by the variant's path
             // (`Command::Raw { commands }` binds `commands` to the field's type).
             Item::Enum(e) => {
+                out.enums.push(format!("{module_path}::{}", e.ident));
                 for variant in &e.variants {
                     let owner = format!("{module_path}::{}::{}", e.ident, variant.ident);
                     collect_fields(&naming, owner, &variant.fields, out);
