@@ -99,9 +99,9 @@ log "corpus ($corpus_mode): ${#dirs[@]} crate directories; jobs=$jobs runs=$runs
 find "${dirs[@]}" -name '*.rs' -type f -print0 | xargs -0 cat >/dev/null
 
 # ---------------------------------------------------------------- timing
-# The tools run in interleaved rounds (baseline, linter, …, then again), so that a
-# machine that slows down or speeds up mid-benchmark moves every tool alike and the
-# ratios stay like for like.  Each run's "seconds peak_kb" goes to $out/NAME.times and
+# The tools run in interleaved rounds (baseline, linter, …, then again, each round
+# starting one tool later), so that a machine that slows down or speeds up mid-benchmark
+# moves every tool alike and the ratios stay like for like.  Each run's "seconds peak_kb" goes to $out/NAME.times and
 # its stdout to $out/NAME.out; a run that exits with a code outside the tool's OKCODES
 # marks the tool failed and drops it from the later rounds.
 declare -A secs mb status cmdline okcodes_of
@@ -164,8 +164,13 @@ else
 fi
 
 log "timing $runs interleaved rounds of: ${tools[*]}"
+n_tools=${#tools[@]}
 for ((round = 1; round <= runs; round++)); do
-    for t in "${tools[@]}"; do
+    # Each round starts one tool later: the memory a run gets depends on how much the run
+    # before it freed (bench/README.md, "Order matters"), so each tool follows each other
+    # one in turn.
+    for ((k = 0; k < n_tools; k++)); do
+        t="${tools[$(((round - 1 + k) % n_tools))]}"
         if [[ ${status[$t]} == ok ]]; then run_once "$t" "$round"; fi
     done
 done
