@@ -169,9 +169,10 @@ fn blocking_name(api: Option<&crate::catalog::BlockingApi>) -> Option<&str> {
         .map(|api| api.display.as_str())
 }
 
-/// A closure that borrows what it captures (no `move`), handed to the crate's own function
-/// or `self` method (`self.with_next(|item| build(item))`): the callee runs it before it
-/// returns, as a closure it keeps would have to own its captures.
+/// A closure that borrows what it captures (no `move`) and does not make a future, handed
+/// to a call (`self.with_next(|item| build(item))`, `sandbox.run(|dir| ..)`): the callee
+/// runs it before it returns, as a closure it keeps would have to own its captures. A
+/// spawner's closure is `Spawned` first (`spawned_closures`).
 fn borrowing_closure_address(expr: &syn::Expr) -> Option<usize> {
     match expr {
         syn::Expr::Closure(c) if c.capture.is_none() && !makes_future(&c.body) => {
@@ -391,10 +392,10 @@ impl Checker for CallRecorder {
         match event {
             Event::ExprEnter(syn::Expr::Closure(closure)) => {
                 let at = closure as *const syn::ExprClosure as usize;
-                let runs = if self.inline_closures.contains(&at) {
-                    ClosureRuns::Inline
-                } else if self.spawned_closures.contains(&at) {
+                let runs = if self.spawned_closures.contains(&at) {
                     ClosureRuns::Spawned
+                } else if self.inline_closures.contains(&at) {
+                    ClosureRuns::Inline
                 } else {
                     ClosureRuns::Later
                 };
