@@ -197,13 +197,7 @@ fn makes_future(body: &syn::Expr) -> bool {
 /// The closure a spawner's argument evaluates to, also as the tail of a block that clones
 /// what it moves (`{ let ctx = ctx.clone(); move || run(&ctx) }`).
 fn spawned_closure_address(expr: &syn::Expr) -> Option<usize> {
-    match expr {
-        syn::Expr::Block(block) if block.label.is_none() => match block.block.stmts.last() {
-            Some(syn::Stmt::Expr(tail, None)) => spawned_closure_address(tail),
-            _ => None,
-        },
-        other => closure_address(other),
-    }
+    closure_address(super::entries::block_tail(expr))
 }
 
 /// The closure an argument evaluates to (`|x| …`, `move || …`, `Box::new(|| …)`).

@@ -98,7 +98,7 @@ impl EntryFacts {
 
 /// The value a block argument evaluates to: `{ let a = a.clone(); async move { .. } }` hands
 /// over its tail (the clones before it run in the caller).
-fn block_tail(expr: &Expr) -> &Expr {
+pub(crate) fn block_tail(expr: &Expr) -> &Expr {
     let mut expr = expr;
     loop {
         match expr {
