@@ -12,19 +12,19 @@
 use super::run::FileOutcome;
 use crate::catalog::{Catalog, Runtime};
 use crate::diagnostic::{Context, Diagnostic, Note};
+use crate::output::CargoTarget;
 use crate::program::contexts::{Contexts, CrateFiles, Placement};
 use crate::program::{items, workspace};
 use crate::rules;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const LIB_KINDS: &[&str] = &["lib", "rlib", "dylib", "cdylib", "staticlib", "proc-macro"];
 
-/// Which program a file belongs to, and the name its `crate::` paths take there (None:
-/// kept as `crate`).
-fn program_of(outcome: &FileOutcome) -> (String, Option<String>) {
-    let target = &outcome.target;
+/// Which program the files of `target` belong to (its key), and the name their `crate::`
+/// paths take there (None: kept as `crate`).
+pub(crate) fn program_of(target: &CargoTarget) -> (String, Option<String>) {
     match &target.package {
         Some(package) if !package.local_crates.is_empty() => {
             let is_lib = target.kinds.iter().any(|k| LIB_KINDS.contains(&k.as_str()));
@@ -34,7 +34,8 @@ fn program_of(outcome: &FileOutcome) -> (String, Option<String>) {
             };
             ("workspace".into(), Some(name))
         }
-        _ => (outcome.crate_key(), None),
+        Some(package) => (format!("{}#{}", package.id, target.name), None),
+        None => (String::new(), None),
     }
 }
 
@@ -47,16 +48,29 @@ pub(crate) fn crate_phase(
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) {
-    outcomes.par_iter_mut().for_each(|outcome| {
+    let mut programs: BTreeMap<String, Vec<&mut FileOutcome>> = BTreeMap::new();
+    for outcome in outcomes.iter_mut() {
+        let (key, _) = program_of(&outcome.target);
+        programs.entry(key).or_default().push(outcome);
+    }
+    let keys: BTreeSet<String> = programs.keys().cloned().collect();
+    // Programs share no file: each resolves its files' facts in parallel.
+    let mut programs: Vec<Vec<&mut FileOutcome>> = programs.into_values().collect();
+    programs
+        .par_iter_mut()
+        .for_each(|files| prepare_program(files, catalog));
+    check_and_place(outcomes, &keys, catalog, runtime);
+}
+
+/// Make one program's facts ready for its rules (`files`: its member files, in display
+/// order): unpacked, `crate::` renamed in a workspace program (`program::workspace`), and
+/// what the walk left symbolic resolved by the program's item index (`program::items`).
+pub(crate) fn prepare_program(files: &mut [&mut FileOutcome], catalog: &Catalog) {
+    files.par_iter_mut().for_each(|outcome| {
         if let Some(packed) = outcome.packed_facts.take() {
             outcome.facts = packed.unpack(&outcome.display);
         }
-    });
-    // Each program's member files, by index in `outcomes`.
-    let mut programs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, outcome) in outcomes.iter_mut().enumerate() {
-        let (key, rename) = program_of(outcome);
-        if let Some(name) = rename {
+        if let (_, Some(name)) = program_of(&outcome.target) {
             let renames = outcome
                 .target
                 .package
@@ -65,34 +79,56 @@ pub(crate) fn crate_phase(
                 .unwrap_or_default();
             workspace::rename_crate(&mut outcome.facts, &name, &renames);
         }
-        programs.entry(key).or_default().push(index);
+    });
+    let mut facts: Vec<&mut crate::program::FileFacts> =
+        files.iter_mut().map(|outcome| &mut outcome.facts).collect();
+    items::resolve_program(&mut facts, catalog);
+}
+
+/// Run the rules of a prepared program, and give each of its files the findings in it.
+pub(crate) fn check_program(
+    files: &mut [&mut FileOutcome],
+    catalog: &Catalog,
+    runtime: Option<Runtime>,
+) {
+    let members: Vec<&FileOutcome> = files.iter().map(|outcome| &**outcome).collect();
+    let found = program_findings(&members, catalog, runtime);
+    for (index, d) in found {
+        files[index].crate_findings.push(d);
+    }
+}
+
+/// The last step of the crate phase, once every program of `outcomes` is prepared: the
+/// rules of the programs in `unchecked` (by key) run while the run's context graph is built
+/// from every file's resolved facts; then each finding, of both phases, is placed in its
+/// context.
+pub(crate) fn check_and_place(
+    outcomes: &mut [FileOutcome],
+    unchecked: &BTreeSet<String>,
+    catalog: &Catalog,
+    runtime: Option<Runtime>,
+) {
+    // Each unchecked program's member files, by index in `outcomes`.
+    let mut programs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (index, outcome) in outcomes.iter().enumerate() {
+        let (key, _) = program_of(&outcome.target);
+        if unchecked.contains(&key) {
+            programs.entry(key).or_default().push(index);
+        }
     }
     let programs: Vec<Vec<usize>> = programs.into_values().collect();
-    // Programs share no file: each resolves its files' facts in parallel.
-    {
-        let mut members: Vec<Vec<&mut crate::program::FileFacts>> =
-            programs.iter().map(|_| Vec::new()).collect();
-        let mut program_of_file = vec![0; outcomes.len()];
-        for (program, files) in programs.iter().enumerate() {
-            for &file in files {
-                program_of_file[file] = program;
-            }
-        }
-        for (outcome, &program) in outcomes.iter_mut().zip(&program_of_file) {
-            members[program].push(&mut outcome.facts);
-        }
-        members
-            .par_iter_mut()
-            .for_each(|facts| items::resolve_program(facts, catalog));
-    }
     // The rules read the resolved facts while the run's context graph is built from them.
     let shared: &[FileOutcome] = outcomes;
     let (found, contexts) = rayon::join(
         || {
             programs
                 .par_iter()
-                .map(|files| program_findings(shared, files, catalog, runtime))
-                .collect::<Vec<_>>()
+                .map(|files| {
+                    let members: Vec<&FileOutcome> = files.iter().map(|&i| &shared[i]).collect();
+                    let found = program_findings(&members, catalog, runtime);
+                    found.into_iter().map(|(i, d)| (files[i], d)).collect()
+                })
+                .collect::<Vec<Vec<_>>>()
         },
         || Contexts::compute(&crate_files(shared)),
     );
@@ -121,12 +157,11 @@ pub(crate) fn crate_phase(
     }
 }
 
-/// The crate-level rules over one program (`files`: its members' indices in `outcomes`),
-/// on facts its item index has resolved: each finding with the index of the file it
-/// names, among the files of the runtime it was found for.
+/// The crate-level rules over one prepared program (`files`: its member files), each
+/// finding with the index in `files` of the file it names, among the files of the runtime
+/// it was found for.
 fn program_findings(
-    outcomes: &[FileOutcome],
-    files: &[usize],
+    files: &[&FileOutcome],
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) -> Vec<(usize, Diagnostic)> {
@@ -137,18 +172,17 @@ fn program_findings(
     };
     let members: Vec<rules::CrateFile> = files
         .iter()
-        .map(|&index| rules::CrateFile {
-            display: &outcomes[index].display,
-            facts: &outcomes[index].facts,
+        .map(|outcome| rules::CrateFile {
+            display: &outcome.display,
+            facts: &outcome.facts,
         })
         .collect();
-    let mut runtimes: Vec<Runtime> = files.iter().map(|&i| runtime_of(&outcomes[i])).collect();
+    let mut runtimes: Vec<Runtime> = files.iter().map(|o| runtime_of(o)).collect();
     runtimes.sort_by_key(|r| r.name());
     runtimes.dedup();
     // The first member of each (file, runtime), as the findings name them.
     let mut owners: HashMap<(&str, Runtime), usize> = HashMap::default();
-    for &index in files {
-        let outcome = &outcomes[index];
+    for (index, outcome) in files.iter().enumerate() {
         owners
             .entry((outcome.display.as_str(), runtime_of(outcome)))
             .or_insert(index);

@@ -4,6 +4,7 @@
 //! crate-level phase, and the suppressions; levels are applied later (`verdict`).
 
 use super::analyze;
+use super::crate_phase;
 use super::plan::{Plan, Settings};
 use super::verdict::Suppressions;
 use crate::catalog::{Catalog, Runtime};
@@ -17,8 +18,9 @@ use crate::semantic::walker::{FileContext, ModDecl};
 use crate::suppress;
 use crate::workspace::{self, normalized, LintRoot, ManifestCache, PackageInfo};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// How to lint one source text.
@@ -49,6 +51,8 @@ struct FileJob {
     edition: String,
     /// The directory walk saw a regular file at `path` (`LintRoot::seen_regular`).
     seen_regular: bool,
+    /// The program the file belongs to (`crate_phase::program_of`).
+    program: Arc<str>,
 }
 
 /// What the phases found in one file, before levels and suppressions.
@@ -154,9 +158,12 @@ pub(crate) struct Overlay {
 }
 
 /// Lint every planned file (module trees followed) and stdin on the `-j` worker threads
-/// of `pool`, then run the crate-level phase on the same threads; the outcomes sorted by
-/// file name. The files' facts are kept only if `keep_facts` (the `report` command reads
-/// them); otherwise the worker threads, which unpacked them, free them.
+/// of `pool`, and run the crate-level phase on the same threads; the outcomes sorted by
+/// file name. The crate-level rules of a program run as soon as its last file is linted,
+/// while the workers lint the other programs' files (`Linter::job_done`); the run's
+/// context graph, which needs every program, comes last. The files' facts are kept only
+/// if `keep_facts` (the `report` command reads them); otherwise the worker threads, which
+/// unpacked them, free them.
 pub(crate) fn lint_files(
     cli: &LintArgs,
     plan: &Plan,
@@ -165,37 +172,53 @@ pub(crate) fn lint_files(
     pool: &rayon::ThreadPool,
     keep_facts: bool,
 ) -> Vec<FileOutcome> {
+    let (catalog, runtime) = (&settings.catalog, settings.runtime);
     let linter = Linter {
         overlay,
-        catalog: &settings.catalog,
+        catalog,
+        runtime,
         base: &plan.base,
         exclude: settings.exclude.as_ref(),
         seen: Mutex::new(HashSet::new()),
-        outcomes: Mutex::new(Vec::new()),
+        programs: Mutex::new(HashMap::new()),
+        programs_open: AtomicUsize::new(0),
+        finished: Mutex::new(Vec::new()),
+        unchecked: Mutex::new(BTreeSet::new()),
         verbose: cli.verbose,
     };
+    let jobs: Vec<FileJob> = plan
+        .roots
+        .iter()
+        .map(|root| root_job(root, cli, runtime))
+        .collect();
+    let stdin = plan
+        .stdin
+        .as_ref()
+        .map(|(bytes, name)| (bytes, stdin_job(name, cli, runtime)));
+    // Every root is counted before any runs, so that no program looks done too early.
+    for job in jobs.iter().chain(stdin.as_ref().map(|(_, job)| job)) {
+        linter.job_added(&job.program);
+    }
     pool.scope(|scope| {
-        for root in &plan.roots {
-            let job = root_job(root, cli, settings.runtime);
-            let linter = &linter;
+        let linter = &linter;
+        for job in jobs {
             scope.spawn(move |s| linter.lint_tree(s, job));
         }
-        if let Some((bytes, name)) = &plan.stdin {
-            let linter = &linter;
-            scope.spawn(move |_| linter.lint_stdin(bytes, name, cli, settings.runtime));
+        if let Some((bytes, job)) = stdin {
+            scope.spawn(move |_| linter.lint_stdin(bytes, job));
         }
     });
+    let mut outcomes = linter.finished.into_inner().unwrap_or_default();
     for (path, error) in &plan.problems {
         let display = display_path(path, &plan.base);
         let target = Arc::new(CargoTarget::default());
         let failure = rules::file_error(&display, error);
-        linter.push(FileOutcome::failed(&display, failure, target));
+        outcomes.push(FileOutcome::failed(&display, failure, target));
     }
-    let mut outcomes = linter.outcomes.into_inner().unwrap_or_default();
     outcomes.sort_by(|a, b| a.display.cmp(&b.display));
-    let (catalog, runtime) = (&settings.catalog, settings.runtime);
+    let unchecked = linter.unchecked.into_inner().unwrap_or_default();
     pool.install(|| {
-        super::crate_phase::crate_phase(&mut outcomes, catalog, runtime);
+        crate_phase::check_and_place(&mut outcomes, &unchecked, catalog, runtime);
         if !keep_facts {
             outcomes
                 .par_iter_mut()
@@ -259,6 +282,38 @@ fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJo
         from_stdin: false,
         edition: edition_of(cli, root.package.as_deref()),
         seen_regular: root.seen_regular,
+        program: "".into(),
+    }
+    .in_its_program()
+}
+
+/// The job for the file given on stdin (`-`), named by `--stdin-filename`.
+fn stdin_job(name: &Path, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
+    let package = ManifestCache::default().package_for(name);
+    FileJob {
+        path: name.to_path_buf(),
+        module_path: workspace::guess_module_path(name),
+        is_mod_rs: false,
+        follow_mods: false,
+        include_tests: true,
+        runtime: runtime_of(runtime, package.as_deref()),
+        edition: edition_of(cli, package.as_deref()),
+        target: Arc::new(CargoTarget::for_file(package, name)),
+        from_stdin: true,
+        seen_regular: false,
+        program: "".into(),
+    }
+    .in_its_program()
+}
+
+impl FileJob {
+    /// The job with its program named after its target.
+    fn in_its_program(self) -> FileJob {
+        let (program, _) = crate_phase::program_of(&self.target);
+        FileJob {
+            program: program.into(),
+            ..self
+        }
     }
 }
 
@@ -309,9 +364,27 @@ struct Linter<'a> {
     catalog: &'a Catalog,
     base: &'a Path,
     exclude: Option<&'a (globset::GlobSet, PathBuf)>,
+    runtime: Option<Runtime>,
     seen: Mutex<HashSet<PathBuf>>,
-    outcomes: Mutex<Vec<FileOutcome>>,
+    /// The programs with files still being linted, by key.
+    programs: Mutex<HashMap<Arc<str>, PendingProgram>>,
+    /// How many programs have files still being linted.
+    programs_open: AtomicUsize,
+    /// The files of the programs whose files are all linted.
+    finished: Mutex<Vec<FileOutcome>>,
+    /// The programs prepared but whose rules have not run (the last one, whose rules run
+    /// while the run's context graph is built).
+    unchecked: Mutex<BTreeSet<String>>,
     verbose: bool,
+}
+
+/// A program whose files are still being linted.
+#[derive(Default)]
+struct PendingProgram {
+    /// Jobs spawned and not done (a root counts from the start, a `mod` file from when
+    /// its parent finds it).
+    jobs_left: usize,
+    outcomes: Vec<FileOutcome>,
 }
 
 impl Linter<'_> {
@@ -326,6 +399,12 @@ impl Linter<'_> {
 
     /// Lint one file, then (in module-tree mode) spawn a job for each of its `mod` files.
     fn lint_tree<'s>(&'s self, scope: &rayon::Scope<'s>, job: FileJob) {
+        let outcome = self.lint_one(scope, &job);
+        self.job_done(&job.program, outcome);
+    }
+
+    /// `lint_tree`'s outcome: None for a file already linted or excluded.
+    fn lint_one<'s>(&'s self, scope: &rayon::Scope<'s>, job: &FileJob) -> Option<FileOutcome> {
         // Module trees can reach one file twice (`#[path]`, lib + bin): dedupe by its real
         // path. PATH mode lists each file once already; a cheap lexical key does.
         let key = if job.follow_mods {
@@ -334,10 +413,10 @@ impl Linter<'_> {
             normalized(&job.path)
         };
         if !self.seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
-            return;
+            return None;
         }
         if self.excluded(&job.path) {
-            return;
+            return None;
         }
         let display = display_path(&job.path, self.base);
         if self.verbose {
@@ -345,21 +424,18 @@ impl Linter<'_> {
         }
         let text = match self.read(&job.path, &display, job.seen_regular) {
             Ok(text) => text,
-            Err(error) => {
-                self.push(FileOutcome::failed(&display, *error, job.target.clone()));
-                return;
-            }
+            Err(error) => return Some(FileOutcome::failed(&display, *error, job.target.clone())),
         };
-        let (mut outcome, mod_decls) = self.lint_text(display, text, &job);
+        let (mut outcome, mod_decls) = self.lint_text(display, text, job);
         if job.follow_mods {
-            let missing = self.follow_mods(scope, &job, &outcome.display, mod_decls);
+            let missing = self.follow_mods(scope, job, &outcome.display, mod_decls);
             outcome.findings.extend(missing);
         }
         if outcome.findings.is_empty() && outcome.suppressions.is_empty() && !job.from_stdin {
             // nothing to render against this text: free it
             outcome.text = None;
         }
-        self.push(outcome);
+        Some(outcome)
     }
 
     /// A file's text (or its fixed text in the overlay), or the `file_error` saying why it
@@ -451,38 +527,25 @@ impl Linter<'_> {
                 seen_regular: false,
                 ..job.clone()
             };
+            self.job_added(&child.program);
             scope.spawn(move |s| self.lint_tree(s, child));
         }
         missing
     }
 
     /// The file given on stdin (`-`), named by `--stdin-filename`.
-    fn lint_stdin(&self, bytes: &[u8], name: &Path, cli: &LintArgs, runtime: Option<Runtime>) {
-        let package = ManifestCache::default().package_for(name);
-        let job = FileJob {
-            path: name.to_path_buf(),
-            module_path: workspace::guess_module_path(name),
-            is_mod_rs: false,
-            follow_mods: false,
-            include_tests: true,
-            runtime: runtime_of(runtime, package.as_deref()),
-            edition: edition_of(cli, package.as_deref()),
-            target: Arc::new(CargoTarget::for_file(package, name)),
-            from_stdin: true,
-            seen_regular: false,
-        };
-        let display = display_path(name, self.base);
+    fn lint_stdin(&self, bytes: &[u8], job: FileJob) {
+        let display = display_path(&job.path, self.base);
         let bytes = match &self.overlay.stdin {
             Some(text) => text.clone().into_bytes(),
             None => bytes.to_vec(),
         };
-        match decode(&display, bytes) {
-            Ok(text) => {
-                let (outcome, _) = self.lint_text(display, text, &job);
-                self.push(outcome); // stdin's text cannot be read again later: kept
-            }
-            Err(error) => self.push(FileOutcome::failed(&display, *error, job.target.clone())),
-        }
+        let outcome = match decode(&display, bytes) {
+            // stdin's text cannot be read again later: kept
+            Ok(text) => self.lint_text(display, text, &job).0,
+            Err(error) => FileOutcome::failed(&display, *error, job.target.clone()),
+        };
+        self.job_done(&job.program, Some(outcome));
     }
 
     fn lint_text(
@@ -522,9 +585,53 @@ impl Linter<'_> {
         )
     }
 
-    fn push(&self, outcome: FileOutcome) {
-        if let Ok(mut outcomes) = self.outcomes.lock() {
-            outcomes.push(outcome);
+    /// One more job of `program` to wait for.
+    fn job_added(&self, program: &Arc<str>) {
+        let Ok(mut programs) = self.programs.lock() else {
+            return;
+        };
+        let pending = programs.entry(program.clone()).or_insert_with(|| {
+            self.programs_open.fetch_add(1, Ordering::SeqCst);
+            PendingProgram::default()
+        });
+        pending.jobs_left += 1;
+    }
+
+    /// A job of `program` is done, with the file's outcome (None: the file was skipped).
+    /// After the program's last job, its facts are prepared and its rules run here, while
+    /// the other workers lint on; the last program's rules wait to run beside the context
+    /// graph (`crate_phase::check_and_place`).
+    fn job_done(&self, program: &Arc<str>, outcome: Option<FileOutcome>) {
+        let done = {
+            let Ok(mut programs) = self.programs.lock() else {
+                return;
+            };
+            let Some(pending) = programs.get_mut(program) else {
+                return;
+            };
+            pending.outcomes.extend(outcome);
+            pending.jobs_left -= 1;
+            if pending.jobs_left > 0 {
+                return;
+            }
+            programs.remove(program)
+        };
+        let Some(PendingProgram { mut outcomes, .. }) = done else {
+            return;
+        };
+        let last = self.programs_open.fetch_sub(1, Ordering::SeqCst) == 1;
+        outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+        let mut files: Vec<&mut FileOutcome> = outcomes.iter_mut().collect();
+        crate_phase::prepare_program(&mut files, self.catalog);
+        if last {
+            if let Ok(mut unchecked) = self.unchecked.lock() {
+                unchecked.insert(program.to_string());
+            }
+        } else {
+            crate_phase::check_program(&mut files, self.catalog, self.runtime);
+        }
+        if let Ok(mut finished) = self.finished.lock() {
+            finished.extend(outcomes);
         }
     }
 }
