@@ -1,7 +1,9 @@
 //! The crate-level phase: rules that need every file of a crate (call chains, the
-//! lock-order graph) run on the files' plain facts, after the per-file phase. Each
-//! finding goes to the outcome of its file; levels and suppressions come later
-//! (`verdict`), for the findings of both phases at once.
+//! lock-order graph) run on the files' plain facts, once the per-file phase is done with
+//! every file of the program (a command-line run starts each program as soon as its last
+//! file is linted: `run::lint_files`). Each finding goes to the outcome of its file;
+//! levels and suppressions come later (`verdict`), for the findings of both phases at
+//! once. Contexts need the whole run: they come last (`check_and_place`).
 //!
 //! In cargo mode the whole workspace is one program: each crate's `crate::` paths are
 //! renamed to its name first (`program::workspace`), so calls into another member resolve

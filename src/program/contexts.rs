@@ -4,7 +4,7 @@
 //! are made run-wide by naming each crate (`crate::api::login` in crate `app` is
 //! `app::api::login`), so a binary's `main` reaches the handlers of its library.
 
-use super::entries::{Entry, EntryFacts, EntryKind};
+use super::entries::{EntryFacts, EntryKind};
 use super::FileFacts;
 use crate::diagnostic::Context;
 use crate::source::Location;
@@ -55,58 +55,92 @@ pub struct Placement {
 
 /// The contexts of every function of the run.
 pub struct Contexts<'a> {
+    names: CrateNames,
     /// Run-wide function path → its index in `reach`.
-    ids: HashMap<String, usize>,
+    ids: HashMap<RunPath<'a>, usize>,
     reach: Vec<Reach>,
-    /// The entry points, with the display path of their file.
-    entries: Vec<(Entry, &'a str)>,
-    /// (crate name, is_lib) by file display path, and the file's entry facts.
-    files: HashMap<&'a str, (String, bool, &'a EntryFacts)>,
+    /// The entry points.
+    entries: Vec<EntryAt<'a>>,
+    /// (crate, is_lib) by file display path, and the file's entry facts.
+    files: HashMap<&'a str, (u32, bool, &'a EntryFacts)>,
 }
 
-/// `crate::x` in crate `name` is `name::x` run-wide.
-fn global(crate_name: &str, path: &str) -> String {
-    match path.strip_prefix("crate::") {
-        Some(rest) => crate::path_text::join(crate_name, rest),
-        None if path == "crate" => crate_name.to_string(),
-        None => path.to_string(),
+/// A function's run-wide path, as the facts' own text: `crate::x` in crate `app` is
+/// (`app`, `x`), and so is `app::x` written in another crate of the run. The crate is an
+/// index in `CrateNames` (`NO_CRATE`: a path of no crate of the run, kept whole).
+type RunPath<'a> = (u32, &'a str);
+
+const NO_CRATE: u32 = u32::MAX;
+
+/// The names of the run's crates, as other crates write them (`my_lib`).
+#[derive(Default)]
+struct CrateNames {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl CrateNames {
+    fn add(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(name.to_string(), id);
+        self.names.push(name.to_string());
+        id
+    }
+
+    /// `path` as written in crate `krate`, run-wide.
+    fn run_path<'p>(&self, krate: u32, path: &'p str) -> RunPath<'p> {
+        if path == "crate" {
+            return (krate, "");
+        }
+        if let Some(rest) = path.strip_prefix("crate::") {
+            return (krate, rest);
+        }
+        let first = crate::path_text::first_segment(path);
+        match self.ids.get(first) {
+            Some(&id) => (id, path.get(first.len() + 2..).unwrap_or("")),
+            None => (NO_CRATE, path),
+        }
+    }
+
+    /// A run-wide path as text (`app::api::login`).
+    fn text(&self, (krate, rest): RunPath) -> String {
+        match self.names.get(krate as usize) {
+            Some(name) if rest.is_empty() => name.clone(),
+            Some(name) => crate::path_text::join(name, rest),
+            None => rest.to_string(),
+        }
     }
 }
 
-/// `global`, written into `buf` only when the path changes (most calls name another
-/// crate's or a library's path as is): no copy per call edge for a path already known.
-fn global_in<'p>(buf: &'p mut String, crate_name: &str, path: &'p str) -> &'p str {
-    let rest = match path.strip_prefix("crate::") {
-        Some(rest) => rest,
-        None if path == "crate" => "",
-        None => return path,
-    };
-    buf.clear();
-    buf.push_str(crate_name);
-    if !rest.is_empty() {
-        buf.push_str("::");
-        buf.push_str(rest);
-    }
-    buf
+/// An entry point of the run, as its file's facts give it.
+struct EntryAt<'a> {
+    function: RunPath<'a>,
+    kind: EntryKind,
+    at: &'a Location,
+    declared: bool,
+    /// The display path of its file.
+    file: &'a str,
 }
 
 /// The run's call graph, over function indices.
-struct RunGraph {
-    ids: HashMap<String, usize>,
+struct RunGraph<'a> {
+    ids: HashMap<RunPath<'a>, usize>,
     /// Each function's callees, and whether the call sits in a loop that repeats until the
     /// program stops.
     callees: Vec<Vec<(usize, bool)>>,
 }
 
-impl RunGraph {
+impl<'a> RunGraph<'a> {
     /// The index of a run-wide path, added if new.
-    fn id(&mut self, path: &str) -> usize {
-        if let Some(&id) = self.ids.get(path) {
-            return id;
+    fn id(&mut self, path: RunPath<'a>) -> usize {
+        let next = self.callees.len();
+        let id = *self.ids.entry(path).or_insert(next);
+        if id == next {
+            self.callees.push(Vec::new());
         }
-        let id = self.callees.len();
-        self.ids.insert(path.to_string(), id);
-        self.callees.push(Vec::new());
         id
     }
 }
@@ -124,35 +158,31 @@ impl<'a> Contexts<'a> {
             ids: HashMap::with_capacity_and_hasher(functions, Default::default()),
             callees: Vec::with_capacity(functions),
         };
-        let mut entries: Vec<(Entry, &str)> = Vec::new();
+        // Every crate is named before any path is read: a call into a crate read later
+        // must find it.
+        let mut names = CrateNames::default();
+        let crate_ids: Vec<u32> = crates.iter().map(|krate| names.add(&krate.name)).collect();
+        let mut entries: Vec<EntryAt> = Vec::new();
         let mut files = HashMap::default();
-        let mut scratch = String::new();
-        for krate in crates {
-            for (display, facts) in &krate.files {
+        for (krate, &crate_id) in crates.iter().zip(&crate_ids) {
+            for &(display, facts) in &krate.files {
+                let run_path = |path| names.run_path(crate_id, path);
                 for function in &facts.functions {
                     let mut caller = None;
                     for edge in &function.calls {
                         // A call inside a spawned future starts a task.
                         if let Some(at) = facts.entries.task_at(edge.location.byte_start) {
-                            entries.push((
-                                Entry {
-                                    function: global(&krate.name, &edge.callee),
-                                    kind: EntryKind::Task,
-                                    at: at.clone(),
-                                    declared: false,
-                                },
-                                display,
-                            ));
+                            entries.push(EntryAt {
+                                function: run_path(&edge.callee),
+                                kind: EntryKind::Task,
+                                at,
+                                declared: false,
+                                file: display,
+                            });
                         } else {
-                            let caller = match caller {
-                                Some(caller) => caller,
-                                None => {
-                                    let path = global_in(&mut scratch, &krate.name, &function.path);
-                                    *caller.insert(graph.id(path))
-                                }
-                            };
-                            let callee =
-                                graph.id(global_in(&mut scratch, &krate.name, &edge.callee));
+                            let caller =
+                                *caller.get_or_insert_with(|| graph.id(run_path(&function.path)));
+                            let callee = graph.id(run_path(&edge.callee));
                             let repeats = facts.entries.repeats_at(edge.location.byte_start);
                             graph.callees[caller].push((callee, repeats));
                         }
@@ -160,34 +190,36 @@ impl<'a> Contexts<'a> {
                 }
                 for (caller, callee, location) in &facts.entries.external_calls {
                     if let Some(at) = facts.entries.task_at(location.byte_start) {
-                        let entry = Entry {
-                            function: callee.clone(),
+                        entries.push(EntryAt {
+                            function: run_path(callee),
                             kind: EntryKind::Task,
-                            at: at.clone(),
+                            at,
                             declared: false,
-                        };
-                        entries.push((entry, display));
+                            file: display,
+                        });
                         continue;
                     }
-                    let caller = graph.id(global_in(&mut scratch, &krate.name, caller));
-                    let callee = graph.id(callee);
+                    let caller = graph.id(run_path(caller));
+                    let callee = graph.id(run_path(callee));
                     let repeats = facts.entries.repeats_at(location.byte_start);
                     graph.callees[caller].push((callee, repeats));
                 }
-                for entry in &facts.entries.entries {
-                    let mut entry = entry.clone();
-                    entry.function = global(&krate.name, &entry.function);
-                    entries.push((entry, display));
-                }
-                files.insert(*display, (krate.name.clone(), krate.is_lib, &facts.entries));
+                entries.extend(facts.entries.entries.iter().map(|entry| EntryAt {
+                    function: run_path(&entry.function),
+                    kind: entry.kind,
+                    at: &entry.at,
+                    declared: entry.declared,
+                    file: display,
+                }));
+                files.insert(display, (crate_id, krate.is_lib, &facts.entries));
             }
         }
         let starts: Vec<usize> = entries
             .iter()
-            .map(|(entry, _)| graph.id(&entry.function))
+            .map(|entry| graph.id(entry.function))
             .collect();
         let mut reach = vec![Reach::default(); graph.callees.len()];
-        for (index, ((entry, _), start)) in entries.iter().zip(starts).enumerate() {
+        for (index, (entry, start)) in entries.iter().zip(starts).enumerate() {
             // (function, reached through a repeating loop): only `main` tells them apart.
             let mut queue = VecDeque::from([(start, false)]);
             while let Some((function, repeats)) = queue.pop_front() {
@@ -213,6 +245,7 @@ impl<'a> Contexts<'a> {
             }
         }
         Contexts {
+            names,
             ids: graph.ids,
             reach,
             entries,
@@ -222,10 +255,10 @@ impl<'a> Contexts<'a> {
 
     /// The entry at `index` of `entries`, for messages.
     fn via(&self, index: usize) -> Via {
-        let (entry, file) = &self.entries[index];
+        let entry = &self.entries[index];
         Via {
-            function: entry.function.clone(),
-            file: file.to_string(),
+            function: self.names.text(entry.function),
+            file: entry.file.to_string(),
             at: entry.at.clone(),
             declared: entry.declared,
         }
@@ -233,11 +266,11 @@ impl<'a> Contexts<'a> {
 
     /// Where the code at `offset` of `file` runs.
     pub fn placement(&self, file: &str, offset: usize) -> Option<Placement> {
-        let (crate_name, is_lib, facts) = self.files.get(file)?;
+        let &(krate, is_lib, facts) = self.files.get(file)?;
         let function = facts.function_at(offset);
         let item = function.map(|f| f.path.clone());
         let reach = function
-            .and_then(|f| self.ids.get(&global(crate_name, &f.path)))
+            .and_then(|f| self.ids.get(&self.names.run_path(krate, &f.path)))
             .map(|&id| self.reach[id])
             .unwrap_or_default();
         // Test code stays test code, whatever it spawns or registers.
@@ -284,7 +317,7 @@ impl<'a> Contexts<'a> {
             (Context::Main, None)
         } else if reach.test {
             (Context::Test, None)
-        } else if *is_lib && function.is_some_and(|f| f.is_pub && f.is_async) {
+        } else if is_lib && function.is_some_and(|f| f.is_pub && f.is_async) {
             (Context::Library, None)
         } else {
             (Context::Unknown, None)
