@@ -382,6 +382,11 @@ impl Checker for CallRecorder {
         interest::FUNCTIONS | interest::CALLS | interest::EXPRESSIONS | interest::EXPRESSION_EXITS
     }
 
+    fn expression_kinds(&self) -> u32 {
+        use crate::semantic::events::expr_kind;
+        expr_kind::CLOSURE | expr_kind::CALLS
+    }
+
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
             Event::ExprEnter(syn::Expr::Closure(closure)) => {

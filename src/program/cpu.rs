@@ -5,7 +5,7 @@
 
 use super::{CpuHeavyFn, FileAnalysis};
 use crate::semantic::compute::{cpu_loop, cpu_work};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::walker::Walker;
 use syn::Expr;
 
@@ -32,6 +32,10 @@ impl CpuHeavyRecorder {
 impl Checker for CpuHeavyRecorder {
     fn interests(&self) -> u16 {
         interest::FUNCTIONS | interest::EXPRESSIONS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::LOOPS | expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

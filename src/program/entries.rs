@@ -406,6 +406,11 @@ impl Checker for EntryRecorder {
         interest::FUNCTIONS | interest::EXPRESSIONS | interest::CALLS
     }
 
+    fn expression_kinds(&self) -> u32 {
+        use crate::semantic::events::expr_kind;
+        expr_kind::CALLS | expr_kind::LOOP | expr_kind::WHILE
+    }
+
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
             Event::FnEnter(info) => {

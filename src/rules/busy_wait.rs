@@ -2,7 +2,7 @@
 
 use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::semantic::events::Checker;
+use crate::semantic::events::{expr_kind, Checker};
 use crate::semantic::loops::loop_parts;
 use crate::semantic::loops::{LoopParts, LoopSource};
 use crate::semantic::walker::FileContext;
@@ -321,7 +321,7 @@ pub(crate) fn check(walker: &Walker, expr: &Expr, parts: &LoopParts) -> Option<D
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
     (crate::semantic::mentions::mentions(cx.text, "sleep")
         || crate::semantic::mentions::mentions(cx.text, "Timer"))
-    .then(|| super::expr_rule(detect))
+    .then(|| super::expr_rule(expr_kind::LOOPS, detect))
 }
 
 fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {

@@ -6,7 +6,7 @@ use super::{Group, RuleInfo};
 use crate::catalog::cancellation::CancelUnsafe;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::{FileAnalysis, IfCancelUnsafe};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::frames::addr;
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
@@ -113,6 +113,10 @@ enum Unsafe<'c> {
 impl Checker for CancelChecker {
     fn interests(&self) -> u16 {
         interest::SELECTS | interest::EXPRESSIONS | interest::LOCALS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::TRY | expr_kind::MATCH | expr_kind::CALL
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

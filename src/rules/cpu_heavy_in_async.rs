@@ -6,7 +6,7 @@ use crate::catalog::structure::ComputeApi;
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
 use crate::semantic::compute::{cpu_loop, cpu_work, CpuWork};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::frames::addr;
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::{Exec, Walker};
@@ -101,6 +101,10 @@ struct CpuHeavyInAsync {
 impl Checker for CpuHeavyInAsync {
     fn interests(&self) -> u16 {
         interest::EXPRESSIONS | interest::EXPRESSION_EXITS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::LOOPS | expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

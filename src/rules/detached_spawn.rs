@@ -6,7 +6,7 @@ use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
 use crate::program::signatures::ReturnIndex;
 use crate::program::{FileAnalysis, IfReturnsResult};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::spawns::{spawn_at, task_output, TaskOutput};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
@@ -145,6 +145,10 @@ struct DetachedSpawns {
 impl Checker for DetachedSpawns {
     fn interests(&self) -> u16 {
         interest::EXPRESSIONS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

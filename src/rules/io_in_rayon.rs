@@ -2,7 +2,7 @@
 
 use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
-use crate::semantic::events::Checker;
+use crate::semantic::events::{expr_kind, Checker};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
@@ -89,7 +89,7 @@ pub(crate) fn diagnostic(walker: &Walker, primary: Location, api: &str) -> Diagn
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
     (crate::semantic::mentions::mentions(cx.text, "par_")
         || crate::semantic::mentions::mentions(cx.text, "rayon"))
-    .then(|| super::expr_rule(detect))
+    .then(|| super::expr_rule(expr_kind::CALLS, detect))
 }
 
 /// A blocking I/O call in a closure that runs on rayon's pool.

@@ -327,14 +327,20 @@ fn if_lock_findings(program: &CrateProgram, rule: &str) -> Vec<Diagnostic> {
 }
 
 /// A rule that judges one expression at a time, as it is entered.
-fn expr_rule(detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>) -> Box<dyn Checker> {
+/// `kinds`: the expressions `detect` can report (`expr_kind::*` bits).
+fn expr_rule(
+    kinds: u32,
+    detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>,
+) -> Box<dyn Checker> {
     Box::new(ExprRule {
+        kinds,
         detect,
         found: Vec::new(),
     })
 }
 
 struct ExprRule {
+    kinds: u32,
     detect: fn(&Walker, &syn::Expr) -> Option<Diagnostic>,
     found: Vec<Diagnostic>,
 }
@@ -342,6 +348,10 @@ struct ExprRule {
 impl Checker for ExprRule {
     fn interests(&self) -> u16 {
         interest::EXPRESSIONS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        self.kinds
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

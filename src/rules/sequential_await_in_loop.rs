@@ -3,7 +3,7 @@
 
 use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::semantic::events::Checker;
+use crate::semantic::events::{expr_kind, Checker};
 use crate::semantic::loops::{for_source, macro_awaits, LoopSource};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
@@ -617,7 +617,7 @@ pub(crate) fn check(
 }
 
 fn checker(_: &FileContext) -> Option<Box<dyn Checker>> {
-    Some(super::expr_rule(detect))
+    Some(super::expr_rule(expr_kind::FOR_LOOP, detect))
 }
 
 fn detect(walker: &Walker, expr: &Expr) -> Option<Diagnostic> {

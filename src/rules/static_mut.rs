@@ -3,7 +3,7 @@
 use super::{Group, RuleInfo};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
 use crate::program::FileAnalysis;
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
 use syn::spanned::Spanned;
@@ -111,6 +111,10 @@ struct StaticMutChecker {
 impl Checker for StaticMutChecker {
     fn interests(&self) -> u16 {
         interest::EXPRESSIONS | interest::ITEMS
+    }
+
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::PATH
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

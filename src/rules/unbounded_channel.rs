@@ -3,7 +3,7 @@
 use super::{Group, RuleInfo};
 use crate::catalog::structure::UnboundedChannel;
 use crate::diagnostic::{Diagnostic, Level, Model, Note};
-use crate::semantic::events::Checker;
+use crate::semantic::events::{expr_kind, Checker};
 use crate::semantic::walker::FileContext;
 use crate::semantic::walker::Walker;
 use crate::source::Location;
@@ -84,7 +84,7 @@ pub(crate) fn diagnostic(
 fn checker(cx: &FileContext) -> Option<Box<dyn Checker>> {
     (crate::semantic::mentions::mentions(cx.text, "channel")
         || crate::semantic::mentions::mentions(cx.text, "unbounded"))
-    .then(|| super::expr_rule(detect))
+    .then(|| super::expr_rule(expr_kind::CALL, detect))
 }
 
 /// A call of an unbounded channel constructor outside tests.

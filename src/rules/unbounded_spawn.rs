@@ -3,7 +3,7 @@
 use super::{Group, RuleInfo};
 use crate::catalog::structure::{SpawnApi, SpawnKind};
 use crate::diagnostic::{Diagnostic, Label, Level, Model, Note};
-use crate::semantic::events::{interest, Checker, Event};
+use crate::semantic::events::{expr_kind, interest, Checker, Event};
 use crate::semantic::frames::addr;
 use crate::semantic::loops::LoopSource;
 use crate::semantic::spawns::spawn_at;
@@ -158,6 +158,11 @@ struct SpawnLoops {
 impl Checker for SpawnLoops {
     fn interests(&self) -> u16 {
         interest::EXPRESSIONS | interest::EXPRESSION_EXITS | interest::BLOCKS
+    }
+
+    /// Loops and their slots, latches (`if`), slots refilled (`=`), spawns.
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::LOOPS | expr_kind::IF | expr_kind::ASSIGN | expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {

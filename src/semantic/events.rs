@@ -107,6 +107,50 @@ pub mod interest {
     pub const ALL: u16 = u16::MAX;
 }
 
+/// Kinds of expression, as bits, for `Checker::expression_kinds`.
+pub mod expr_kind {
+    use syn::Expr;
+
+    pub const CALL: u32 = 1;
+    pub const METHOD_CALL: u32 = 1 << 1;
+    pub const CLOSURE: u32 = 1 << 2;
+    pub const ASYNC: u32 = 1 << 3;
+    pub const AWAIT: u32 = 1 << 4;
+    pub const LOOP: u32 = 1 << 5;
+    pub const WHILE: u32 = 1 << 6;
+    pub const FOR_LOOP: u32 = 1 << 7;
+    pub const IF: u32 = 1 << 8;
+    pub const ASSIGN: u32 = 1 << 9;
+    pub const TRY: u32 = 1 << 10;
+    pub const MATCH: u32 = 1 << 11;
+    pub const PATH: u32 = 1 << 12;
+    /// Every other expression.
+    pub const OTHER: u32 = 1 << 13;
+    pub const CALLS: u32 = CALL | METHOD_CALL;
+    pub const LOOPS: u32 = LOOP | WHILE | FOR_LOOP;
+    pub const ALL: u32 = u32::MAX;
+
+    /// The kind of `expr`.
+    pub fn of(expr: &Expr) -> u32 {
+        match expr {
+            Expr::Call(_) => CALL,
+            Expr::MethodCall(_) => METHOD_CALL,
+            Expr::Closure(_) => CLOSURE,
+            Expr::Async(_) => ASYNC,
+            Expr::Await(_) => AWAIT,
+            Expr::Loop(_) => LOOP,
+            Expr::While(_) => WHILE,
+            Expr::ForLoop(_) => FOR_LOOP,
+            Expr::If(_) => IF,
+            Expr::Assign(_) => ASSIGN,
+            Expr::Try(_) => TRY,
+            Expr::Match(_) => MATCH,
+            Expr::Path(_) => PATH,
+            _ => OTHER,
+        }
+    }
+}
+
 impl Event<'_, '_> {
     /// The `interest` bit of this event.
     pub fn kind(&self) -> u16 {
@@ -171,6 +215,13 @@ pub trait Checker {
     /// The events this checker wants (`interest::*` bits); all by default.
     fn interests(&self) -> u16 {
         interest::ALL
+    }
+
+    /// The expressions whose `ExprEnter` and `ExprExit` it wants (`expr_kind::*` bits);
+    /// all by default. The walk sends no event for an expression that no checker, no
+    /// frame and no guard tracking looks at (most are paths, literals and operators).
+    fn expression_kinds(&self) -> u32 {
+        expr_kind::ALL
     }
 
     fn on(&mut self, walker: &Walker, event: &Event);

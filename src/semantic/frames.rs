@@ -5,7 +5,7 @@
 //! the rules (and after its exit event), so a rule asks instead of keeping its own stack.
 
 use super::attrs::is_test_only;
-use super::events::{interest, Event, FunctionInfo};
+use super::events::{expr_kind, interest, Event, FunctionInfo};
 use super::loops::{loop_parts, LoopSource};
 use super::spawns::{discarded_call, may_spawn, spawn_loop_facts, SpawnLoopFacts};
 use super::walker::Walker;
@@ -89,6 +89,13 @@ pub struct Frames {
 }
 
 impl Frames {
+    /// The expressions `enter` and `exit` look at.
+    pub const EXPRESSION_KINDS: u32 = expr_kind::CALLS
+        | expr_kind::AWAIT
+        | expr_kind::LOOPS
+        | expr_kind::CLOSURE
+        | expr_kind::ASYNC;
+
     /// The events that keep the frames current.
     pub const INTERESTS: u16 = interest::FUNCTIONS
         | interest::BLOCKS

@@ -10,7 +10,8 @@ use insulation::InsulatedNameFinder;
 
 use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
 use super::bindings::{bind_pattern, Bindings, StructFields, TypeEnv};
-use super::events::{Checker, Event, FunctionInfo};
+use super::events::interest::{EXPRESSIONS, EXPRESSION_EXITS};
+use super::events::{expr_kind, Checker, Event, FunctionInfo};
 use super::frames::Frames;
 use super::guards::tracker::GuardTracker;
 use super::types::{self, items::ItemFacts, Ty};
@@ -165,6 +166,11 @@ pub struct Walker<'a> {
     guards: Option<Box<GuardTracker<'a>>>,
     /// The union of the checkers' interests.
     checker_interests: u16,
+    /// The expressions whose events anyone looks at: the checkers that want expression
+    /// events, the frames, and the guard tracking (every expression).
+    expression_kinds: u32,
+    /// Each checker's `expression_kinds` (in the order of `checkers`).
+    checker_expression_kinds: Vec<u32>,
     /// Macro bodies being walked that were themselves parsed out of a macro body.
     macro_depth: usize,
     /// The method name of the method call being entered, or the last segment of the
@@ -266,6 +272,17 @@ impl<'a> Walker<'a> {
                 Frames::INTERESTS | guards.as_ref().map_or(0, |_| GuardTracker::INTERESTS),
                 |all, c| all | c.interests(),
             ),
+            expression_kinds: if guards.is_some() {
+                expr_kind::ALL
+            } else {
+                checkers
+                    .iter()
+                    .filter(|c| c.interests() & (EXPRESSIONS | EXPRESSION_EXITS) != 0)
+                    .fold(Frames::EXPRESSION_KINDS, |all, c| {
+                        all | c.expression_kinds()
+                    })
+            },
+            checker_expression_kinds: checkers.iter().map(|c| c.expression_kinds()).collect(),
             guards,
             checkers_by_kind: std::array::from_fn(|bit| {
                 (0..checkers.len())
@@ -323,11 +340,22 @@ impl<'a> Walker<'a> {
 
     fn dispatch(&mut self, event: &Event) {
         let kind = event.kind().trailing_zeros() as usize;
+        let expression = match event {
+            Event::ExprEnter(expr) | Event::ExprExit(expr) => expr_kind::of(expr),
+            _ => expr_kind::ALL,
+        };
         let mut checkers = std::mem::take(&mut self.checkers);
         for &index in &self.checkers_by_kind[kind] {
-            checkers[index].on(self, event);
+            if self.checker_expression_kinds[index] & expression != 0 {
+                checkers[index].on(self, event);
+            }
         }
         self.checkers = checkers;
+    }
+
+    /// Whether anyone looks at the events of this expression (`expression_kinds`).
+    fn wants_expression(&self, expr: &Expr) -> bool {
+        self.expression_kinds & expr_kind::of(expr) != 0
     }
 
     /// Hand the guards that the last event acquired or released, and the bodies it closed,

@@ -321,6 +321,9 @@ impl<'ast> Visit<'ast> for Walker<'_> {
     }
 
     fn visit_expr(&mut self, expr: &'ast Expr) {
+        if !self.wants_expression(expr) {
+            return visit::visit_expr(self, expr);
+        }
         self.enter_call(expr);
         self.emit(Event::ExprEnter(expr));
         visit::visit_expr(self, expr);
