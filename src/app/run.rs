@@ -262,6 +262,16 @@ fn edition_of(cli: &LintArgs, package: Option<&PackageInfo>) -> String {
 
 /// The job for a root file of the plan (a target's root, or a PATH file).
 fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
+    let target = Arc::new(if root.target_kinds.is_empty() {
+        CargoTarget::for_file(root.package.clone(), &root.path)
+    } else {
+        CargoTarget {
+            package: root.package.clone(),
+            name: root.target_name.clone(),
+            kinds: root.target_kinds.clone(),
+            src_path: root.path.clone(),
+        }
+    });
     FileJob {
         path: root.path.clone(),
         module_path: root.module_path.clone(),
@@ -269,27 +279,18 @@ fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJo
         follow_mods: root.follow_mods,
         include_tests: root.include_tests,
         runtime: runtime_of(runtime, root.package.as_deref()),
-        target: Arc::new(if root.target_kinds.is_empty() {
-            CargoTarget::for_file(root.package.clone(), &root.path)
-        } else {
-            CargoTarget {
-                package: root.package.clone(),
-                name: root.target_name.clone(),
-                kinds: root.target_kinds.clone(),
-                src_path: root.path.clone(),
-            }
-        }),
+        program: crate_phase::program_of(&target).0.into(),
+        target,
         from_stdin: false,
         edition: edition_of(cli, root.package.as_deref()),
         seen_regular: root.seen_regular,
-        program: "".into(),
     }
-    .in_its_program()
 }
 
 /// The job for the file given on stdin (`-`), named by `--stdin-filename`.
 fn stdin_job(name: &Path, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
     let package = ManifestCache::default().package_for(name);
+    let target = Arc::new(CargoTarget::for_file(package.clone(), name));
     FileJob {
         path: name.to_path_buf(),
         module_path: workspace::guess_module_path(name),
@@ -298,22 +299,10 @@ fn stdin_job(name: &Path, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
         include_tests: true,
         runtime: runtime_of(runtime, package.as_deref()),
         edition: edition_of(cli, package.as_deref()),
-        target: Arc::new(CargoTarget::for_file(package, name)),
+        program: crate_phase::program_of(&target).0.into(),
+        target,
         from_stdin: true,
         seen_regular: false,
-        program: "".into(),
-    }
-    .in_its_program()
-}
-
-impl FileJob {
-    /// The job with its program named after its target.
-    fn in_its_program(self) -> FileJob {
-        let (program, _) = crate_phase::program_of(&self.target);
-        FileJob {
-            program: program.into(),
-            ..self
-        }
     }
 }
 
