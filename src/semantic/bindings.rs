@@ -113,8 +113,10 @@ impl TypeFacts for TypeEnv<'_> {
         is_local_path(path, self.local_crates)
     }
 
+    /// In an `impl<T: Bound> S<T>`, a field typed `T` has the type `Bound`.
     fn field(&self, owner: &str, name: &str) -> Option<Ty> {
-        self.struct_fields.get(owner)?.get(name).cloned()
+        let ty = self.struct_fields.get(owner)?.get(name)?;
+        Some(ty.with_parameters(self.generics))
     }
 
     fn returns(&self, _: &str) -> Option<Ty> {

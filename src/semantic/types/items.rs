@@ -108,12 +108,22 @@ pub fn collect(
             }
             Item::Struct(s) => {
                 let owner = format!("{module_path}::{}", s.ident);
+                let parameters = generic_parameters(&s.generics);
+                let naming = TypeNaming {
+                    generics: &parameters,
+                    ..naming
+                };
                 collect_fields(&naming, owner, &s.fields, out);
             }
             // A variant's fields, as a struct's named by the variant's path
             // (`Command::Raw { commands }` binds `commands` to the field's type).
             Item::Enum(e) => {
                 out.enums.push(format!("{module_path}::{}", e.ident));
+                let parameters = generic_parameters(&e.generics);
+                let naming = TypeNaming {
+                    generics: &parameters,
+                    ..naming
+                };
                 for variant in &e.variants {
                     let owner = format!("{module_path}::{}::{}", e.ident, variant.ident);
                     collect_fields(&naming, owner, &variant.fields, out);
@@ -163,6 +173,19 @@ pub fn collect(
     }
     out.glob_reexports
         .extend(globs.into_iter().map(|g| (module_path.to_string(), g)));
+}
+
+/// A struct's or enum's type parameters, each standing for itself in its fields' types
+/// (`Ty::generic_parameter`).
+fn generic_parameters(generics: &syn::Generics) -> Vec<(String, Ty)> {
+    generics
+        .type_params()
+        .map(|p| {
+            let name = p.ident.to_string();
+            let ty = Ty::generic_parameter(&name);
+            (name, ty)
+        })
+        .collect()
 }
 
 /// The fields of a struct or an enum variant (`owner`): by name, or by index for a tuple's.

@@ -56,9 +56,45 @@ pub trait TypeFacts {
     fn symbolic(&self) -> bool;
 }
 
+/// How a field typed by one of its struct's generic parameters (`handler: T`) names
+/// that parameter: `<param>::T`, which no path of a crate can be. An `impl<T: Bound>` of
+/// the struct gives it the bound (`Ty::with_parameters`).
+const GENERIC_PARAMETER: &str = "<param>::";
+
 impl Ty {
     pub fn named(path: impl Into<String>) -> Ty {
         Ty::Named(path.into(), Vec::new())
+    }
+
+    /// The type of a field written as the struct's generic parameter `name`.
+    pub fn generic_parameter(name: &str) -> Ty {
+        Ty::named(format!("{GENERIC_PARAMETER}{name}"))
+    }
+
+    /// The type with each of its struct's generic parameters that `parameters` bounds
+    /// (`T` of `impl<T: RequestHandler> Server<T>`) replaced by that bound.
+    pub fn with_parameters(&self, parameters: &[(String, Ty)]) -> Ty {
+        let with = |ty: &Ty| Box::new(ty.with_parameters(parameters));
+        match self {
+            Ty::Named(path, args) => {
+                let bound = path
+                    .strip_prefix(GENERIC_PARAMETER)
+                    .and_then(|name| parameters.iter().find(|(n, _)| n == name));
+                match bound {
+                    Some((_, bound)) => bound.clone(),
+                    None => Ty::Named(
+                        path.clone(),
+                        args.iter().map(|a| a.with_parameters(parameters)).collect(),
+                    ),
+                }
+            }
+            Ty::Seq(item) => Ty::Seq(with(item)),
+            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|i| i.with_parameters(parameters)).collect()),
+            Ty::Field(base, name) => Ty::Field(with(base), name.clone()),
+            Ty::Method(base, name) => Ty::Method(with(base), name.clone()),
+            Ty::Elem(item) => Ty::Elem(with(item)),
+            Ty::Returns(_) | Ty::Value(_) => self.clone(),
+        }
     }
 
     /// The path of a named type.
