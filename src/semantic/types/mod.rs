@@ -89,7 +89,12 @@ impl Ty {
                 }
             }
             Ty::Seq(item) => Ty::Seq(with(item)),
-            Ty::Tuple(items) => Ty::Tuple(items.iter().map(|i| i.with_parameters(parameters)).collect()),
+            Ty::Tuple(items) => Ty::Tuple(
+                items
+                    .iter()
+                    .map(|i| i.with_parameters(parameters))
+                    .collect(),
+            ),
             Ty::Field(base, name) => Ty::Field(with(base), name.clone()),
             Ty::Method(base, name) => Ty::Method(with(base), name.clone()),
             Ty::Elem(item) => Ty::Elem(with(item)),
