@@ -113,10 +113,14 @@ impl TypeFacts for TypeEnv<'_> {
         is_local_path(path, self.local_crates)
     }
 
-    /// In an `impl<T: Bound> S<T>`, a field typed `T` has the type `Bound`.
+    /// In an `impl<T: Bound> S<T>`, a field of `S` typed `T` has the type `Bound` (only
+    /// the impl's own struct: another struct's `T` is whatever its value was made with).
     fn field(&self, owner: &str, name: &str) -> Option<Ty> {
         let ty = self.struct_fields.get(owner)?.get(name)?;
-        Some(ty.with_parameters(self.generics))
+        Some(match self.self_type {
+            Some(self_type) if self_type == owner => ty.with_parameters(self.generics),
+            _ => ty.clone(),
+        })
     }
 
     fn returns(&self, _: &str) -> Option<Ty> {
