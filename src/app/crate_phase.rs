@@ -36,8 +36,7 @@ pub(crate) fn program_of(target: &CargoTarget) -> (String, Option<String>) {
             };
             ("workspace".into(), Some(name))
         }
-        Some(package) => (format!("{}#{}", package.id, target.name), None),
-        None => (String::new(), None),
+        _ => (target.crate_key(), None),
     }
 }
 
@@ -211,7 +210,7 @@ fn crate_files(outcomes: &[FileOutcome]) -> Vec<CrateFiles<'_>> {
     for outcome in outcomes {
         let target = &outcome.target;
         crates
-            .entry(outcome.crate_key())
+            .entry(outcome.target.crate_key())
             .or_insert_with(|| CrateFiles {
                 name: target.name.replace('-', "_"),
                 is_lib: target

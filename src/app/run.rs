@@ -103,14 +103,6 @@ impl FileOutcome {
             suppressions: linted.suppressions,
         }
     }
-
-    /// The crate this file was linted as part of (package and target).
-    pub(crate) fn crate_key(&self) -> String {
-        match &self.target.package {
-            Some(p) => format!("{}#{}", p.id, self.target.name),
-            None => String::new(),
-        }
-    }
 }
 
 /// One file's results: its findings (before levels and suppressions), the `mod` items to

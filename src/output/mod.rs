@@ -51,6 +51,14 @@ pub struct CargoTarget {
 }
 
 impl CargoTarget {
+    /// The crate a file of this target is linted as part of (package and target).
+    pub fn crate_key(&self) -> String {
+        match &self.package {
+            Some(p) => format!("{}#{}", p.id, self.name),
+            None => String::new(),
+        }
+    }
+
     /// For a file linted by PATH: its enclosing package, as if it were the lib target.
     pub fn for_file(package: Option<Arc<PackageInfo>>, file: &std::path::Path) -> CargoTarget {
         CargoTarget {
