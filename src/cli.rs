@@ -167,7 +167,8 @@ pub struct LintArgs {
     pub bin: Vec<String>,
 
     /// Lint only the targets with `test = true` (lib, bins, integration tests) and their
-    /// #[cfg(test)] code.
+    /// test code: #[cfg(test)] items and items behind a test-support feature
+    /// (#[cfg(feature = "test-util")]: a feature named `test`, `testing`, `*-test-util`, …).
     #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub tests: bool,
 
@@ -203,7 +204,8 @@ pub struct LintArgs {
     )]
     pub bench: Vec<String>,
 
-    /// Lint all targets (lib, bins, tests, examples, benches) and #[cfg(test)] code.
+    /// Lint all targets (lib, bins, tests, examples, benches) and test code (#[cfg(test)],
+    /// #[cfg(feature = "test-util")] and other test-support features).
     #[arg(long, help_heading = "Target selection (as cargo check)")]
     pub all_targets: bool,
 

@@ -9,10 +9,18 @@ fn nested_metas(list: &syn::MetaList) -> Vec<Meta> {
         .unwrap_or_default()
 }
 
-/// Whether a `cfg` predicate can only be true when compiling tests.
+/// Whether a `cfg` predicate can only be true when compiling tests: `test`, or a
+/// test-support feature (`feature = "test-util"`, see `is_test_support_feature`).
 fn cfg_requires_test(meta: &Meta) -> bool {
     match meta {
         Meta::Path(path) => path.is_ident("test"),
+        Meta::NameValue(nv) if nv.path.is_ident("feature") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(name),
+                ..
+            }) => is_test_support_feature(&name.value()),
+            _ => false,
+        },
         Meta::List(list) if list.path.is_ident("all") => {
             nested_metas(list).iter().any(cfg_requires_test)
         }
@@ -22,6 +30,16 @@ fn cfg_requires_test(meta: &Meta) -> bool {
         }
         _ => false,
     }
+}
+
+/// A feature that only tests enable, by the name crates give it: one of its words (split
+/// at `-` and `_`) is `test`, `tests`, `testing`, `testkit` or `testutils` (`test`,
+/// `test-util`, `testing`, `integration-tests`, `test_helpers`). Code behind it is test
+/// support (`#[cfg(any(test, feature = "test-util"))] pub mod mock;`), like `#[cfg(test)]`.
+pub fn is_test_support_feature(name: &str) -> bool {
+    const WORDS: &[&str] = &["test", "tests", "testing", "testkit", "testutils"];
+    name.split(['-', '_'])
+        .any(|word| WORDS.contains(&word.to_ascii_lowercase().as_str()))
 }
 
 /// `#[cfg(test)]` (or a predicate that implies it), `#[test]`, `#[tokio::test]`, ….
@@ -106,6 +124,26 @@ mod tests {
         assert!(is_test_only(&attrs("#[tokio::test]")));
         assert!(!is_test_only(&attrs("#[cfg(not(test))]")));
         assert!(!is_test_only(&attrs("#[cfg(any(test, feature = \"x\"))]")));
+    }
+
+    #[test]
+    fn test_support_features_are_test_only() {
+        assert!(is_test_only(&attrs("#[cfg(feature = \"test\")]")));
+        assert!(is_test_only(&attrs(
+            "#[cfg(any(test, feature = \"test-util\"))]"
+        )));
+        assert!(is_test_only(&attrs(
+            "#[cfg(feature = \"integration_tests\")]"
+        )));
+        assert!(is_test_only(&attrs(
+            "#[cfg(all(unix, feature = \"testing\"))]"
+        )));
+        assert!(!is_test_only(&attrs("#[cfg(feature = \"attestation\")]")));
+        assert!(!is_test_only(&attrs("#[cfg(feature = \"proptest\")]")));
+        assert!(!is_test_only(&attrs("#[cfg(not(feature = \"test\"))]")));
+        assert!(!is_test_only(&attrs(
+            "#[cfg(any(test, feature = \"tokio\"))]"
+        )));
     }
 
     #[test]
