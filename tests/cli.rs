@@ -2084,3 +2084,61 @@ fn raw_identifier_modules_are_found_in_their_files() {
     assert_eq!(findings(&doc), expected, "{doc:#}");
     assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
 }
+
+/// The note that says where a finding runs names the kind of entry it comes from: a
+/// handler registered by name, a trait method a framework calls, a closure handed over as
+/// a callback.
+#[test]
+fn context_notes_name_the_entry() {
+    let dir = temp_dir("context_notes");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\naxum = \"0.7\"\ntokio = \"1\"\n",
+    );
+    write(
+        &dir,
+        "src/lib.rs",
+        "use axum::{routing::get, Router};\n\
+         \n\
+         async fn login() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n\
+         \n\
+         struct Echo;\n\
+         \n\
+         impl hyper_like::Handler for Echo {\n    async fn handle(&self) {\n        \
+         let _ = std::fs::read(\"/etc/motd\");\n    }\n}\n\
+         \n\
+         pub fn app() -> Router {\n    Router::new()\n        .route(\"/login\", get(login))\n        \
+         .route(\"/cb\", get(|| async { std::thread::sleep(std::time::Duration::ZERO) }))\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    let note_of = |line: u64| -> String {
+        let d = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["line"] == line)
+            .unwrap_or_else(|| panic!("a finding at line {line}: {doc:#}"));
+        d["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n["message"].as_str())
+            .find(|m| m.starts_with("runs in"))
+            .unwrap_or_else(|| panic!("a context note at line {line}: {d:#}"))
+            .to_string()
+    };
+    assert_eq!(
+        note_of(4),
+        "runs in the handler `login`, registered at src/lib.rs:17"
+    );
+    assert_eq!(
+        note_of(11),
+        "runs in the handler `handle`, which a framework calls (declared at src/lib.rs:10)"
+    );
+    assert_eq!(
+        note_of(18),
+        "runs in a callback registered at src/lib.rs:18"
+    );
+}

@@ -245,7 +245,7 @@ pub(crate) fn place(d: &mut Diagnostic, placement: Placement) {
     }
     let short = |path: &str| crate::path_text::last_segment(path).to_string();
     let message = match (placement.context, &placement.via) {
-        (Context::Handler, Some(via)) if d.item.as_deref() == Some(via.function.as_str()) => {
+        (Context::Handler, Some(via)) if via.callback => {
             format!(
                 "runs in a callback registered at {}:{}",
                 via.file, via.at.line

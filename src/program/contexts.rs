@@ -43,6 +43,9 @@ pub struct Via {
     pub at: Location,
     /// `at` declares the entry function (see `Entry::declared`).
     pub declared: bool,
+    /// The code is a closure or async block handed to the call at `at` (a callback), not
+    /// a named function.
+    pub callback: bool,
 }
 
 /// A finding's context, with the entry it comes from.
@@ -261,6 +264,7 @@ impl<'a> Contexts<'a> {
             file: entry.file.to_string(),
             at: entry.at.clone(),
             declared: entry.declared,
+            callback: false,
         }
     }
 
@@ -287,6 +291,7 @@ impl<'a> Contexts<'a> {
                 file: file.to_string(),
                 at: at.clone(),
                 declared: false,
+                callback: false,
             };
             return Some(Placement {
                 context: Context::Task,
@@ -300,6 +305,7 @@ impl<'a> Contexts<'a> {
                 file: file.to_string(),
                 at: at.clone(),
                 declared: false,
+                callback: true,
             };
             return Some(Placement {
                 context: Context::Handler,
