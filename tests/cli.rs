@@ -2142,3 +2142,54 @@ fn context_notes_name_the_entry() {
         "runs in a callback registered at src/lib.rs:18"
     );
 }
+
+/// A module file that a package's lib and bin both declare is a file of each crate, as
+/// cargo compiles it twice: which target's module tree reaches it first must not decide
+/// its findings. Here the bin's copy runs only from `main` (capped), the lib's is a public
+/// async API: the finding is reported, once, whatever the thread count, in every run.
+#[test]
+fn module_shared_by_lib_and_bin_is_linted_as_both() {
+    let dir = temp_dir("shared_module");
+    write(
+        &dir,
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\ntokio = \"1\"\n",
+    );
+    write(&dir, "src/lib.rs", "pub mod shared;\n");
+    write(
+        &dir,
+        "src/main.rs",
+        "mod shared;\n\n#[tokio::main]\nasync fn main() {\n    shared::load().await;\n}\n",
+    );
+    write(
+        &dir,
+        "src/shared.rs",
+        "pub async fn load() {\n    let _ = std::fs::read(\"/etc/app.toml\");\n}\n",
+    );
+    let mut runs = Vec::new();
+    for jobs in ["1", "2", "1", "2"] {
+        let (_, doc) = json(&dir, &["-j", jobs]);
+        assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
+        let found: Vec<(String, u64, String)> = doc["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let context = d["context"].as_str().unwrap_or_default().to_string();
+                (
+                    d["file"].as_str().unwrap().to_string(),
+                    d["line"].as_u64().unwrap(),
+                    context,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            vec![("src/shared.rs".into(), 2, "library".into())],
+            "{doc:#}"
+        );
+        runs.push(doc["diagnostics"].clone());
+    }
+    assert!(runs.windows(2).all(|w| w[0] == w[1]), "{runs:#?}");
+}

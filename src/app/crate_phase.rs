@@ -133,6 +133,12 @@ pub(crate) fn check_and_place(
         },
         || Contexts::compute(&crate_files(shared)),
     );
+    // Each outcome's crate, as its index in `crate_files`' crates (sorted by crate key).
+    let crate_keys: BTreeSet<String> = outcomes.iter().map(|o| o.target.crate_key()).collect();
+    let crate_index = |outcome: &FileOutcome| {
+        let key = outcome.target.crate_key();
+        crate_keys.iter().position(|k| *k == key)
+    };
     let mut crate_findings: Vec<Vec<Diagnostic>> = outcomes.iter().map(|_| Vec::new()).collect();
     for (index, d) in found.into_iter().flatten() {
         crate_findings[index].push(d);
@@ -141,13 +147,14 @@ pub(crate) fn check_and_place(
         .iter()
         .zip(&crate_findings)
         .map(|(outcome, found)| {
+            let krate = crate_index(outcome);
             let findings = outcome
                 .findings
                 .iter()
                 .chain(&outcome.crate_findings)
                 .chain(found);
             findings
-                .map(|d| contexts.placement(&outcome.display, d.primary.byte_start))
+                .map(|d| contexts.placement_in(&outcome.display, krate, d.primary.byte_start))
                 .collect()
         })
         .collect();
@@ -181,12 +188,16 @@ fn program_findings(
     let mut runtimes: Vec<Runtime> = files.iter().map(|o| runtime_of(o)).collect();
     runtimes.sort_by_key(|r| r.name());
     runtimes.dedup();
-    // The first member of each (file, runtime), as the findings name them.
-    let mut owners: HashMap<(&str, Runtime), usize> = HashMap::default();
+    // The members of each (file, runtime), as the findings name them: a file that two
+    // crates of the program share (a package's lib and bin) has a copy in each, and each
+    // copy gets the finding, to be placed in its own crate's contexts (`app::report` keeps
+    // one of them).
+    let mut owners: HashMap<(&str, Runtime), Vec<usize>> = HashMap::default();
     for (index, outcome) in files.iter().enumerate() {
         owners
             .entry((outcome.display.as_str(), runtime_of(outcome)))
-            .or_insert(index);
+            .or_default()
+            .push(index);
     }
     let mut found = Vec::new();
     for rt in runtimes {
@@ -196,8 +207,12 @@ fn program_findings(
             runtime: rt,
         };
         for d in rules::crate_findings(&program) {
-            if let Some(&index) = owners.get(&(d.file.as_str(), rt)) {
-                found.push((index, d));
+            let Some(copies) = owners.get(&(d.file.as_str(), rt)) else {
+                continue;
+            };
+            if let Some((&last, others)) = copies.split_last() {
+                found.extend(others.iter().map(|&index| (index, d.clone())));
+                found.push((last, d));
             }
         }
     }

@@ -21,7 +21,7 @@ use crate::rules;
 use crate::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use clap::{CommandFactory, FromArgMatches};
 use run::FileOutcome;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::path::Path;
 use std::time::Instant;
@@ -223,12 +223,26 @@ fn report(
     base: &Path,
     started: Instant,
 ) -> Report {
-    let files = outcomes.len();
+    let mut files = 0;
     let mut diagnostics = Vec::new();
     let mut sources = Vec::new();
     let mut targets = HashMap::new();
-    for mut outcome in outcomes {
-        let judged = judge(&mut outcome, levels, cli.report_unused_suppressions);
+    let mut outcomes = outcomes.into_iter().peekable();
+    while let Some(mut outcome) = outcomes.next() {
+        files += 1;
+        let mut judged = judge(&mut outcome, levels, cli.report_unused_suppressions);
+        // The other crates' copies of the same file (sorted next to it): one finding each.
+        let mut copies = Vec::new();
+        while let Some(mut copy) = outcomes.next_if(|o| o.display == outcome.display) {
+            copies.push(judge(&mut copy, levels, cli.report_unused_suppressions));
+            if outcome.text.is_none() {
+                outcome.text = copy.text;
+            }
+        }
+        if !copies.is_empty() {
+            copies.insert(0, judged);
+            judged = merge_copies(copies);
+        }
         if judged.is_empty() {
             continue;
         }
@@ -258,6 +272,37 @@ fn report(
         baselined: None,
         unsafe_fixes_left: 0,
     }
+}
+
+/// The findings of several crates' copies of one file (a module file that a package's
+/// lib and bin both declare), each copy's findings placed in its own crate: each finding
+/// once, as the first copy that reports it has it; an `unused_suppression` only if no copy
+/// used the comment.
+fn merge_copies(copies: Vec<Vec<Diagnostic>>) -> Vec<Diagnostic> {
+    let key = |d: &Diagnostic| {
+        (
+            d.rule,
+            d.primary.byte_start,
+            d.primary.byte_end,
+            d.message.clone(),
+        )
+    };
+    let unused = |d: &Diagnostic| d.rule == rules::UNUSED_SUPPRESSION;
+    let unused_in_every_copy = |d: &Diagnostic| {
+        copies.iter().all(|copy| {
+            copy.iter()
+                .any(|other| unused(other) && key(other) == key(d))
+        })
+    };
+    let mut seen = HashSet::new();
+    let mut merged: Vec<Diagnostic> = Vec::new();
+    for d in copies.iter().flatten() {
+        if (!unused(d) || unused_in_every_copy(d)) && seen.insert(key(d)) {
+            merged.push(d.clone());
+        }
+    }
+    merged.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    merged
 }
 
 /// Levels and suppressions over one file's findings from both phases (see `verdict`).
@@ -309,4 +354,44 @@ pub fn lint_crate_sources(
         .iter_mut()
         .flat_map(|outcome| judge(outcome, levels, options.report_unused_suppressions))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Location;
+
+    fn at(byte_start: usize) -> Location {
+        Location {
+            line: 1,
+            column: byte_start + 1,
+            end_line: 1,
+            end_column: byte_start + 2,
+            byte_start,
+            byte_end: byte_start + 1,
+        }
+    }
+
+    fn unused(byte_start: usize) -> Diagnostic {
+        rules::unused_suppression("src/a.rs", at(byte_start), "unused".into())
+    }
+
+    #[test]
+    fn copies_of_a_file_keep_each_finding_once() {
+        let error = rules::file_error("src/a.rs", "e");
+        let merged = merge_copies(vec![
+            vec![error.clone(), unused(3), unused(7)],
+            vec![error.clone(), unused(7)],
+        ]);
+        let kept: Vec<(&str, usize)> = merged
+            .iter()
+            .map(|d| (d.rule, d.primary.byte_start))
+            .collect();
+        // The comment at 3 is used by the second copy's findings: not unused.
+        assert_eq!(
+            kept,
+            vec![(error.rule, 0), (rules::UNUSED_SUPPRESSION, 7)],
+            "{merged:#?}"
+        );
+    }
 }

@@ -207,7 +207,8 @@ pub(crate) fn lint_files(
         let failure = rules::file_error(&display, error);
         outcomes.push(FileOutcome::failed(&display, failure, target));
     }
-    outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+    // By file, then by crate: the order must not depend on which worker finished first.
+    outcomes.sort_by_cached_key(|o| (o.display.clone(), o.target.crate_key()));
     let unchecked = linter.unchecked.into_inner().unwrap_or_default();
     pool.install(|| {
         crate_phase::check_and_place(&mut outcomes, &unchecked, catalog, runtime);
@@ -346,7 +347,12 @@ struct Linter<'a> {
     base: &'a Path,
     exclude: Option<&'a (globset::GlobSet, PathBuf)>,
     runtime: Option<Runtime>,
-    seen: Mutex<HashSet<PathBuf>>,
+    /// The files linted so far, each with the crate it was linted as a file of (its
+    /// `CargoTarget::crate_key`; empty in PATH mode). A module file that two targets
+    /// declare (a package's lib and bin both saying `mod agent;`) is a file of each, as
+    /// cargo compiles it for each: which target reaches it first must not decide what it
+    /// is (`app::report` keeps one copy of each finding).
+    seen: Mutex<HashSet<(PathBuf, String)>>,
     /// The programs with files still being linted, by key.
     programs: Mutex<HashMap<Arc<str>, PendingProgram>>,
     /// How many programs have files still being linted.
@@ -386,12 +392,14 @@ impl Linter<'_> {
 
     /// `lint_tree`'s outcome: None for a file already linted or excluded.
     fn lint_one<'s>(&'s self, scope: &rayon::Scope<'s>, job: &FileJob) -> Option<FileOutcome> {
-        // Module trees can reach one file twice (`#[path]`, lib + bin): dedupe by its real
-        // path. PATH mode lists each file once already; a cheap lexical key does.
+        // A crate's module tree can reach one file twice (`#[path]`): dedupe by its real
+        // path, per crate (see `seen`). PATH mode lists each file once already; a cheap
+        // lexical key does.
         let key = if job.follow_mods {
-            std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone())
+            let path = std::fs::canonicalize(&job.path).unwrap_or_else(|_| job.path.clone());
+            (path, job.target.crate_key())
         } else {
-            normalized(&job.path)
+            (normalized(&job.path), String::new())
         };
         if !self.seen.lock().map(|mut s| s.insert(key)).unwrap_or(false) {
             return None;
@@ -601,7 +609,7 @@ impl Linter<'_> {
             return;
         };
         let last = self.programs_open.fetch_sub(1, Ordering::SeqCst) == 1;
-        outcomes.sort_by(|a, b| a.display.cmp(&b.display));
+        outcomes.sort_by_cached_key(|o| (o.display.clone(), o.target.crate_key()));
         let mut files: Vec<&mut FileOutcome> = outcomes.iter_mut().collect();
         crate_phase::prepare_program(&mut files, self.catalog);
         if last {

@@ -51,10 +51,11 @@ pub struct CargoTarget {
 }
 
 impl CargoTarget {
-    /// The crate a file of this target is linted as part of (package and target).
+    /// The crate a file of this target is linted as part of (package, target and its
+    /// kinds: a package's lib and bin may share a name, and are two crates).
     pub fn crate_key(&self) -> String {
         match &self.package {
-            Some(p) => format!("{}#{}", p.id, self.name),
+            Some(p) => format!("{}#{}:{}", p.id, self.name, self.kinds.join(",")),
             None => String::new(),
         }
     }

@@ -64,8 +64,19 @@ pub struct Contexts<'a> {
     reach: Vec<Reach>,
     /// The entry points.
     entries: Vec<EntryAt<'a>>,
-    /// (crate, is_lib) by file display path, and the file's entry facts.
-    files: HashMap<&'a str, (u32, bool, &'a EntryFacts)>,
+    /// By file display path, each copy of the file: the index in `compute`'s `crates` of
+    /// the crate it is a file of (a module file that two targets declare, such as a
+    /// package's lib and bin, is a file of each), its crate id, is_lib, and its entry facts.
+    files: HashMap<&'a str, Vec<FileCopy<'a>>>,
+}
+
+/// One crate's copy of a file, for `Contexts::placement_in`.
+struct FileCopy<'a> {
+    /// The crate's index in the crates the contexts were computed from.
+    index: usize,
+    krate: u32,
+    is_lib: bool,
+    entries: &'a EntryFacts,
 }
 
 /// A function's run-wide path, as the facts' own text: `crate::x` in crate `app` is
@@ -167,7 +178,7 @@ impl<'a> Contexts<'a> {
         let crate_ids: Vec<u32> = crates.iter().map(|krate| names.add(&krate.name)).collect();
         let mut entries: Vec<EntryAt> = Vec::new();
         let mut files = HashMap::default();
-        for (krate, &crate_id) in crates.iter().zip(&crate_ids) {
+        for (index, (krate, &crate_id)) in crates.iter().zip(&crate_ids).enumerate() {
             for &(display, facts) in &krate.files {
                 let run_path = |path| names.run_path(crate_id, path);
                 for function in &facts.functions {
@@ -214,7 +225,15 @@ impl<'a> Contexts<'a> {
                     declared: entry.declared,
                     file: display,
                 }));
-                files.insert(display, (crate_id, krate.is_lib, &facts.entries));
+                files
+                    .entry(display)
+                    .or_insert_with(Vec::new)
+                    .push(FileCopy {
+                        index,
+                        krate: crate_id,
+                        is_lib: krate.is_lib,
+                        entries: &facts.entries,
+                    });
             }
         }
         let starts: Vec<usize> = entries
@@ -268,9 +287,25 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    /// Where the code at `offset` of `file` runs.
+    /// Where the code at `offset` of `file` runs (in the first crate that has the file).
     pub fn placement(&self, file: &str, offset: usize) -> Option<Placement> {
-        let &(krate, is_lib, facts) = self.files.get(file)?;
+        self.placement_in(file, None, offset)
+    }
+
+    /// Where the code at `offset` of `file` runs, in the copy of the file that is a file of
+    /// crate `crate_index` (its index in `compute`'s `crates`; the first copy if None or
+    /// if that crate does not have the file).
+    pub fn placement_in(
+        &self,
+        file: &str,
+        crate_index: Option<usize>,
+        offset: usize,
+    ) -> Option<Placement> {
+        let copies = self.files.get(file)?;
+        let copy = crate_index
+            .and_then(|index| copies.iter().find(|copy| copy.index == index))
+            .or_else(|| copies.first())?;
+        let (krate, is_lib, facts) = (copy.krate, copy.is_lib, copy.entries);
         let function = facts.function_at(offset);
         let item = function.map(|f| f.path.clone());
         let reach = function
