@@ -12,6 +12,8 @@ use std::collections::HashSet;
 pub struct DirectCause {
     pub what: String,
     pub location: crate::source::Location,
+    /// Only when the function's parameter at this index is `Some` (`optional_args`).
+    pub if_some: Option<u8>,
 }
 
 /// Why a function has the property: its first step towards the direct cause.
@@ -23,11 +25,30 @@ pub enum BlockingStep {
     Through(String, usize),
 }
 
+/// How a function has the property.
+#[derive(Debug, Clone)]
+struct Reach {
+    /// The chain's length down to the direct cause.
+    len: usize,
+    step: BlockingStep,
+    /// Only when its parameter at this index is `Some` (the chain starts in an
+    /// `if let Some(..) = param` branch, or passes the parameter on to a callee that has
+    /// the property only then): a caller passing `None` there does not reach it.
+    if_some: Option<u8>,
+}
+
+impl Reach {
+    /// Unconditional chains first, then shorter ones.
+    fn rank(&self) -> (bool, usize) {
+        (self.if_some.is_some(), self.len)
+    }
+}
+
 /// The may-block facts of one crate.
 pub struct CallGraph<'a> {
     functions: HashMap<&'a str, &'a FunctionSummary>,
-    /// function path → (chain length to a blocking API, first step)
-    blocking: HashMap<&'a str, (usize, BlockingStep)>,
+    /// function path → how it has the property
+    blocking: HashMap<&'a str, Reach>,
 }
 
 impl<'a> CallGraph<'a> {
@@ -45,13 +66,22 @@ impl<'a> CallGraph<'a> {
             // Two functions with one path (cfg variants): keep the first.
             functions.entry(summary.path.as_str()).or_insert(summary);
         }
-        let mut blocking: HashMap<&str, (usize, BlockingStep)> = HashMap::default();
+        let mut blocking: HashMap<&str, Reach> = HashMap::default();
         for (path, summary) in &functions {
             if summary.is_async || not_blocking.contains(*path) {
                 continue;
             }
             if let Some(cause) = direct(summary) {
-                blocking.insert(path, (1, BlockingStep::Direct(cause)));
+                let if_some = cause.if_some;
+                let step = BlockingStep::Direct(cause);
+                blocking.insert(
+                    path,
+                    Reach {
+                        len: 1,
+                        step,
+                        if_some,
+                    },
+                );
             }
         }
         loop {
@@ -60,22 +90,33 @@ impl<'a> CallGraph<'a> {
                 if summary.is_async || not_blocking.contains(*path) {
                     continue;
                 }
-                let mut best = blocking.get(path).map(|(len, _)| *len);
-                let mut best_step = None;
+                let mut best = blocking.get(path).map(Reach::rank);
+                let mut best_reach = None;
                 for (index, edge) in summary.calls.iter().enumerate() {
                     if edge.context != CallContext::Sync || edge.awaited {
                         continue;
                     }
-                    let Some((len, _)) = blocking.get(edge.callee.as_str()) else {
+                    let Some(callee) = blocking.get(edge.callee.as_str()) else {
                         continue;
                     };
-                    if best.is_none_or(|b| len + 1 < b) {
-                        best = Some(len + 1);
-                        best_step = Some(BlockingStep::Through(edge.callee.clone(), index));
+                    let if_some = match callee.if_some {
+                        None => edge.args.if_some,
+                        // `set_password(user, None)` of a helper that hashes only `Some`
+                        Some(k) if edge.args.passes_none(k) => continue,
+                        Some(k) => edge.args.param_at(k).or(edge.args.if_some),
+                    };
+                    let reach = Reach {
+                        len: callee.len + 1,
+                        step: BlockingStep::Through(edge.callee.clone(), index),
+                        if_some,
+                    };
+                    if best.is_none_or(|b| reach.rank() < b) {
+                        best = Some(reach.rank());
+                        best_reach = Some(reach);
                     }
                 }
-                if let (Some(len), Some(step)) = (best, best_step) {
-                    blocking.insert(path, (len, step));
+                if let Some(reach) = best_reach {
+                    blocking.insert(path, reach);
                     changed = true;
                 }
             }
@@ -97,15 +138,22 @@ impl<'a> CallGraph<'a> {
     pub fn cause(&self, path: &str) -> Option<&DirectCause> {
         let chain = self.chain(path);
         let last = chain.last()?;
-        match self.blocking.get(last.path.as_str()) {
-            Some((_, BlockingStep::Direct(cause))) => Some(cause),
+        match self
+            .blocking
+            .get(last.path.as_str())
+            .map(|reach| &reach.step)
+        {
+            Some(BlockingStep::Direct(cause)) => Some(cause),
             _ => None,
         }
     }
 
-    /// Whether a synchronous crate function has the property.
-    pub fn may_block(&self, path: &str) -> bool {
-        self.blocking.contains_key(path)
+    /// Whether a call reaches the property through its callee: not a call passing `None`
+    /// where the callee has it only for `Some`.
+    pub fn reached_by(&self, edge: &super::calls::CallEdge) -> bool {
+        self.blocking
+            .get(edge.callee.as_str())
+            .is_some_and(|reach| reach.if_some.is_none_or(|k| !edge.args.passes_none(k)))
     }
 
     /// The chain from `path` down to the blocking API: each function on the way.
@@ -118,8 +166,8 @@ impl<'a> CallGraph<'a> {
                 break;
             }
             chain.push(summary);
-            match self.blocking.get(current.as_str()) {
-                Some((_, BlockingStep::Through(next, _))) => current = next.clone(),
+            match self.blocking.get(current.as_str()).map(|reach| &reach.step) {
+                Some(BlockingStep::Through(next, _)) => current = next.clone(),
                 _ => break,
             }
         }
@@ -129,8 +177,8 @@ impl<'a> CallGraph<'a> {
     /// The call edge a chain step takes out of `path` (its location), if it goes through
     /// another function.
     pub fn step_call(&self, path: &str) -> Option<&'a super::calls::CallEdge> {
-        match self.blocking.get(path) {
-            Some((_, BlockingStep::Through(_, index))) => {
+        match self.blocking.get(path).map(|reach| &reach.step) {
+            Some(BlockingStep::Through(_, index)) => {
                 self.function(path).and_then(|f| f.calls.get(*index))
             }
             _ => None,

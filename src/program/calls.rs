@@ -40,6 +40,9 @@ pub struct CallEdge {
     pub awaited: bool,
     /// Added by the crate phase from a [`DeferredCall`] (replaced when it runs again).
     pub inferred: bool,
+    /// What it passes for the callee's `Option` parameters, and whether it runs only when
+    /// one of the caller's is `Some`.
+    pub args: super::optional_args::ArgFacts,
 }
 
 /// A blocking API called directly, in synchronous code.
@@ -49,6 +52,9 @@ pub struct DirectBlocking {
     pub location: Location,
     /// Found by the crate phase from a [`DeferredCall`].
     pub inferred: bool,
+    /// It runs only when the function's parameter at this index is `Some`
+    /// (`optional_args`); an unconditional blocking call found later replaces it.
+    pub if_some: Option<u8>,
 }
 
 /// A method call whose receiver's type the file alone cannot tell (`user.check_password()`
@@ -67,6 +73,8 @@ pub struct DeferredCall {
     /// `.await`ed directly: it can only become an edge (where code runs), never a
     /// blocking call.
     pub awaited: bool,
+    /// As `CallEdge::args`.
+    pub args: super::optional_args::ArgFacts,
 }
 
 /// A blocking catalog method found by the crate phase on the executor (async context).
@@ -94,6 +102,12 @@ pub struct FunctionSummary {
     /// Its declared return type (of an `async fn`: the future's output) is a `Result`.
     pub returns_result: bool,
     pub calls: Vec<CallEdge>,
+    /// Calls of a method of a workspace trait with several implementations, one edge to
+    /// each implementation's method (`program::items::dispatched_calls`). Which one runs
+    /// is not known, so nothing blocks through them: they tell where code runs
+    /// (`contexts`) only. Made by the crate phase.
+    #[serde(skip)]
+    pub dispatched: Vec<CallEdge>,
     /// The first blocking API called in its own synchronous code (not insulated). Boxed,
     /// like the other facts most functions lack, to keep the summary small: the crate
     /// phase holds one per function of the program.
@@ -134,6 +148,8 @@ pub struct CallRecorder {
     /// returned, stored or handed to an unknown call (a panic hook, a callback) do not run
     /// when the function runs: they are not the function's calls.
     closures: Vec<(usize, ClosureRuns)>,
+    /// Per open function, its parameters and the code that runs only when one is `Some`.
+    optional_params: Vec<super::optional_args::OptionalParams>,
 }
 
 /// When a closure's code runs, for the calls in it.
@@ -229,14 +245,26 @@ impl CallRecorder {
         }
     }
 
+    fn arg_facts<'e>(
+        &self,
+        offset: usize,
+        args: impl Iterator<Item = &'e syn::Expr>,
+    ) -> super::optional_args::ArgFacts {
+        self.optional_params
+            .last()
+            .map(|params| params.call(offset, args))
+            .unwrap_or_default()
+    }
+
     /// Record a call: a blocking API (the first one, in synchronous code) or a
     /// crate-local callee. `location` is computed only when something is recorded.
-    fn record(
+    fn record<'e>(
         &mut self,
         walker: &Walker,
         what: Recorded,
         location: impl Fn() -> Location,
         awaited: bool,
+        args: impl Iterator<Item = &'e syn::Expr>,
     ) {
         if self.in_deferred_closure() {
             return;
@@ -252,30 +280,47 @@ impl CallRecorder {
         };
         match what {
             Recorded::Blocking(api) => {
-                if context == CallContext::Sync && current.blocks.is_none() {
-                    current.blocks = Some(Box::new(DirectBlocking {
-                        api: api.to_string(),
-                        location: location(),
-                        inferred: false,
-                    }));
+                let conditional = current.blocks.as_ref().map(|b| b.if_some.is_some());
+                if context == CallContext::Sync && conditional != Some(false) {
+                    let location = location();
+                    let if_some = self.arg_facts(location.byte_start, [].iter()).if_some;
+                    let current = self.open.last_mut().expect("an open function");
+                    if conditional.is_none() || if_some.is_none() {
+                        current.blocks = Some(Box::new(DirectBlocking {
+                            api: api.to_string(),
+                            location,
+                            inferred: false,
+                            if_some,
+                        }));
+                    }
                 }
             }
-            Recorded::Callee(callee) => current.calls.push(CallEdge {
-                callee,
-                location: location(),
-                context,
-                async_header,
-                awaited,
-                inferred: false,
-            }),
-            Recorded::Deferred(receiver, method) if context != CallContext::Insulated => {
-                current.deferred.push(DeferredCall {
-                    receiver: receiver.clone(),
-                    method,
-                    location: location(),
+            Recorded::Callee(callee) => {
+                let location = location();
+                let args = self.arg_facts(location.byte_start, args);
+                let current = self.open.last_mut().expect("an open function");
+                current.calls.push(CallEdge {
+                    callee,
+                    location,
                     context,
                     async_header,
                     awaited,
+                    inferred: false,
+                    args,
+                })
+            }
+            Recorded::Deferred(receiver, method) if context != CallContext::Insulated => {
+                let location = location();
+                let args = self.arg_facts(location.byte_start, args);
+                let current = self.open.last_mut().expect("an open function");
+                current.deferred.push(DeferredCall {
+                    receiver: receiver.clone(),
+                    method,
+                    location,
+                    context,
+                    async_header,
+                    awaited,
+                    args,
                 })
             }
             Recorded::Deferred(..) => {}
@@ -309,6 +354,7 @@ impl CallRecorder {
         };
         if Self::context(walker).0 == CallContext::Sync && current.blocks_on.is_none() {
             current.blocks_on = Some(Box::new(DirectBlocking {
+                if_some: None,
                 api: format!("`{api}`"),
                 location: location(),
                 inferred: false,
@@ -346,6 +392,8 @@ impl CallRecorder {
     }
 
     fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
+        self.optional_params
+            .push(super::optional_args::OptionalParams::of(info.sig));
         // After expansion a `#[tokio::main] async fn` is a sync fn that blocks on a runtime.
         let runtime_main = runtime_main_attribute(info.attrs);
         self.open.push(FunctionSummary {
@@ -355,6 +403,7 @@ impl CallRecorder {
             is_async: info.sig.asyncness.is_some() && runtime_main.is_none(),
             blocks_on: runtime_main.map(|attr| {
                 Box::new(DirectBlocking {
+                    if_some: None,
                     api: format!(
                         "the runtime of `#[{}]`",
                         quote::ToTokens::to_token_stream(attr.path())
@@ -367,6 +416,7 @@ impl CallRecorder {
             }),
             returns_result: crate::semantic::signatures::declares_result(info.sig),
             calls: Vec::new(),
+            dispatched: Vec::new(),
             blocks: None,
             deferred: Vec::new(),
             inferred_blocking: Vec::new(),
@@ -384,7 +434,7 @@ impl Checker for CallRecorder {
 
     fn expression_kinds(&self) -> u32 {
         use crate::semantic::events::expr_kind;
-        expr_kind::CLOSURE | expr_kind::CALLS
+        expr_kind::CLOSURE | expr_kind::CALLS | expr_kind::IF | expr_kind::MATCH
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
@@ -414,9 +464,15 @@ impl Checker for CallRecorder {
             Event::ExprExit(syn::Expr::Closure(_)) => {
                 self.closures.pop();
             }
+            Event::ExprEnter(expr @ (syn::Expr::If(_) | syn::Expr::Match(_))) => {
+                if let Some(params) = self.optional_params.last_mut() {
+                    params.enter(expr);
+                }
+            }
             Event::ExprEnter(_) | Event::ExprExit(_) => {}
             Event::FnEnter(info) => self.enter(walker, info),
             Event::FnExit(_) => {
+                self.optional_params.pop();
                 if let Some(done) = self.open.pop() {
                     self.done.push(done);
                 }
@@ -459,7 +515,13 @@ impl Checker for CallRecorder {
                     }
                     _ => return,
                 };
-                self.record(walker, what, || Location::of_expr(&call.func), *awaited);
+                self.record(
+                    walker,
+                    what,
+                    || Location::of_expr(&call.func),
+                    *awaited,
+                    call.args.iter(),
+                );
             }
             Event::MethodCall {
                 call,
@@ -521,6 +583,7 @@ impl Checker for CallRecorder {
                     what,
                     || Location::from_span(call.method.span()),
                     *awaited,
+                    call.args.iter(),
                 );
             }
             _ => {}

@@ -183,7 +183,7 @@ impl<'a> Contexts<'a> {
                 let run_path = |path| names.run_path(crate_id, path);
                 for function in &facts.functions {
                     let mut caller = None;
-                    for edge in &function.calls {
+                    for edge in function.calls.iter().chain(&function.dispatched) {
                         // A call inside a spawned future starts a task.
                         if let Some(at) = facts.entries.task_at(edge.location.byte_start) {
                             entries.push(EntryAt {

@@ -394,9 +394,12 @@ fn attribute_entry(info: &FunctionInfo, walker: &Walker) -> Option<EntryKind> {
         return Some(EntryKind::Main);
     }
     // A trait impl's async method (or `Service::call`) is called by whoever holds the
-    // trait: a framework, per request.
+    // trait: a framework, per request. Not the methods of the workspace's own traits: its
+    // own code calls them, through the trait (`dispatched` calls reach every
+    // implementation).
     let trait_method = info.impl_trait.as_deref().is_some_and(|t| {
-        info.sig.asyncness.is_some() || (t == "Service" && info.sig.ident == "call")
+        let service_call = t == "Service" && info.sig.ident == "call";
+        service_call || (info.sig.asyncness.is_some() && !info.impl_trait_is_local)
     });
     trait_method.then_some(EntryKind::Handler)
 }

@@ -89,6 +89,17 @@ impl<'c> ItemIndex<'c> {
         for facts in files {
             index.add(facts);
         }
+        // Traits by their canonical path, as calls name them (`impl RequestHandler for ..`
+        // may name the trait through a re-export).
+        for (trait_path, types) in std::mem::take(&mut index.impls) {
+            let canonical = index.canonical(&trait_path).into_owned();
+            let all = index.impls.entry(canonical).or_default();
+            for ty in types {
+                if !all.contains(&ty) {
+                    all.push(ty);
+                }
+            }
+        }
         index
     }
 
@@ -380,6 +391,32 @@ fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
 /// canonical, and confirm the lock facts whose receiver's type only the index knows
 /// (`locks::Tentative`). Idempotent: what an earlier run inferred is replaced (the language server runs it
 /// again).
+/// The calls among `calls` of a method of a workspace trait with several implementations
+/// (`handler.update(..)` on a `dyn ZoneHandler`), fanned out: one edge to each
+/// implementation's method. A trait with one implementation is resolved to it already
+/// (`ItemIndex::callee`).
+fn dispatched_calls(index: &ItemIndex, calls: &[CallEdge]) -> Vec<CallEdge> {
+    let mut dispatched = Vec::new();
+    for edge in calls {
+        let Some((owner, method)) = split_last(&edge.callee) else {
+            continue;
+        };
+        let Some(implementations) = index.impls.get(owner).filter(|i| i.len() > 1) else {
+            continue;
+        };
+        for implementation in implementations {
+            let callee = join(implementation, method);
+            if index.is_known(&callee) {
+                dispatched.push(CallEdge {
+                    callee,
+                    ..edge.clone()
+                });
+            }
+        }
+    }
+    dispatched
+}
+
 pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
     let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
     for facts in files.iter_mut() {
@@ -408,11 +445,16 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
                                 BlockingKind::Blocks => &mut function.blocks,
                                 BlockingKind::BlocksOn => &mut function.blocks_on,
                             };
-                            if fact.is_none() {
+                            let if_some = call.args.if_some;
+                            let conditional = fact.as_ref().map(|b| b.if_some.is_some());
+                            if conditional.is_none()
+                                || (conditional == Some(true) && if_some.is_none())
+                            {
                                 *fact = Some(Box::new(DirectBlocking {
                                     api,
                                     location: call.location.clone(),
                                     inferred: true,
+                                    if_some,
                                 }));
                             }
                         }
@@ -428,6 +470,7 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
                 }
             }
             function.deferred = deferred;
+            function.dispatched = dispatched_calls(&index, &function.calls);
         }
         let mut confirm = |tentative: &mut super::locks::Tentative| {
             tentative.confirmed = tentative
@@ -472,6 +515,7 @@ fn resolve_call(index: &ItemIndex, call: &DeferredCall) -> Option<Resolved> {
             async_header: call.async_header.clone(),
             awaited: call.awaited,
             inferred: true,
+            args: call.args,
         }));
     }
     if call.awaited {

@@ -11,6 +11,7 @@ pub mod entries;
 pub mod items;
 pub mod lockgraph;
 pub mod locks;
+pub mod optional_args;
 pub mod packed;
 pub mod signatures;
 pub mod workspace;

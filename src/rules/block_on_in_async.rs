@@ -144,6 +144,7 @@ fn crate_findings(
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
     let direct = |f: &crate::program::calls::FunctionSummary| {
         f.blocks_on.as_ref().map(|b| DirectCause {
+            if_some: b.if_some,
             what: b.api.clone(),
             location: b.location.clone(),
         })

@@ -221,6 +221,7 @@ pub(crate) fn crate_findings(
     let summaries = files.iter().flat_map(|f| f.facts.functions.iter());
     let direct = |f: &crate::program::calls::FunctionSummary| {
         f.blocks.as_ref().map(|b| DirectCause {
+            if_some: b.if_some,
             what: format!("`{}`", b.api),
             location: b.location.clone(),
         })

@@ -42,10 +42,7 @@ pub(crate) fn async_calls_reaching(
     for file in files {
         for caller in &file.facts.functions {
             for edge in &caller.calls {
-                if edge.context == CallContext::Async
-                    && !edge.awaited
-                    && graph.may_block(&edge.callee)
-                {
+                if edge.context == CallContext::Async && !edge.awaited && graph.reached_by(edge) {
                     found.push(chain_finding(graph, caller, edge, report));
                 }
             }

@@ -21,6 +21,9 @@ pub struct FunctionInfo<'ast> {
     pub self_type: Option<String>,
     /// The trait of the `impl` block, as written (its last segment: `Service`), if any.
     pub impl_trait: Option<String>,
+    /// The `impl` block's trait is the workspace's own (`crate::…` or a member crate's):
+    /// the workspace's code calls its methods, not a framework.
+    pub impl_trait_is_local: bool,
     pub attrs: &'ast [syn::Attribute],
     /// `pub` (any `pub(..)` too), or a method of a trait impl.
     pub is_pub: bool,

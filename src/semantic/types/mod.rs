@@ -613,6 +613,9 @@ pub fn try_of(base: Ty) -> Ty {
         Ty::Named(path, args) if is_option_like(&path) && !args.is_empty() => {
             args.into_iter().next().unwrap_or(Ty::Tuple(Vec::new()))
         }
+        // Known once the crate phase resolves it (`if let Some(zones) = self.find(..)`):
+        // the value inside, as `unwrap` gives it.
+        symbolic if symbolic.is_symbolic() => Ty::Method(Box::new(symbolic), "unwrap".into()),
         other => other,
     }
 }

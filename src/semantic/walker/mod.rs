@@ -136,8 +136,9 @@ pub struct Walker<'a> {
     /// (`users.iter().map(|u| ..)`): its address and that type.
     closure_param: Option<(usize, Ty)>,
     self_types: Vec<Option<String>>,
-    /// The trait of each enclosing `impl` block (None: an inherent impl).
-    impl_traits: Vec<Option<String>>,
+    /// The trait of each enclosing `impl` block (None: an inherent impl), as written (its
+    /// last segment), and whether it is the workspace's own.
+    impl_traits: Vec<Option<(String, bool)>>,
     exec: Vec<ExecFrame>,
     /// Names of local closures later passed to an insulating wrapper, per async body.
     insulated_names: Vec<HashSet<String>>,

@@ -51,7 +51,11 @@ impl Walker<'_> {
                 _ => None,
             },
             self_type: self.self_type().map(String::from),
-            impl_trait: self.impl_traits.last().cloned().flatten(),
+            impl_trait: self.impl_traits.last().cloned().flatten().map(|(t, _)| t),
+            impl_trait_is_local: self
+                .impl_traits
+                .last()
+                .is_some_and(|t| t.as_ref().is_some_and(|(_, local)| *local)),
             attrs,
             is_pub: is_pub || self.impl_traits.last().is_some_and(Option::is_some),
         };
@@ -186,10 +190,11 @@ impl<'ast> Visit<'ast> for Walker<'_> {
             _ => None,
         };
         self.self_types.push(self_type);
-        let impl_trait = item
-            .trait_
-            .as_ref()
-            .and_then(|(_, path, _)| path.segments.last().map(|s| s.ident.to_string()));
+        let impl_trait = item.trait_.as_ref().and_then(|(_, path, _)| {
+            let name = path.segments.last()?.ident.to_string();
+            let is_local = self.cx.is_local_path(&self.type_env().resolve_path(path));
+            Some((name, is_local))
+        });
         self.impl_traits.push(impl_trait);
         let generics_before = self.generics.len();
         let impl_generics = self.type_env().naming().generics(&item.generics);
