@@ -2091,12 +2091,8 @@ fn raw_identifier_modules_are_found_in_their_files() {
 #[test]
 fn context_notes_name_the_entry() {
     let dir = temp_dir("context_notes");
-    write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\naxum = \"0.7\"\ntokio = \"1\"\n",
-    );
+    let dependencies = "axum = \"0.7\"\ntokio = \"1\"\n";
+    write(&dir, "Cargo.toml", manifest("app", "", dependencies));
     write(
         &dir,
         "src/lib.rs",
@@ -2150,12 +2146,7 @@ fn context_notes_name_the_entry() {
 #[test]
 fn module_shared_by_lib_and_bin_is_linted_as_both() {
     let dir = temp_dir("shared_module");
-    write(
-        &dir,
-        "Cargo.toml",
-        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\ntokio = \"1\"\n",
-    );
+    write(&dir, "Cargo.toml", manifest("app", "", "tokio = \"1\"\n"));
     write(&dir, "src/lib.rs", "pub mod shared;\n");
     write(
         &dir,
