@@ -387,10 +387,6 @@ fn canonical_definitions(index: &ItemIndex, facts: &mut FileFacts) {
     });
 }
 
-/// Resolve the program's deferred calls, make every callee (and method definition)
-/// canonical, and confirm the lock facts whose receiver's type only the index knows
-/// (`locks::Tentative`). Idempotent: what an earlier run inferred is replaced (the language server runs it
-/// again).
 /// The calls among `calls` of a method of a workspace trait with several implementations
 /// (`handler.update(..)` on a `dyn ZoneHandler`), fanned out: one edge to each
 /// implementation's method. A trait with one implementation is resolved to it already
@@ -417,6 +413,10 @@ fn dispatched_calls(index: &ItemIndex, calls: &[CallEdge]) -> Vec<CallEdge> {
     dispatched
 }
 
+/// Resolve the program's deferred calls, make every callee (and method definition)
+/// canonical, and confirm the lock facts whose receiver's type only the index knows
+/// (`locks::Tentative`). Idempotent: what an earlier run inferred is replaced (the language server runs it
+/// again).
 pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
     let index = ItemIndex::build(files.iter().map(|f| &**f), catalog);
     for facts in files.iter_mut() {
@@ -445,11 +445,14 @@ pub fn resolve_program(files: &mut [&mut FileFacts], catalog: &Catalog) {
                                 BlockingKind::Blocks => &mut function.blocks,
                                 BlockingKind::BlocksOn => &mut function.blocks_on,
                             };
+                            // The first; an unconditional one replaces a conditional
+                            // one inferred before it (never the walk's own: a rerun
+                            // drops what was inferred).
                             let if_some = call.args.if_some;
-                            let conditional = fact.as_ref().map(|b| b.if_some.is_some());
-                            if conditional.is_none()
-                                || (conditional == Some(true) && if_some.is_none())
-                            {
+                            let replaces = fact.as_ref().is_none_or(|b| {
+                                b.inferred && b.if_some.is_some() && if_some.is_none()
+                            });
+                            if replaces {
                                 *fact = Some(Box::new(DirectBlocking {
                                     api,
                                     location: call.location.clone(),
