@@ -3,6 +3,7 @@
 //! closures handed to insulating wrappers or to rayon, not in nested `fn` items, and for a
 //! sync fn not in `async` blocks it merely creates).
 
+use super::optional_args::OptionalParams;
 use super::{CpuHeavyFn, FileAnalysis};
 use crate::semantic::compute::{cpu_loop, cpu_work};
 use crate::semantic::events::{expr_kind, interest, Checker, Event};
@@ -11,16 +12,29 @@ use syn::Expr;
 
 #[derive(Default)]
 pub struct CpuHeavyRecorder {
-    /// Per open function: whether its fact is recorded already.
-    recorded: Vec<bool>,
+    /// Per open function: its fact so far, and its parameters with the code that runs only
+    /// when one is `Some`.
+    open: Vec<(Recorded, OptionalParams)>,
     facts: Vec<CpuHeavyFn>,
+}
+
+/// A function's fact so far.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    Nothing,
+    /// A place that runs only when a parameter is `Some` (its index in `facts`): an
+    /// unconditional one found later replaces it.
+    Conditional(usize),
+    Unconditional,
 }
 
 impl CpuHeavyRecorder {
     /// Whether the current function still wants a fact from code at this point.
     fn wants_fact(&self, walker: &Walker) -> bool {
         let frames = walker.frames();
-        self.recorded.last() == Some(&false)
+        self.open
+            .last()
+            .is_some_and(|(recorded, _)| *recorded != Recorded::Unconditional)
             && frames
                 .function()
                 .is_some_and(|f| walker.in_async() == f.is_async)
@@ -35,14 +49,21 @@ impl Checker for CpuHeavyRecorder {
     }
 
     fn expression_kinds(&self) -> u32 {
-        expr_kind::LOOPS | expr_kind::CALLS
+        expr_kind::LOOPS | expr_kind::CALLS | expr_kind::IF | expr_kind::MATCH
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
-            Event::FnEnter(_) => self.recorded.push(false),
+            Event::FnEnter(info) => self
+                .open
+                .push((Recorded::Nothing, OptionalParams::of(info.sig))),
             Event::FnExit(_) => {
-                self.recorded.pop();
+                self.open.pop();
+            }
+            Event::ExprEnter(expr @ (Expr::If(_) | Expr::Match(_))) => {
+                if let Some((_, params)) = self.open.last_mut() {
+                    params.enter(expr);
+                }
             }
             Event::ExprEnter(expr) if self.wants_fact(walker) => {
                 let site = match expr {
@@ -52,15 +73,31 @@ impl Checker for CpuHeavyRecorder {
                 let (Some(site), Some(function)) = (site, walker.frames().function()) else {
                     return;
                 };
-                self.facts.push(CpuHeavyFn {
+                let Some((recorded, params)) = self.open.last_mut() else {
+                    return;
+                };
+                let if_some = params.call(site.location.byte_start, [].iter()).if_some;
+                let fact = CpuHeavyFn {
                     function: function.path.clone(),
                     is_async: function.is_async,
                     what: site.what(),
                     from_loop: matches!(site.work, crate::semantic::compute::CpuWork::Loop(_)),
                     location: site.location,
-                });
-                if let Some(recorded) = self.recorded.last_mut() {
-                    *recorded = true;
+                    if_some,
+                };
+                match (*recorded, if_some) {
+                    (Recorded::Nothing, _) => {
+                        *recorded = match if_some {
+                            Some(_) => Recorded::Conditional(self.facts.len()),
+                            None => Recorded::Unconditional,
+                        };
+                        self.facts.push(fact);
+                    }
+                    (Recorded::Conditional(index), None) => {
+                        self.facts[index] = fact;
+                        *recorded = Recorded::Unconditional;
+                    }
+                    _ => {}
                 }
             }
             _ => {}

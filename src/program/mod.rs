@@ -140,6 +140,9 @@ pub struct CpuHeavyFn {
     /// The evidence is a loop (weaker than a CPU-heavy API: most helpers loop over small
     /// data, so the call graph does not propagate loop facts).
     pub from_loop: bool,
+    /// It runs only when the function's parameter at this index is `Some`
+    /// (`optional_args`); an unconditional place found later replaces it.
+    pub if_some: Option<u8>,
 }
 
 /// One file of a crate, as the crate-level phase sees it.

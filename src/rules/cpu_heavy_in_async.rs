@@ -256,7 +256,7 @@ pub(crate) fn crate_findings(files: &[super::CrateFile]) -> Vec<Diagnostic> {
     }
     let direct = |f: &FunctionSummary| {
         heavy.get(f.path.as_str()).map(|c| DirectCause {
-            if_some: None,
+            if_some: c.if_some,
             what: c.what.clone(),
             location: c.location.clone(),
         })
