@@ -436,12 +436,15 @@ impl State {
             return;
         };
         {
-            let mut facts: Vec<&mut crate::program::FileFacts> = self
+            // In the members' order (by path), not the hash map's.
+            let mut files: Vec<(&PathBuf, &mut FileState)> = self
                 .files
                 .iter_mut()
                 .filter(|(path, _)| members.contains(*path))
-                .map(|(_, f)| &mut f.facts)
                 .collect();
+            files.sort_by(|a, b| a.0.cmp(b.0));
+            let mut facts: Vec<&mut crate::program::FileFacts> =
+                files.into_iter().map(|(_, f)| &mut f.facts).collect();
             crate::program::items::resolve_program(&mut facts, &self.settings.catalog);
         }
         let found = {
@@ -490,17 +493,22 @@ impl State {
     /// server holds (a binary's `main` reaching its library), as the command line computes
     /// them. Files of other crates keep the placements of their own last crate phase.
     fn placements(&self, members: &[PathBuf]) -> Vec<Vec<Option<Placement>>> {
-        let mut crates: HashMap<&str, CrateFiles> = HashMap::new();
-        for file in self.files.values() {
-            crates
+        // In a fixed order (crates by key, files by name), whatever the hash maps': which
+        // entry a note names must not change from one computation to the next.
+        let mut files: Vec<&FileState> = self.files.values().collect();
+        files.sort_by(|a, b| a.display.cmp(&b.display));
+        let mut crates: std::collections::BTreeMap<&str, CrateFiles> = Default::default();
+        for file in files {
+            let krate = crates
                 .entry(file.job.crate_key.as_str())
                 .or_insert_with(|| CrateFiles {
                     name: file.job.crate_name.clone(),
-                    is_lib: file.job.is_lib,
+                    is_lib: false,
                     files: Vec::new(),
-                })
-                .files
-                .push((&file.display, &file.facts));
+                });
+            // A lib and a bin of one name are one crate here: a library if either is.
+            krate.is_lib |= file.job.is_lib;
+            krate.files.push((&file.display, &file.facts));
         }
         let crates: Vec<CrateFiles> = crates.into_values().collect();
         let contexts = Contexts::compute(&crates);
