@@ -148,8 +148,6 @@ pub struct CallRecorder {
     /// returned, stored or handed to an unknown call (a panic hook, a callback) do not run
     /// when the function runs: they are not the function's calls.
     closures: Vec<(usize, ClosureRuns)>,
-    /// Per open function, its parameters and the code that runs only when one is `Some`.
-    optional_params: Vec<super::optional_args::OptionalParams>,
 }
 
 /// When a closure's code runs, for the calls in it.
@@ -245,14 +243,17 @@ impl CallRecorder {
         }
     }
 
+    /// What a call at `offset` passes for `Option` parameters (`Frames` keeps the open
+    /// function's parameters and its `Some`-only branches).
     fn arg_facts<'e>(
-        &self,
+        walker: &Walker,
         offset: usize,
         args: impl Iterator<Item = &'e syn::Expr>,
     ) -> super::optional_args::ArgFacts {
-        self.optional_params
-            .last()
-            .map(|params| params.call(offset, args))
+        walker
+            .frames()
+            .function()
+            .map(|f| f.optional_params.call(offset, args))
             .unwrap_or_default()
     }
 
@@ -283,7 +284,7 @@ impl CallRecorder {
                 let conditional = current.blocks.as_ref().map(|b| b.if_some.is_some());
                 if context == CallContext::Sync && conditional != Some(false) {
                     let location = location();
-                    let if_some = self.arg_facts(location.byte_start, [].iter()).if_some;
+                    let if_some = Self::arg_facts(walker, location.byte_start, [].iter()).if_some;
                     let current = self.open.last_mut().expect("an open function");
                     if conditional.is_none() || if_some.is_none() {
                         current.blocks = Some(Box::new(DirectBlocking {
@@ -297,7 +298,7 @@ impl CallRecorder {
             }
             Recorded::Callee(callee) => {
                 let location = location();
-                let args = self.arg_facts(location.byte_start, args);
+                let args = Self::arg_facts(walker, location.byte_start, args);
                 let current = self.open.last_mut().expect("an open function");
                 current.calls.push(CallEdge {
                     callee,
@@ -311,7 +312,7 @@ impl CallRecorder {
             }
             Recorded::Deferred(receiver, method) if context != CallContext::Insulated => {
                 let location = location();
-                let args = self.arg_facts(location.byte_start, args);
+                let args = Self::arg_facts(walker, location.byte_start, args);
                 let current = self.open.last_mut().expect("an open function");
                 current.deferred.push(DeferredCall {
                     receiver: receiver.clone(),
@@ -392,8 +393,6 @@ impl CallRecorder {
     }
 
     fn enter(&mut self, walker: &Walker, info: &FunctionInfo) {
-        self.optional_params
-            .push(super::optional_args::OptionalParams::of(info.sig));
         // After expansion a `#[tokio::main] async fn` is a sync fn that blocks on a runtime.
         let runtime_main = runtime_main_attribute(info.attrs);
         self.open.push(FunctionSummary {
@@ -434,7 +433,7 @@ impl Checker for CallRecorder {
 
     fn expression_kinds(&self) -> u32 {
         use crate::semantic::events::expr_kind;
-        expr_kind::CLOSURE | expr_kind::CALLS | expr_kind::IF | expr_kind::MATCH
+        expr_kind::CLOSURE | expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
@@ -464,15 +463,9 @@ impl Checker for CallRecorder {
             Event::ExprExit(syn::Expr::Closure(_)) => {
                 self.closures.pop();
             }
-            Event::ExprEnter(expr @ (syn::Expr::If(_) | syn::Expr::Match(_))) => {
-                if let Some(params) = self.optional_params.last_mut() {
-                    params.enter(expr);
-                }
-            }
             Event::ExprEnter(_) | Event::ExprExit(_) => {}
             Event::FnEnter(info) => self.enter(walker, info),
             Event::FnExit(_) => {
-                self.optional_params.pop();
                 if let Some(done) = self.open.pop() {
                     self.done.push(done);
                 }

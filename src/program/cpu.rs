@@ -3,7 +3,6 @@
 //! closures handed to insulating wrappers or to rayon, not in nested `fn` items, and for a
 //! sync fn not in `async` blocks it merely creates).
 
-use super::optional_args::OptionalParams;
 use super::{CpuHeavyFn, FileAnalysis};
 use crate::semantic::compute::{cpu_loop, cpu_work};
 use crate::semantic::events::{expr_kind, interest, Checker, Event};
@@ -12,9 +11,8 @@ use syn::Expr;
 
 #[derive(Default)]
 pub struct CpuHeavyRecorder {
-    /// Per open function: its fact so far, and its parameters with the code that runs only
-    /// when one is `Some`.
-    open: Vec<(Recorded, OptionalParams)>,
+    /// Per open function: its fact so far.
+    open: Vec<Recorded>,
     facts: Vec<CpuHeavyFn>,
 }
 
@@ -34,7 +32,7 @@ impl CpuHeavyRecorder {
         let frames = walker.frames();
         self.open
             .last()
-            .is_some_and(|(recorded, _)| *recorded != Recorded::Unconditional)
+            .is_some_and(|recorded| *recorded != Recorded::Unconditional)
             && frames
                 .function()
                 .is_some_and(|f| walker.in_async() == f.is_async)
@@ -49,21 +47,14 @@ impl Checker for CpuHeavyRecorder {
     }
 
     fn expression_kinds(&self) -> u32 {
-        expr_kind::LOOPS | expr_kind::CALLS | expr_kind::IF | expr_kind::MATCH
+        expr_kind::LOOPS | expr_kind::CALLS
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
         match event {
-            Event::FnEnter(info) => self
-                .open
-                .push((Recorded::Nothing, OptionalParams::of(info.sig))),
+            Event::FnEnter(_) => self.open.push(Recorded::Nothing),
             Event::FnExit(_) => {
                 self.open.pop();
-            }
-            Event::ExprEnter(expr @ (Expr::If(_) | Expr::Match(_))) => {
-                if let Some((_, params)) = self.open.last_mut() {
-                    params.enter(expr);
-                }
             }
             Event::ExprEnter(expr) if self.wants_fact(walker) => {
                 let site = match expr {
@@ -73,10 +64,14 @@ impl Checker for CpuHeavyRecorder {
                 let (Some(site), Some(function)) = (site, walker.frames().function()) else {
                     return;
                 };
-                let Some((recorded, params)) = self.open.last_mut() else {
+                // The open function's `Some`-only branches (`Frames` keeps them).
+                let if_some = function
+                    .optional_params
+                    .call(site.location.byte_start, [].iter())
+                    .if_some;
+                let Some(recorded) = self.open.last_mut() else {
                     return;
                 };
-                let if_some = params.call(site.location.byte_start, [].iter()).if_some;
                 let fact = CpuHeavyFn {
                     function: function.path.clone(),
                     is_async: function.is_async,

@@ -62,6 +62,8 @@ pub struct FunctionFrame {
     pub configured_locals: HashSet<String>,
     /// Parameter names (a spawn of a parameter hands on the caller's future).
     pub params: Vec<String>,
+    /// Its parameters as positions, and the code that runs only when one is `Some`.
+    pub optional_params: crate::program::optional_args::OptionalParams,
 }
 
 #[derive(Default)]
@@ -94,7 +96,9 @@ impl Frames {
         | expr_kind::AWAIT
         | expr_kind::LOOPS
         | expr_kind::CLOSURE
-        | expr_kind::ASYNC;
+        | expr_kind::ASYNC
+        | expr_kind::IF
+        | expr_kind::MATCH;
 
     /// The events that keep the frames current.
     pub const INTERESTS: u16 = interest::FUNCTIONS
@@ -244,6 +248,11 @@ impl Frames {
                 }
                 Expr::Closure(_) => self.closure_enter(expr),
                 Expr::Async(_) => self.frames.push(Frame::Async(addr(*expr))),
+                Expr::If(_) | Expr::Match(_) => {
+                    if let Some(function) = self.functions.last_mut() {
+                        function.optional_params.enter(expr);
+                    }
+                }
                 _ => {}
             },
             Event::BlockEnter(block) => self.block_enter(block),
@@ -364,6 +373,7 @@ impl Frames {
             constant_locals: HashSet::default(),
             configured_locals: HashSet::default(),
             params,
+            optional_params: crate::program::optional_args::OptionalParams::of(info.sig),
         });
         self.frames.push(Frame::Function);
     }
