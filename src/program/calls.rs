@@ -576,7 +576,8 @@ impl Checker for CallRecorder {
                     what,
                     || Location::from_span(call.method.span()),
                     *awaited,
-                    call.args.iter(),
+                    // the receiver is the callee's first input (`self`)
+                    std::iter::once(&*call.receiver).chain(call.args.iter()),
                 );
             }
             _ => {}

@@ -10,8 +10,9 @@ use syn::Expr;
 /// Arguments are described up to this position.
 const MAX_ARGS: usize = 8;
 
-/// A call's arguments as a callee's `Option` parameters see them (positions after the
-/// receiver of a method call, as the callee's parameters after `self`).
+/// A call's arguments as a callee's `Option` parameters see them, by position among the
+/// callee's inputs: a method call's receiver is position 0, its arguments follow, as in
+/// the callee's signature (`self` first) and in a call by path (`Type::save(&store, None)`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArgFacts {
     /// Positions whose argument is the literal `None`.
@@ -40,7 +41,8 @@ impl ArgFacts {
 /// when one of them is `Some`.
 #[derive(Debug, Default)]
 pub struct OptionalParams {
-    /// Parameter names by index (after `self`; None: not a plain name).
+    /// Parameter names by position among the inputs (`self` included; None: `self`, not a
+    /// plain name, or a name bound again in the body).
     names: Vec<Option<String>>,
     /// (start, end byte, parameter index): code that runs only when it is `Some`.
     guarded: Vec<(usize, usize, u8)>,
@@ -51,12 +53,12 @@ impl OptionalParams {
         let names = sig
             .inputs
             .iter()
-            .filter_map(|input| match input {
+            .map(|input| match input {
                 syn::FnArg::Receiver(_) => None,
-                syn::FnArg::Typed(typed) => Some(match &*typed.pat {
+                syn::FnArg::Typed(typed) => match &*typed.pat {
                     syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
                     _ => None,
-                }),
+                },
             })
             .take(MAX_ARGS)
             .collect();
@@ -79,7 +81,9 @@ impl OptionalParams {
     }
 
     /// Note the branches of `expr` that run only when a parameter is `Some`: the body of
-    /// `if let Some(..) = param`, the `Some(..)` arms of `match param`.
+    /// `if let Some(..) = param`, the `Some(..)` arms of `match param`. A name that a
+    /// pattern binds again (a `for` loop's, a closure's, an arm's of another value) is
+    /// no longer taken for the parameter, from here to the end of the function.
     pub fn enter(&mut self, expr: &Expr) {
         if self.names.iter().all(Option::is_none) {
             return;
@@ -87,17 +91,17 @@ impl OptionalParams {
         match expr {
             Expr::If(if_expr) => {
                 if let Expr::Let(binding) = &*if_expr.cond {
-                    if let Some(index) = self
-                        .index_of(&binding.expr)
-                        .filter(|_| is_some(&binding.pat))
-                    {
-                        let range = block_range(&if_expr.then_branch);
-                        self.guarded.push((range.start, range.end, index));
+                    match self.index_of(&binding.expr) {
+                        Some(index) if is_some(&binding.pat) => {
+                            let range = block_range(&if_expr.then_branch);
+                            self.guarded.push((range.start, range.end, index));
+                        }
+                        _ => self.shadow(&binding.pat),
                     }
                 }
             }
-            Expr::Match(match_expr) => {
-                if let Some(index) = self.index_of(&match_expr.expr) {
+            Expr::Match(match_expr) => match self.index_of(&match_expr.expr) {
+                Some(index) => {
                     for arm in match_expr.arms.iter().filter(|arm| is_some(&arm.pat)) {
                         let range = match &*arm.body {
                             Expr::Block(block) => block_range(&block.block),
@@ -106,9 +110,50 @@ impl OptionalParams {
                         self.guarded.push((range.start, range.end, index));
                     }
                 }
+                None => match_expr.arms.iter().for_each(|arm| self.shadow(&arm.pat)),
+            },
+            Expr::While(while_expr) => {
+                if let Expr::Let(binding) = &*while_expr.cond {
+                    self.shadow(&binding.pat);
+                }
             }
+            Expr::ForLoop(for_loop) => self.shadow(&for_loop.pat),
+            Expr::Closure(closure) => closure.inputs.iter().for_each(|pat| self.shadow(pat)),
             _ => {}
         }
+    }
+
+    /// A `let` binds `pat` to `init`: `let password = password.as_deref();` is still the
+    /// parameter (by another type), any other binding of its name shadows it.
+    pub fn bind_local(&mut self, pat: &syn::Pat, init: Option<&Expr>) {
+        if let (syn::Pat::Ident(ident), Some(init)) = (pat, init) {
+            if ident.subpat.is_none()
+                && self.index_of(init).is_some_and(|index| {
+                    self.names[index as usize]
+                        .as_ref()
+                        .is_some_and(|n| ident.ident == n)
+                })
+            {
+                return;
+            }
+        }
+        self.shadow(pat);
+    }
+
+    /// A `let` (or another pattern) binds these names: from here on they may name another
+    /// value, so they no longer count as the parameters (`let password =
+    /// password.or(default);`).
+    pub fn shadow(&mut self, pat: &syn::Pat) {
+        if self.names.iter().all(Option::is_none) {
+            return;
+        }
+        bound_names(pat, &mut |ident| {
+            for name in &mut self.names {
+                if name.as_ref().is_some_and(|n| ident == n) {
+                    *name = None;
+                }
+            }
+        });
     }
 
     /// The facts of a call at byte `offset` with these arguments.
@@ -154,6 +199,27 @@ fn strip(expr: &Expr) -> &Expr {
             strip(&m.receiver)
         }
         _ => expr,
+    }
+}
+
+/// Each name `pat` binds.
+fn bound_names(pat: &syn::Pat, each: &mut impl FnMut(&syn::Ident)) {
+    match pat {
+        syn::Pat::Ident(ident) => {
+            each(&ident.ident);
+            if let Some((_, sub)) = &ident.subpat {
+                bound_names(sub, each);
+            }
+        }
+        syn::Pat::Type(t) => bound_names(&t.pat, each),
+        syn::Pat::Reference(r) => bound_names(&r.pat, each),
+        syn::Pat::Paren(p) => bound_names(&p.pat, each),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, each)),
+        syn::Pat::TupleStruct(t) => t.elems.iter().for_each(|p| bound_names(p, each)),
+        syn::Pat::Slice(s) => s.elems.iter().for_each(|p| bound_names(p, each)),
+        syn::Pat::Or(o) => o.cases.iter().for_each(|p| bound_names(p, each)),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| bound_names(&f.pat, each)),
+        _ => {}
     }
 }
 

@@ -244,15 +244,15 @@ impl Frames {
                 ),
                 Expr::Await(a) => self.awaited = addr(&*a.base),
                 Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_) => {
+                    self.optional_params_enter(expr);
                     self.loop_enter(expr, &walker.cx.catalog.structure)
                 }
-                Expr::Closure(_) => self.closure_enter(expr),
-                Expr::Async(_) => self.frames.push(Frame::Async(addr(*expr))),
-                Expr::If(_) | Expr::Match(_) => {
-                    if let Some(function) = self.functions.last_mut() {
-                        function.optional_params.enter(expr);
-                    }
+                Expr::Closure(_) => {
+                    self.optional_params_enter(expr);
+                    self.closure_enter(expr)
                 }
+                Expr::Async(_) => self.frames.push(Frame::Async(addr(*expr))),
+                Expr::If(_) | Expr::Match(_) => self.optional_params_enter(expr),
                 _ => {}
             },
             Event::BlockEnter(block) => self.block_enter(block),
@@ -268,6 +268,10 @@ impl Frames {
                     syn::Pat::Type(typed) => Some(&*typed.ty),
                     _ => None,
                 };
+                if let Some(function) = self.functions.last_mut() {
+                    let init = local.init.as_ref().map(|init| &*init.expr);
+                    function.optional_params.bind_local(pat, init);
+                }
                 if let (syn::Pat::Ident(ident), Some(function)) = (pat, self.functions.last_mut()) {
                     let name = ident.ident.to_string();
                     if ident.mutability.is_some() {
@@ -321,6 +325,13 @@ impl Frames {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// The open function's `Some`-only branches and rebound parameter names.
+    fn optional_params_enter(&mut self, expr: &Expr) {
+        if let Some(function) = self.functions.last_mut() {
+            function.optional_params.enter(expr);
         }
     }
 
