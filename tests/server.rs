@@ -442,3 +442,42 @@ fn findings_are_placed_and_capped_as_on_the_command_line() {
     assert_eq!(client.diagnostics(&uri(&main)), Vec::<Value>::new());
     assert_eq!(client.finish(), 0);
 }
+
+#[test]
+fn module_shared_by_lib_and_bin_is_reported_as_on_the_command_line() {
+    // `mod shared;` in both `lib.rs` and `main.rs`: the command line lints the file as a
+    // module of each crate and reports the library's copy (a `pub` async API) even though
+    // the binary's copy runs only from `main`; the editor must say the same, whichever
+    // file it opens first.
+    let shared_text = "pub async fn load() {\n    let _ = std::fs::read(\"/etc/app.toml\");\n}\n";
+    let main_text =
+        "mod shared;\n\n#[tokio::main]\nasync fn main() {\n    shared::load().await;\n}\n";
+    let lib_text = "pub mod shared;\n";
+    for first in ["src/main.rs", "src/lib.rs", "src/shared.rs"] {
+        let dir = project(
+            "shared",
+            &[
+                ("src/lib.rs", lib_text),
+                ("src/main.rs", main_text),
+                ("src/shared.rs", shared_text),
+            ],
+        );
+        let mut client = Client::start(&dir);
+        let texts = [
+            ("src/main.rs", main_text),
+            ("src/lib.rs", lib_text),
+            ("src/shared.rs", shared_text),
+        ];
+        let (path, text) = texts.iter().find(|(p, _)| *p == first).unwrap();
+        client.open(&dir.join(path), text);
+        let mut found = client.diagnostics(&uri(&dir.join(path)));
+        let shared = dir.join("src/shared.rs");
+        if first != "src/shared.rs" {
+            client.open(&shared, shared_text);
+            found = client.diagnostics(&uri(&shared));
+        }
+        assert_eq!(found.len(), 1, "opened {first} first: {found:#?}");
+        assert_eq!(found[0]["range"]["start"]["line"], 1);
+        assert_eq!(client.finish(), 0);
+    }
+}

@@ -71,19 +71,46 @@ pub(crate) fn prepare_program(files: &mut [&mut FileOutcome], catalog: &Catalog)
         if let Some(packed) = outcome.packed_facts.take() {
             outcome.facts = packed.unpack(&outcome.display);
         }
-        if let (_, Some(name)) = program_of(&outcome.target) {
-            let renames = outcome
-                .target
-                .package
-                .as_ref()
-                .map(|p| p.crate_renames.clone())
-                .unwrap_or_default();
-            workspace::rename_crate(&mut outcome.facts, &name, &renames);
-        }
+        rename_in_program(&mut outcome.facts, &outcome.target);
     });
     let mut facts: Vec<&mut crate::program::FileFacts> =
         files.iter_mut().map(|outcome| &mut outcome.facts).collect();
     items::resolve_program(&mut facts, catalog);
+}
+
+/// A file's `crate::` paths as its program names them (a workspace program: the crate's
+/// name, `program::workspace`); nothing for a program of one crate.
+pub(crate) fn rename_in_program(facts: &mut crate::program::FileFacts, target: &CargoTarget) {
+    if let (_, Some(name)) = program_of(target) {
+        let renames = target
+            .package
+            .as_ref()
+            .map(|p| p.crate_renames.clone())
+            .unwrap_or_default();
+        workspace::rename_crate(facts, &name, &renames);
+    }
+}
+
+/// One file of a program as the crate-level phase reads it. A file that two crates share
+/// (a module that a package's lib and bin both declare) is a member of each.
+pub(crate) struct Member<'a> {
+    pub display: &'a str,
+    /// Its crate: `CargoTarget::crate_key`, or the language server's own key for a file
+    /// linted on its own.
+    pub crate_key: &'a str,
+    pub target: &'a CargoTarget,
+    pub facts: &'a crate::program::FileFacts,
+}
+
+impl<'a> Member<'a> {
+    fn of(outcome: &'a FileOutcome, crate_key: &'a str) -> Member<'a> {
+        Member {
+            display: &outcome.display,
+            crate_key,
+            target: &outcome.target,
+            facts: &outcome.facts,
+        }
+    }
 }
 
 /// Run the rules of a prepared program, and give each of its files the findings in it.
@@ -92,7 +119,12 @@ pub(crate) fn check_program(
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) {
-    let members: Vec<&FileOutcome> = files.iter().map(|outcome| &**outcome).collect();
+    let keys: Vec<String> = files.iter().map(|o| o.target.crate_key()).collect();
+    let members: Vec<Member> = files
+        .iter()
+        .zip(&keys)
+        .map(|(outcome, key)| Member::of(outcome, key))
+        .collect();
     let found = program_findings(&members, catalog, runtime);
     for (index, d) in found {
         files[index].crate_findings.push(d);
@@ -120,25 +152,29 @@ pub(crate) fn check_and_place(
     let programs: Vec<Vec<usize>> = programs.into_values().collect();
     // The rules read the resolved facts while the run's context graph is built from them.
     let shared: &[FileOutcome] = outcomes;
-    let (found, contexts) = rayon::join(
+    let keys: Vec<String> = shared.iter().map(|o| o.target.crate_key()).collect();
+    let (found, (contexts, crate_keys)) = rayon::join(
         || {
             programs
                 .par_iter()
                 .map(|files| {
-                    let members: Vec<&FileOutcome> = files.iter().map(|&i| &shared[i]).collect();
+                    let members: Vec<Member> = files
+                        .iter()
+                        .map(|&i| Member::of(&shared[i], &keys[i]))
+                        .collect();
                     let found = program_findings(&members, catalog, runtime);
                     found.into_iter().map(|(i, d)| (files[i], d)).collect()
                 })
                 .collect::<Vec<Vec<_>>>()
         },
-        || Contexts::compute(&crate_files(shared)),
+        || {
+            let members = shared.iter().zip(&keys).map(|(o, key)| Member::of(o, key));
+            let (crates, crate_keys) = crate_files(members);
+            (Contexts::compute(&crates), crate_keys)
+        },
     );
-    // Each outcome's crate, as its index in `crate_files`' crates (sorted by crate key).
-    let crate_keys: BTreeSet<String> = outcomes.iter().map(|o| o.target.crate_key()).collect();
-    let crate_index = |outcome: &FileOutcome| {
-        let key = outcome.target.crate_key();
-        crate_keys.iter().position(|k| *k == key)
-    };
+    // Each outcome's crate, as its index in `crate_files`' crates.
+    let crate_index = |index: usize| crate_keys.iter().position(|k| *k == keys[index]);
     let mut crate_findings: Vec<Vec<Diagnostic>> = outcomes.iter().map(|_| Vec::new()).collect();
     for (index, d) in found.into_iter().flatten() {
         crate_findings[index].push(d);
@@ -146,8 +182,9 @@ pub(crate) fn check_and_place(
     let placements: Vec<Vec<Option<Placement>>> = outcomes
         .iter()
         .zip(&crate_findings)
-        .map(|(outcome, found)| {
-            let krate = crate_index(outcome);
+        .enumerate()
+        .map(|(index, (outcome, found))| {
+            let krate = crate_index(index);
             let findings = outcome
                 .findings
                 .iter()
@@ -168,24 +205,24 @@ pub(crate) fn check_and_place(
 /// The crate-level rules over one prepared program (`files`: its member files), each
 /// finding with the index in `files` of the file it names, among the files of the runtime
 /// it was found for.
-fn program_findings(
-    files: &[&FileOutcome],
+pub(crate) fn program_findings(
+    files: &[Member],
     catalog: &Catalog,
     runtime: Option<Runtime>,
 ) -> Vec<(usize, Diagnostic)> {
-    let runtime_of = |outcome: &FileOutcome| {
+    let runtime_of = |member: &Member| {
         runtime
-            .or_else(|| outcome.target.package.as_ref().map(|p| p.runtime))
+            .or_else(|| member.target.package.as_ref().map(|p| p.runtime))
             .unwrap_or(Runtime::Tokio)
     };
     let members: Vec<rules::CrateFile> = files
         .iter()
-        .map(|outcome| rules::CrateFile {
-            display: &outcome.display,
-            facts: &outcome.facts,
+        .map(|member| rules::CrateFile {
+            display: member.display,
+            facts: member.facts,
         })
         .collect();
-    let mut runtimes: Vec<Runtime> = files.iter().map(|o| runtime_of(o)).collect();
+    let mut runtimes: Vec<Runtime> = files.iter().map(runtime_of).collect();
     runtimes.sort_by_key(|r| r.name());
     runtimes.dedup();
     // The members of each (file, runtime), as the findings name them: a file that two
@@ -193,9 +230,9 @@ fn program_findings(
     // copy gets the finding, to be placed in its own crate's contexts (`app::report` keeps
     // one of them).
     let mut owners: HashMap<(&str, Runtime), Vec<usize>> = HashMap::default();
-    for (index, outcome) in files.iter().enumerate() {
+    for (index, member) in files.iter().enumerate() {
         owners
-            .entry((outcome.display.as_str(), runtime_of(outcome)))
+            .entry((member.display, runtime_of(member)))
             .or_default()
             .push(index);
     }
@@ -219,13 +256,16 @@ fn program_findings(
     found
 }
 
-/// Every file of `outcomes`, by crate, for the context graph.
-fn crate_files(outcomes: &[FileOutcome]) -> Vec<CrateFiles<'_>> {
-    let mut crates: BTreeMap<String, CrateFiles> = BTreeMap::new();
-    for outcome in outcomes {
-        let target = &outcome.target;
+/// Every member, by crate, for the context graph; and the crates' keys, in the same
+/// order (for `Contexts::placement_in`).
+pub(crate) fn crate_files<'a>(
+    members: impl IntoIterator<Item = Member<'a>>,
+) -> (Vec<CrateFiles<'a>>, Vec<String>) {
+    let mut crates: BTreeMap<&str, CrateFiles> = BTreeMap::new();
+    for member in members {
+        let target = member.target;
         crates
-            .entry(outcome.target.crate_key())
+            .entry(member.crate_key)
             .or_insert_with(|| CrateFiles {
                 name: target.name.replace('-', "_"),
                 is_lib: target
@@ -236,9 +276,10 @@ fn crate_files(outcomes: &[FileOutcome]) -> Vec<CrateFiles<'_>> {
                 files: Vec::new(),
             })
             .files
-            .push((&outcome.display, &outcome.facts));
+            .push((member.display, member.facts));
     }
-    crates.into_values().collect()
+    let keys = crates.keys().map(|k| k.to_string()).collect();
+    (crates.into_values().collect(), keys)
 }
 
 /// Give each finding of `outcome` (of both phases, in order) its placement.

@@ -278,7 +278,7 @@ fn report(
 /// lib and bin both declare), each copy's findings placed in its own crate: each finding
 /// once, as the first copy that reports it has it; an `unused_suppression` only if no copy
 /// used the comment.
-fn merge_copies(copies: Vec<Vec<Diagnostic>>) -> Vec<Diagnostic> {
+pub(crate) fn merge_copies(copies: Vec<Vec<Diagnostic>>) -> Vec<Diagnostic> {
     let key = |d: &Diagnostic| {
         (
             d.rule,

@@ -2,24 +2,27 @@
 //! startup with the per-file API the CLI uses (`app::lint_source_with`), and kept as a
 //! cached summary (findings, facts for the crate phase, suppressions). An edit re-lints
 //! only the edited file, then re-runs the crate-level phase (call chains, lock order) of
-//! its crate over the cached facts of the other files.
+//! its program over the cached facts of the other files: as on the command line, a Cargo
+//! workspace is one program (`app::crate_phase`), and a module that a package's lib and
+//! bin both declare is a file of each crate, linted and placed in each.
 
 use super::text::Document;
-use crate::app::crate_phase::place;
+use crate::app::crate_phase::{self, place, Member};
 use crate::app::plan::Settings;
 use crate::app::run::{lint_source, SourceOptions};
 use crate::app::verdict::{judge, Findings, Suppressions};
 use crate::catalog::Runtime;
 use crate::config;
 use crate::diagnostic::Diagnostic;
-use crate::program::contexts::{Contexts, CrateFiles, Placement};
+use crate::output::CargoTarget;
+use crate::program::contexts::{Contexts, Placement};
 use crate::program::FileFacts;
 use crate::rules;
 use crate::semantic::walker::ModDecl;
 use crate::workspace::{self, ManifestCache, TargetSelection};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// How a file is linted: its place in its crate.
 #[derive(Debug, Clone)]
@@ -31,17 +34,20 @@ struct Job {
     include_tests: bool,
     runtime: Runtime,
     edition: String,
+    /// The package and target, as the command line has them (its crate's name and
+    /// whether it is a library: where code runs, `program::contexts`).
+    target: Arc<CargoTarget>,
+    /// Its crate: `CargoTarget::crate_key` (a lib and a bin of one name are two), or
+    /// `file:<path>` for a file linted on its own.
     crate_key: String,
-    /// The crate's name as other crates write it, and whether it is a library (for where
-    /// code runs: `program::contexts`).
-    crate_name: String,
-    is_lib: bool,
+    /// The program whose crate-level phase it takes part in (`crate_phase::program_of`:
+    /// the whole workspace in a Cargo workspace).
+    program: String,
 }
 
 /// One file: its text (the editor's while it is open, else the disk's) and the cached
-/// results of linting it.
+/// results of linting it as a module of each crate that declares it.
 pub struct FileState {
-    job: Job,
     pub display: String,
     pub doc: Document,
     /// The editor's version while the file is open.
@@ -49,6 +55,15 @@ pub struct FileState {
     pub open: bool,
     /// Not part of the Cargo workspace's module trees (linted on its own).
     standalone: bool,
+    /// One per crate (usually one; two for a module a package's lib and bin both declare).
+    copies: Vec<CrateCopy>,
+    /// What the client was last sent for this file.
+    published: Option<Vec<Diagnostic>>,
+}
+
+/// A file as a module of one crate, and the cached results of linting it as such.
+struct CrateCopy {
+    job: Job,
     /// Per-file findings (before levels and suppressions).
     own: Vec<Diagnostic>,
     facts: FileFacts,
@@ -61,19 +76,40 @@ pub struct FileState {
     placements: Vec<Option<Placement>>,
     /// `own` and `crate_found` at their levels, suppressions applied.
     judged: Vec<Diagnostic>,
-    /// What the client was last sent for this file.
-    published: Option<Vec<Diagnostic>>,
+    /// `facts` name their crate as the program does (`crate_phase::rename_in_program`),
+    /// since the file was last linted.
+    renamed: bool,
 }
 
 impl FileState {
-    /// Every finding of the file at its level, suppressions applied, in report order.
+    /// Every finding of the file at its level, suppressions applied, in report order;
+    /// each once, whichever crate's copy found it (as the command line reports them).
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
-        self.judged.clone()
+        match self.copies.as_slice() {
+            [one] => one.judged.clone(),
+            copies => crate::app::merge_copies(copies.iter().map(|c| c.judged.clone()).collect()),
+        }
+    }
+}
+
+impl CrateCopy {
+    fn new(job: Job) -> CrateCopy {
+        CrateCopy {
+            job,
+            own: Vec::new(),
+            facts: FileFacts::default(),
+            suppressions: Suppressions::default(),
+            mod_decls: Vec::new(),
+            crate_found: Vec::new(),
+            placements: Vec::new(),
+            judged: Vec::new(),
+            renamed: false,
+        }
     }
 
-    /// Apply levels and suppressions to the file's findings of both phases (once, as the
+    /// Apply levels and suppressions to the copy's findings of both phases (once, as the
     /// command line does).
-    fn judge(&mut self, settings: &Settings) {
+    fn judge(&mut self, settings: &Settings, display: &str) {
         let mut own = self.own.clone();
         let mut crate_level = self.crate_found.clone();
         // Placed as the command line places them (a finding that runs only from `main` is
@@ -86,7 +122,7 @@ impl FileState {
             }
         }
         let findings = Findings {
-            display: &self.display,
+            display,
             file: own,
             crate_level,
             suppressions: &self.suppressions,
@@ -109,8 +145,8 @@ pub struct State {
     pub config_error: Option<String>,
     files: HashMap<PathBuf, FileState>,
     by_display: HashMap<String, PathBuf>,
-    /// Crate key → (runtime of its crate phase, member files).
-    crates: HashMap<String, (Runtime, BTreeSet<PathBuf>)>,
+    /// Program key → the files with a copy in it.
+    programs: HashMap<String, BTreeSet<PathBuf>>,
     /// Files whose text changed since they were last linted.
     dirty: BTreeSet<PathBuf>,
 }
@@ -171,12 +207,23 @@ impl State {
             config_error,
             files: HashMap::new(),
             by_display: HashMap::new(),
-            crates: HashMap::new(),
+            programs: HashMap::new(),
             dirty: BTreeSet::new(),
         };
         let mut jobs = Vec::new();
         for root in roots {
             let package = root.package.as_ref();
+            // The command line's target of a crate root (`run::root_job`).
+            let target = Arc::new(if root.target_kinds.is_empty() {
+                CargoTarget::for_file(root.package.clone(), &root.path)
+            } else {
+                CargoTarget {
+                    package: root.package.clone(),
+                    name: root.target_name.clone(),
+                    kinds: root.target_kinds.clone(),
+                    src_path: root.path.clone(),
+                }
+            });
             jobs.push(Job {
                 is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
                 module_path: root.module_path,
@@ -188,16 +235,9 @@ impl State {
                     .or(package.map(|p| p.runtime))
                     .unwrap_or(Runtime::Tokio),
                 edition: package.map_or_else(|| "2021".into(), |p| p.edition.clone()),
-                crate_key: match package {
-                    Some(p) => format!("{}#{}", p.id, root.target_name),
-                    None => String::new(),
-                },
-                crate_name: root.target_name.replace('-', "_"),
-                is_lib: root.target_kinds.is_empty()
-                    || root
-                        .target_kinds
-                        .iter()
-                        .any(|k| k.contains("lib") || k == "proc-macro"),
+                crate_key: target.crate_key(),
+                program: crate_phase::program_of(&target).0,
+                target,
                 path: root.path,
             });
         }
@@ -205,13 +245,14 @@ impl State {
             .iter()
             .map(|(path, (text, _))| (path.clone(), text.clone()))
             .collect();
-        for file in state.lint_trees(jobs, HashSet::new(), &texts) {
-            state.insert(file);
+        for (path, file) in state.lint_trees(jobs, HashSet::new(), &texts) {
+            state.insert(path, file);
         }
-        let keys: Vec<String> = state.crates.keys().cloned().collect();
-        for key in keys {
-            state.crate_phase(&key);
+        let keys: BTreeSet<String> = state.programs.keys().cloned().collect();
+        for key in &keys {
+            state.program_phase(key);
         }
+        state.place(&keys);
         for (path, (text, version)) in open {
             state.open(path.clone(), text.clone(), version.unwrap_or(0));
         }
@@ -247,15 +288,33 @@ impl State {
         !self.dirty.is_empty()
     }
 
-    fn insert(&mut self, file: FileState) {
-        self.crates
-            .entry(file.job.crate_key.clone())
-            .or_insert_with(|| (file.job.runtime, BTreeSet::new()))
-            .1
-            .insert(file.job.path.clone());
-        self.by_display
-            .insert(file.display.clone(), file.job.path.clone());
-        self.files.insert(file.job.path.clone(), file);
+    /// Add a linted file, or its copy in another crate to the file already held.
+    fn insert(&mut self, path: PathBuf, file: FileState) {
+        for copy in &file.copies {
+            self.programs
+                .entry(copy.job.program.clone())
+                .or_default()
+                .insert(path.clone());
+        }
+        self.by_display.insert(file.display.clone(), path.clone());
+        match self.files.get_mut(&path) {
+            Some(held) => {
+                for copy in file.copies {
+                    if !held
+                        .copies
+                        .iter()
+                        .any(|c| c.job.crate_key == copy.job.crate_key)
+                    {
+                        held.copies.push(copy);
+                    }
+                }
+                held.copies
+                    .sort_by(|a, b| a.job.crate_key.cmp(&b.job.crate_key));
+            }
+            None => {
+                self.files.insert(path, file);
+            }
+        }
     }
 
     fn remove(&mut self, path: &Path) {
@@ -263,10 +322,12 @@ impl State {
             return;
         };
         self.by_display.remove(&file.display);
-        if let Some((_, members)) = self.crates.get_mut(&file.job.crate_key) {
-            members.remove(path);
-            if members.is_empty() {
-                self.crates.remove(&file.job.crate_key);
+        for copy in &file.copies {
+            if let Some(members) = self.programs.get_mut(&copy.job.program) {
+                members.remove(path);
+                if members.is_empty() {
+                    self.programs.remove(&copy.job.program);
+                }
             }
         }
     }
@@ -279,6 +340,11 @@ impl State {
         }
         if !self.files.contains_key(&path) {
             let package = ManifestCache::default().package_for(&path);
+            let mut target = CargoTarget::for_file(package.clone(), &path);
+            target.name = path
+                .file_stem()
+                .map_or_else(|| "main".into(), |s| s.to_string_lossy().replace('-', "_"));
+            let crate_key = format!("file:{}", path.display());
             let job = Job {
                 module_path: workspace::guess_module_path(&path),
                 is_mod_rs: workspace::is_mod_rs(&path),
@@ -290,17 +356,15 @@ impl State {
                     .or(package.as_ref().map(|p| p.runtime))
                     .unwrap_or(Runtime::Tokio),
                 edition: package.map_or_else(|| "2021".into(), |p| p.edition.clone()),
-                crate_key: format!("file:{}", path.display()),
-                crate_name: path
-                    .file_stem()
-                    .map_or_else(|| "main".into(), |s| s.to_string_lossy().replace('-', "_")),
-                is_lib: true,
+                program: crate_key.clone(),
+                crate_key,
+                target: Arc::new(target),
                 path: path.clone(),
             };
             let display = display_path(&path, &self.root);
             let mut file = new_file(job, display, Document::default());
             file.standalone = true;
-            self.insert(file);
+            self.insert(path.clone(), file);
         }
         if let Some(file) = self.files.get_mut(&path) {
             file.open = true;
@@ -370,45 +434,63 @@ impl State {
     /// changed open files, and every other open file whose findings changed.
     pub fn flush(&mut self) -> Vec<Publish> {
         let dirty = std::mem::take(&mut self.dirty);
-        let mut crates = BTreeSet::new();
+        let mut programs = BTreeSet::new();
         let mut new_jobs = Vec::new();
         for path in &dirty {
             let Some(file) = self.files.get_mut(path) else {
                 continue;
             };
-            let old_mods = std::mem::take(&mut file.mod_decls);
-            lint_file(&self.settings, file);
-            crates.insert(file.job.crate_key.clone());
-            if file.job.follow_mods {
-                for decl in &file.mod_decls {
-                    if old_mods
-                        .iter()
-                        .any(|old| old.module_path == decl.module_path)
-                    {
-                        continue;
-                    }
-                    if let Some(job) = child_job(&file.job, decl) {
-                        new_jobs.push(job);
+            for copy in &mut file.copies {
+                let old_mods = std::mem::take(&mut copy.mod_decls);
+                lint_copy(&self.settings, copy, &file.display, file.doc.text());
+                programs.insert(copy.job.program.clone());
+                if copy.job.follow_mods {
+                    for decl in &copy.mod_decls {
+                        if old_mods
+                            .iter()
+                            .any(|old| old.module_path == decl.module_path)
+                        {
+                            continue;
+                        }
+                        if let Some(job) = child_job(&copy.job, decl) {
+                            new_jobs.push(job);
+                        }
                     }
                 }
             }
         }
         if !new_jobs.is_empty() {
-            let seen: HashSet<PathBuf> = self.files.keys().cloned().collect();
+            let seen: HashSet<(PathBuf, String)> = self
+                .files
+                .iter()
+                .flat_map(|(path, f)| {
+                    f.copies
+                        .iter()
+                        .map(|c| (path.clone(), c.job.crate_key.clone()))
+                })
+                .collect();
             let texts = HashMap::new();
-            for file in self.lint_trees(new_jobs, seen, &texts) {
-                self.insert(file);
+            for (path, file) in self.lint_trees(new_jobs, seen, &texts) {
+                for copy in &file.copies {
+                    programs.insert(copy.job.program.clone());
+                }
+                self.insert(path, file);
             }
         }
-        for key in &crates {
-            self.crate_phase(key);
+        for key in &programs {
+            self.program_phase(key);
         }
+        self.place(&programs);
         let mut out = Vec::new();
-        for key in &crates {
-            let Some((_, members)) = self.crates.get(key) else {
+        let mut published = HashSet::new();
+        for key in &programs {
+            let Some(members) = self.programs.get(key) else {
                 continue;
             };
             for path in members {
+                if !published.insert(path.clone()) {
+                    continue;
+                }
                 let Some(file) = self.files.get_mut(path) else {
                     continue;
                 };
@@ -430,109 +512,120 @@ impl State {
         out
     }
 
-    /// The crate-level phase of one crate, over its members' cached facts.
-    fn crate_phase(&mut self, key: &str) {
-        let Some((runtime, members)) = self.crates.get(key) else {
+    /// The crate-level phase of one program, over its members' cached facts (as the
+    /// command line runs it: `crate_phase::prepare_program`, `program_findings`).
+    fn program_phase(&mut self, key: &str) {
+        let Some(members) = self.programs.get(key) else {
             return;
         };
-        {
-            // In the members' order (by path), not the hash map's.
-            let mut files: Vec<(&PathBuf, &mut FileState)> = self
-                .files
-                .iter_mut()
-                .filter(|(path, _)| members.contains(*path))
-                .collect();
-            files.sort_by(|a, b| a.0.cmp(b.0));
-            let mut facts: Vec<&mut crate::program::FileFacts> =
-                files.into_iter().map(|(_, f)| &mut f.facts).collect();
-            crate::program::items::resolve_program(&mut facts, &self.settings.catalog);
+        // The program's copies, in the command line's order (by file, then crate).
+        let mut copies: Vec<(&str, &mut CrateCopy)> = Vec::new();
+        for (path, file) in self.files.iter_mut() {
+            if !members.contains(path) {
+                continue;
+            }
+            let FileState {
+                display,
+                copies: own,
+                ..
+            } = file;
+            for copy in own.iter_mut().filter(|c| c.job.program == key) {
+                copies.push((display.as_str(), copy));
+            }
         }
+        copies.sort_by(|a, b| (a.0, &a.1.job.crate_key).cmp(&(b.0, &b.1.job.crate_key)));
+        for (_, copy) in copies.iter_mut().filter(|(_, c)| !c.renamed) {
+            crate_phase::rename_in_program(&mut copy.facts, &copy.job.target);
+            copy.renamed = true;
+        }
+        let mut facts: Vec<&mut FileFacts> = copies.iter_mut().map(|(_, c)| &mut c.facts).collect();
+        crate::program::items::resolve_program(&mut facts, &self.settings.catalog);
         let found = {
-            let files: Vec<rules::CrateFile> = members
+            let members: Vec<Member> = copies
                 .iter()
-                .filter_map(|path| self.files.get(path))
-                .map(|f| rules::CrateFile {
-                    display: &f.display,
-                    facts: &f.facts,
+                .map(|(display, copy)| Member {
+                    display,
+                    crate_key: &copy.job.crate_key,
+                    target: &copy.job.target,
+                    facts: &copy.facts,
                 })
                 .collect();
-            rules::crate_findings(&rules::CrateProgram {
-                files: &files,
-                catalog: &self.settings.catalog,
-                runtime: *runtime,
-            })
+            crate_phase::program_findings(&members, &self.settings.catalog, self.settings.runtime)
         };
-        let members: Vec<PathBuf> = members.iter().cloned().collect();
-        for path in &members {
-            if let Some(file) = self.files.get_mut(path) {
-                file.crate_found.clear();
-            }
+        for (_, copy) in copies.iter_mut() {
+            copy.crate_found.clear();
         }
-        for d in found {
-            let Some(path) = self.by_display.get(&d.file) else {
-                continue;
-            };
-            let Some(file) = self.files.get_mut(path) else {
-                continue;
-            };
-            if file.job.crate_key != key {
-                continue;
-            }
-            file.crate_found.push(d);
-        }
-        let placements = self.placements(&members);
-        for (path, placements) in members.iter().zip(placements) {
-            if let Some(file) = self.files.get_mut(path) {
-                file.placements = placements;
-                file.judge(&self.settings);
-            }
+        for (index, d) in found {
+            copies[index].1.crate_found.push(d);
         }
     }
 
-    /// Where the findings of `members` run, from the entry points of every crate the
-    /// server holds (a binary's `main` reaching its library), as the command line computes
-    /// them. Files of other crates keep the placements of their own last crate phase.
-    fn placements(&self, members: &[PathBuf]) -> Vec<Vec<Option<Placement>>> {
-        // In a fixed order (crates by key, files by name), whatever the hash maps': which
-        // entry a note names must not change from one computation to the next.
-        let mut files: Vec<&FileState> = self.files.values().collect();
-        files.sort_by(|a, b| a.display.cmp(&b.display));
-        let mut crates: std::collections::BTreeMap<&str, CrateFiles> = Default::default();
-        for file in files {
-            let krate = crates
-                .entry(file.job.crate_key.as_str())
-                .or_insert_with(|| CrateFiles {
-                    name: file.job.crate_name.clone(),
-                    is_lib: false,
-                    files: Vec::new(),
-                });
-            // A lib and a bin of one name are one crate here: a library if either is.
-            krate.is_lib |= file.job.is_lib;
-            krate.files.push((&file.display, &file.facts));
+    /// Place the findings of the files of `programs` (where they run, from the entry
+    /// points of every crate the server holds, as the command line computes them) and
+    /// judge them. Files of other programs keep their placements.
+    fn place(&mut self, programs: &BTreeSet<String>) {
+        let placements: Vec<(PathBuf, Vec<Vec<Option<Placement>>>)> = {
+            // In a fixed order (by file, then crate), whatever the hash map's: which entry
+            // a note names must not change from one computation to the next.
+            let mut all: Vec<(&PathBuf, &FileState)> = self.files.iter().collect();
+            all.sort_by(|a, b| a.1.display.cmp(&b.1.display));
+            let members = all.iter().flat_map(|(_, file)| {
+                file.copies.iter().map(|copy| Member {
+                    display: &file.display,
+                    crate_key: &copy.job.crate_key,
+                    target: &copy.job.target,
+                    facts: &copy.facts,
+                })
+            });
+            let (crates, keys) = crate_phase::crate_files(members);
+            let contexts = Contexts::compute(&crates);
+            all.iter()
+                .filter(|(_, file)| {
+                    file.copies
+                        .iter()
+                        .any(|c| programs.contains(&c.job.program))
+                })
+                .map(|(path, file)| {
+                    let copies = file
+                        .copies
+                        .iter()
+                        .map(|copy| {
+                            let krate = keys.iter().position(|k| *k == copy.job.crate_key);
+                            copy.own
+                                .iter()
+                                .chain(&copy.crate_found)
+                                .map(|d| {
+                                    contexts.placement_in(
+                                        &file.display,
+                                        krate,
+                                        d.primary.byte_start,
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    ((*path).clone(), copies)
+                })
+                .collect()
+        };
+        for (path, copies) in placements {
+            let Some(file) = self.files.get_mut(&path) else {
+                continue;
+            };
+            for (copy, placements) in file.copies.iter_mut().zip(copies) {
+                copy.placements = placements;
+                copy.judge(&self.settings, &file.display);
+            }
         }
-        let crates: Vec<CrateFiles> = crates.into_values().collect();
-        let contexts = Contexts::compute(&crates);
-        members
-            .iter()
-            .map(|path| match self.files.get(path) {
-                Some(file) => file
-                    .own
-                    .iter()
-                    .chain(&file.crate_found)
-                    .map(|d| contexts.placement(&file.display, d.primary.byte_start))
-                    .collect(),
-                None => Vec::new(),
-            })
-            .collect()
     }
 
     /// Read and lint module trees in parallel (as the CLI does), skipping `seen` files.
     fn lint_trees(
         &self,
         jobs: Vec<Job>,
-        seen: HashSet<PathBuf>,
+        seen: HashSet<(PathBuf, String)>,
         texts: &HashMap<PathBuf, String>,
-    ) -> Vec<FileState> {
+    ) -> Vec<(PathBuf, FileState)> {
         let walk = TreeWalk {
             settings: &self.settings,
             root: &self.root,
@@ -547,60 +640,68 @@ impl State {
             }
         });
         let mut files = walk.out.into_inner().unwrap_or_default();
-        files.sort_by(|a, b| a.display.cmp(&b.display));
+        files.sort_by(|a, b| (&a.1.display, a.1.crate_key()).cmp(&(&b.1.display, b.1.crate_key())));
         files
     }
 }
 
 fn new_file(job: Job, display: String, doc: Document) -> FileState {
     FileState {
-        job,
         display,
         doc,
         version: None,
         open: false,
         standalone: false,
-        own: Vec::new(),
-        facts: FileFacts::default(),
-        suppressions: Suppressions::default(),
-        mod_decls: Vec::new(),
-        crate_found: Vec::new(),
-        placements: Vec::new(),
-        judged: Vec::new(),
+        copies: vec![CrateCopy::new(job)],
         published: None,
     }
 }
 
-/// Lint a file's current text and cache the results.
-fn lint_file(settings: &Settings, file: &mut FileState) {
+impl FileState {
+    /// The crate of a file just read (one copy).
+    fn crate_key(&self) -> &str {
+        self.copies.first().map_or("", |c| c.job.crate_key.as_str())
+    }
+}
+
+/// Lint a file's current text as a module of one crate and cache the results.
+fn lint_copy(settings: &Settings, copy: &mut CrateCopy, display: &str, text: &str) {
+    let local_crates = copy
+        .job
+        .target
+        .package
+        .as_ref()
+        .map_or(&[][..], |p| p.local_crates.as_slice());
     let options = SourceOptions {
-        module_path: &file.job.module_path,
-        runtime: file.job.runtime,
-        include_tests: file.job.include_tests,
+        module_path: &copy.job.module_path,
+        runtime: copy.job.runtime,
+        include_tests: copy.job.include_tests,
         report_unused_suppressions: false,
-        edition: &file.job.edition,
-        local_crates: &[],
+        edition: &copy.job.edition,
+        local_crates,
     };
     // A long-lived server outlives a bug in one rule: the file gets an error, not the editor.
     let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        lint_source(&file.display, file.doc.text(), &options, &settings.catalog)
+        lint_source(display, text, &options, &settings.catalog)
     }));
     let Ok(linted) = linted else {
-        file.own = vec![rules::file_error(
-            &file.display,
+        copy.own = vec![rules::file_error(
+            display,
             "internal error while linting this file (a bug in concurrency-lint; please report it)",
         )];
-        file.facts = FileFacts::default();
-        file.suppressions = Suppressions::default();
-        file.mod_decls.clear();
-        file.judge(settings);
+        copy.facts = FileFacts::default();
+        copy.renamed = false;
+        copy.suppressions = Suppressions::default();
+        copy.mod_decls.clear();
+        copy.judge(settings, display);
         return;
     };
-    file.own = linted.findings;
-    file.facts = linted.facts;
-    file.suppressions = linted.suppressions;
-    file.judge(settings);
-    file.mod_decls = linted.mod_decls;
+    copy.own = linted.findings;
+    copy.facts = linted.facts;
+    copy.renamed = false;
+    copy.suppressions = linted.suppressions;
+    copy.judge(settings, display);
+    copy.mod_decls = linted.mod_decls;
 }
 
 fn child_job(parent: &Job, decl: &ModDecl) -> Option<Job> {
@@ -629,8 +730,9 @@ struct TreeWalk<'a> {
     settings: &'a Settings,
     root: &'a Path,
     texts: &'a HashMap<PathBuf, String>,
-    seen: Mutex<HashSet<PathBuf>>,
-    out: Mutex<Vec<FileState>>,
+    /// (file, crate): a file is read once per crate that declares it.
+    seen: Mutex<HashSet<(PathBuf, String)>>,
+    out: Mutex<Vec<(PathBuf, FileState)>>,
 }
 
 impl TreeWalk<'_> {
@@ -639,7 +741,7 @@ impl TreeWalk<'_> {
         let first = self
             .seen
             .lock()
-            .map(|mut seen| seen.insert(job.path.clone()))
+            .map(|mut seen| seen.insert((job.path.clone(), job.crate_key.clone())))
             .unwrap_or(false);
         if !first || self.settings.excluded(&job.path) {
             return;
@@ -658,27 +760,31 @@ impl TreeWalk<'_> {
                     })
                 }),
         };
-        let mut file = new_file(job, display, Document::default());
-        match text {
+        let path = job.path.clone();
+        let mut copy = CrateCopy::new(job);
+        let doc = match text {
             Ok(text) => {
-                file.doc = Document::new(text);
-                lint_file(self.settings, &mut file);
+                lint_copy(self.settings, &mut copy, &display, &text);
+                Document::new(text)
             }
             Err(error) => {
-                file.own = vec![rules::file_error(&file.display, &error)];
-                file.judge(self.settings);
+                copy.own = vec![rules::file_error(&display, &error)];
+                copy.judge(self.settings, &display);
+                Document::default()
             }
-        }
-        let children: Vec<Job> = if file.job.follow_mods {
-            file.mod_decls
+        };
+        let children: Vec<Job> = if copy.job.follow_mods {
+            copy.mod_decls
                 .iter()
-                .filter_map(|decl| child_job(&file.job, decl))
+                .filter_map(|decl| child_job(&copy.job, decl))
                 .collect()
         } else {
             Vec::new()
         };
+        let mut file = new_file(copy.job.clone(), display, doc);
+        file.copies = vec![copy];
         if let Ok(mut out) = self.out.lock() {
-            out.push(file);
+            out.push((path, file));
         }
         for child in children {
             scope.spawn(move |s| self.visit(s, child));
