@@ -2144,6 +2144,39 @@ fn context_notes_name_the_entry() {
 /// its findings. Here the bin's copy runs only from `main` (capped), the lib's is a public
 /// async API: the finding is reported, once, whatever the thread count, in every run.
 #[test]
+fn cfg_attr_path_modules_are_linted_for_every_platform() {
+    // `#[cfg_attr(unix, path = "unix.rs")] #[cfg_attr(windows, path = "windows.rs")] mod
+    // platform;` (pueue's sockets): cargo check compiles one of the two files on each
+    // platform, so both are linted; the default `platform.rs` need not exist.
+    let dir = temp_dir("cfg_attr_path");
+    write(&dir, "Cargo.toml", manifest("app", "", "tokio = \"1\"\n"));
+    write(
+        &dir,
+        "src/lib.rs",
+        "#[cfg_attr(unix, path = \"unix.rs\")]\n#[cfg_attr(windows, path = \"windows.rs\")]\nmod platform;\npub use platform::*;\n",
+    );
+    write(
+        &dir,
+        "src/unix.rs",
+        "pub async fn listen() {\n    let _ = std::fs::remove_file(\"/run/app.sock\");\n}\n",
+    );
+    write(
+        &dir,
+        "src/windows.rs",
+        "pub async fn listen() {\n    let _ = std::fs::remove_file(\"app.pipe\");\n}\n",
+    );
+    let (_, doc) = json(&dir, &[]);
+    assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
+    let files: Vec<&str> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["src/unix.rs", "src/windows.rs"], "{doc:#}");
+}
+
+#[test]
 fn module_shared_by_lib_and_bin_is_linted_as_both() {
     let dir = temp_dir("shared_module");
     write(&dir, "Cargo.toml", manifest("app", "", "tokio = \"1\"\n"));

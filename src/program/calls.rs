@@ -99,6 +99,10 @@ pub struct FunctionSummary {
     pub file: std::sync::Arc<str>,
     pub name_location: Location,
     pub is_async: bool,
+    /// A method of an impl for a type of another crate (`impl MyTrait for
+    /// std::path::Path`): its path starts with that crate's name, which is no crate of the
+    /// program (`items::ItemIndex`).
+    pub foreign_impl: bool,
     /// Its declared return type (of an `async fn`: the future's output) is a `Result`.
     pub returns_result: bool,
     pub calls: Vec<CallEdge>,
@@ -400,6 +404,10 @@ impl CallRecorder {
             file: walker.cx.file.into(),
             name_location: Location::from_span(info.sig.ident.span()),
             is_async: info.sig.asyncness.is_some() && runtime_main.is_none(),
+            foreign_impl: info
+                .self_type
+                .as_deref()
+                .is_some_and(|ty| !walker.cx.is_local_path(ty)),
             blocks_on: runtime_main.map(|attr| {
                 Box::new(DirectBlocking {
                     if_some: None,

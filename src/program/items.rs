@@ -107,7 +107,7 @@ impl<'c> ItemIndex<'c> {
         for function in &facts.functions {
             self.known.insert(function.path.clone());
             let first = first_segment(&function.path);
-            if !self.crates.contains(first) {
+            if !function.foreign_impl && !self.crates.contains(first) {
                 self.crates.insert(first.to_string());
             }
         }

@@ -70,6 +70,40 @@ pub fn path_attribute(attrs: &[Attribute]) -> Option<String> {
     })
 }
 
+/// The files a `mod` item may name under some cfg through `#[cfg_attr(cond, path =
+/// "x.rs")]` (`unix.rs` and `windows.rs` of `#[cfg_attr(unix, path = "unix.rs")]
+/// #[cfg_attr(windows, path = "windows.rs")] mod platform;`), nested `cfg_attr`s included.
+pub fn cfg_attr_paths(attrs: &[Attribute]) -> Vec<String> {
+    fn collect(meta: &Meta, out: &mut Vec<String>) {
+        match meta {
+            Meta::NameValue(nv) if nv.path.is_ident("path") => {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
+                    out.push(s.value());
+                }
+            }
+            Meta::List(list) if list.path.is_ident("cfg_attr") => {
+                for meta in nested_metas(list).iter().skip(1) {
+                    collect(meta, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    for attr in attrs {
+        if let Meta::List(list) = &attr.meta {
+            if list.path.is_ident("cfg_attr") {
+                collect(&attr.meta, &mut paths);
+            }
+        }
+    }
+    paths
+}
+
 /// Rules allowed by `#[cfg_attr(concurrency_lint, allow(concurrency_lint::rule, …))]`.
 pub fn cfg_attr_allows(attrs: &[Attribute]) -> Vec<String> {
     let mut rules = Vec::new();
@@ -144,6 +178,17 @@ mod tests {
         assert!(!is_test_only(&attrs(
             "#[cfg(any(test, feature = \"tokio\"))]"
         )));
+    }
+
+    #[test]
+    fn reads_cfg_attr_paths() {
+        let a = attrs(
+            "#[cfg_attr(unix, path = \"unix.rs\")] #[cfg_attr(windows, path = \"win.rs\")] \
+             #[cfg_attr(feature = \"x\", cfg_attr(test, path = \"t.rs\"), allow(dead_code))] \
+             #[cfg_attr(unix, allow(unused))] #[doc = \"d\"]",
+        );
+        assert_eq!(cfg_attr_paths(&a), vec!["unix.rs", "win.rs", "t.rs"]);
+        assert!(cfg_attr_paths(&attrs("#[path = \"p.rs\"]")).is_empty());
     }
 
     #[test]

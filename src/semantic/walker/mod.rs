@@ -8,7 +8,7 @@ mod walk;
 
 use insulation::InsulatedNameFinder;
 
-use super::attrs::{cfg_attr_allows, is_test_only, path_attribute};
+use super::attrs::{cfg_attr_allows, cfg_attr_paths, is_test_only, path_attribute};
 use super::bindings::{bind_pattern, Bindings, StructFields, TypeEnv};
 use super::events::interest::{EXPRESSIONS, EXPRESSION_EXITS};
 use super::events::{expr_kind, Checker, Event, FunctionInfo};

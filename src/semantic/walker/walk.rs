@@ -112,7 +112,7 @@ impl<'ast> Visit<'ast> for Walker<'_> {
         match &item.content {
             None => {
                 let end = item.semi.map_or(item.ident.span(), |semi| semi.span);
-                self.mod_decls.push(ModDecl {
+                let decl = ModDecl {
                     // `mod r#async;` is in `async.rs`; paths keep naming it `r#async`.
                     name: syn::ext::IdentExt::unraw(&item.ident).to_string(),
                     path_attribute: path_attribute(&item.attrs),
@@ -124,7 +124,19 @@ impl<'ast> Visit<'ast> for Walker<'_> {
                         .iter()
                         .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr")),
                     included: false,
-                });
+                };
+                // Each file a `#[cfg_attr(.., path = ..)]` names is the module under some
+                // cfg (cargo check compiles one of them on each platform): all are linted,
+                // as is the default file when it exists.
+                if decl.path_attribute.is_none() {
+                    for path in cfg_attr_paths(&item.attrs) {
+                        self.mod_decls.push(ModDecl {
+                            path_attribute: Some(path),
+                            ..decl.clone()
+                        });
+                    }
+                }
+                self.mod_decls.push(decl);
             }
             Some((brace, items)) => {
                 self.record_extent(&item.attrs, item.mod_token.span, brace.span.close());
