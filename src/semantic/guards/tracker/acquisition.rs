@@ -191,7 +191,8 @@ impl GuardTracker<'_> {
         };
         if let Some(lock) = &global {
             if !mode.is_refcell() {
-                let held = Self::held_locks(body, &|_| true);
+                let mut held = body.inherited.clone();
+                held.extend(Self::held_locks(body, &|_| true));
                 let nested = matches!(body.kind, BodyKind::Nested(_));
                 if let Some(function) = self.open_functions.last_mut() {
                     function.acquisitions.push(LockAcquisition {

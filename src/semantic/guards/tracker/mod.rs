@@ -11,7 +11,7 @@ use super::liveness::GuardSet;
 use super::lock_expr::{self, addr, GuardSource};
 use super::reads::{self, ValueReads};
 use crate::catalog::guards::GuardCatalog;
-use crate::program::locks::FunctionLocks;
+use crate::program::locks::{FunctionLocks, HeldLock};
 use crate::semantic::events::{interest, Event, FunctionInfo};
 use crate::semantic::walker::{FileContext, Walker};
 use crate::source::Location;
@@ -111,6 +111,7 @@ impl<'a> GuardTracker<'a> {
             unwrapped: 0,
             passed_as_argument: Vec::new(),
             spawned_calls: Vec::new(),
+            inline_closures: Vec::new(),
             value_block: 0,
             scrutinee_names: None,
             dead: Vec::new(),
@@ -170,6 +171,10 @@ pub struct Body {
     set_aside: Vec<(usize, Vec<Guard>)>,
     /// Where the body's values come from.
     pub reads: ValueReads,
+    /// A closure that runs during the call it is handed to (`get_or_insert_with(|| ..)`,
+    /// `map(|x| ..)`: `runs_inline` in `rules/wrappers.toml`): the locks held around that
+    /// call, held while it runs (lock order).
+    pub inherited: Vec<HeldLock>,
 }
 
 impl Body {
@@ -183,6 +188,7 @@ impl Body {
             none_branches: Vec::new(),
             set_aside: Vec::new(),
             reads: ValueReads::new(exclusive_self),
+            inherited: Vec::new(),
         }
     }
 }
@@ -212,6 +218,8 @@ pub struct GuardTracker<'a> {
     /// Calls whose future a spawn takes (`tokio::spawn(monitor(state.clone()))`): their
     /// bodies run in the new task, not under the caller's guards.
     spawned_calls: Vec<usize>,
+    /// Closures handed to a call that runs them inline, while a guard is alive.
+    inline_closures: Vec<usize>,
     /// A `{ .. }` block expression's block about to be entered.
     value_block: usize,
     /// Names the patterns of a `match`/`if let` bind from a lock-call scrutinee.
@@ -446,7 +454,19 @@ impl<'a> GuardTracker<'a> {
                         );
                     }
                 }
+                let inherited = match self.inline_closures.iter().rposition(|c| *c == here) {
+                    Some(at) => {
+                        self.inline_closures.swap_remove(at);
+                        let mut held = body.inherited.clone();
+                        held.extend(Self::held_locks(body, &|_| true));
+                        held
+                    }
+                    None => Vec::new(),
+                };
                 self.open_body(BodyKind::Nested(here), false);
+                if let Some(body) = self.bodies.last_mut() {
+                    body.inherited = inherited;
+                }
             }
             Expr::Async(_) => self.open_body(BodyKind::Nested(here), false),
             _ => {}
@@ -643,6 +663,35 @@ pub(crate) fn is_assign_op(op: &syn::BinOp) -> bool {
 impl<'a> GuardTracker<'a> {
     /// While guards are alive, the calls a spawn's arguments make (through
     /// `.instrument(..)`, `.boxed()` and the like): the spawned task runs them.
+    /// The closures a call runs inline (`rules/wrappers.toml` `runs_inline`), handed to it
+    /// while a lock is held: they run with it held.
+    fn note_inline_closures(&mut self, walker: &Walker, expr: &Expr) {
+        let Some(body) = self.bodies.last() else {
+            return;
+        };
+        if body.guards.is_empty() && body.inherited.is_empty() {
+            return;
+        }
+        let (name, args) = match expr {
+            Expr::Call(call) => match &*call.func {
+                Expr::Path(p) => (p.path.segments.last().map(|s| &s.ident), &call.args),
+                _ => return,
+            },
+            Expr::MethodCall(call) => (Some(&call.method), &call.args),
+            _ => return,
+        };
+        if !name.is_some_and(|n| walker.cx.catalog.runs_inline(&n.to_string())) {
+            return;
+        }
+        for arg in args {
+            if let Expr::Closure(closure) = arg {
+                if closure.asyncness.is_none() {
+                    self.inline_closures.push(addr(arg));
+                }
+            }
+        }
+    }
+
     fn note_spawned_calls(&mut self, walker: &Walker, expr: &Expr) {
         if self.bodies.last().is_none_or(|b| b.guards.is_empty()) {
             return;
@@ -735,6 +784,7 @@ impl<'a> GuardTracker<'a> {
             Event::LocalBound(local) => self.local_bound(local),
             Event::ExprEnter(expr) => {
                 self.note_spawned_calls(walker, expr);
+                self.note_inline_closures(walker, expr);
                 self.expr_enter(expr)
             }
             Event::ExprExit(expr) => self.expr_exit(walker, expr),
