@@ -1942,7 +1942,14 @@ fn modules_declared_inside_item_macros_are_followed_in_cargo_mode() {
         "src/lib.rs",
         "macro_rules! cfg_rt { ($($item:item)*) => { $($item)* } }\n\
          cfg_rt! {\n    pub mod runtime;\n}\n\
-         cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        #[path = \"sys_unix.rs\"]\n        mod sys;\n    }\n}\n",
+         cfg_if::cfg_if! {\n    if #[cfg(unix)] {\n        #[path = \"sys_unix.rs\"]\n        mod sys;\n    }\n}\n\
+         cfg_rt! {\n    pub mod bsd {\n        mod poll_aio;\n    }\n}\n",
+    );
+    // A `mod` inside an inline module of the macro lives in that module's directory.
+    write(
+        &dir,
+        "src/bsd/poll_aio.rs",
+        "pub async fn wait() {\n    std::thread::sleep(std::time::Duration::from_millis(5));\n}\n",
     );
     write(
         &dir,
@@ -1955,9 +1962,13 @@ fn modules_declared_inside_item_macros_are_followed_in_cargo_mode() {
         "pub async fn poll() {\n    let _ = std::fs::read(\"/proc/stat\");\n}\n",
     );
     let (_, doc) = json(&dir, &[]);
-    assert_eq!(doc["summary"]["files"], 3, "{doc:#}");
+    assert_eq!(doc["summary"]["files"], 4, "{doc:#}");
     let found = findings(&doc);
     assert!(found.contains(&f("src/runtime.rs", 2, BLOCKING)), "{doc:#}");
+    assert!(
+        found.contains(&f("src/bsd/poll_aio.rs", 2, BLOCKING)),
+        "{doc:#}"
+    );
     assert!(
         found.contains(&f("src/sys_unix.rs", 2, BLOCKING)),
         "{doc:#}"

@@ -79,13 +79,29 @@ impl Walker<'_> {
             return;
         }
         let mut found = Vec::new();
-        scan_mod_decls(mac.tokens.clone(), &mut found, 0);
-        for (name, path_attribute, span) in found {
-            let module_path = format!("{}::{}", self.resolver.module_path(), name);
+        scan_mod_decls(mac.tokens.clone(), &mut found, &mut Vec::new(), 0);
+        for MacroModDecl {
+            name,
+            path_attribute,
+            span,
+            parents,
+        } in found
+        {
+            let mut module_path = self.resolver.module_path().to_string();
+            for parent in parents.iter().chain(std::iter::once(&name)) {
+                module_path.push_str("::");
+                module_path.push_str(parent);
+            }
+            let mut inline_parents = self.inline_mods.clone();
+            inline_parents.extend(
+                parents
+                    .iter()
+                    .map(|p| p.trim_start_matches("r#").to_string()),
+            );
             self.mod_decls.push(ModDecl {
                 name: name.trim_start_matches("r#").to_string(),
                 path_attribute,
-                inline_parents: self.inline_mods.clone(),
+                inline_parents,
                 module_path,
                 location: Location::from_span(span),
                 cfg_gated: true,
@@ -124,11 +140,22 @@ impl Walker<'_> {
     }
 }
 
+/// A `mod name;` found in a macro's tokens.
+struct MacroModDecl {
+    name: String,
+    path_attribute: Option<String>,
+    span: Span,
+    /// The inline modules around it within the macro (`cfg_aio! { pub mod bsd { mod
+    /// poll_aio; } }` → `bsd`): its file is in their directory.
+    parents: Vec<String>,
+}
+
 /// `[#[path = ".."]] [pub[(..)]] mod name ;` anywhere in a token stream (nested groups
-/// included, to a bounded depth).
+/// included, to a bounded depth), inside inline `mod name { .. }` too.
 fn scan_mod_decls(
     tokens: proc_macro2::TokenStream,
-    found: &mut Vec<(String, Option<String>, Span)>,
+    found: &mut Vec<MacroModDecl>,
+    parents: &mut Vec<String>,
     depth: usize,
 ) {
     use proc_macro2::TokenTree;
@@ -152,14 +179,36 @@ fn scan_mod_decls(
                         }
                     }
                 }
-                scan_mod_decls(group.stream(), found, depth + 1);
+                // An inline module's body: its `mod`s live in its directory.
+                let before = |back: usize| at.checked_sub(back).map(|i| &trees[i]);
+                let inline_module = match (before(2), before(1)) {
+                    (Some(TokenTree::Ident(keyword)), Some(TokenTree::Ident(name)))
+                        if keyword == "mod"
+                            && group.delimiter() == proc_macro2::Delimiter::Brace =>
+                    {
+                        Some(name.to_string())
+                    }
+                    _ => None,
+                };
+                if let Some(name) = &inline_module {
+                    parents.push(name.clone());
+                }
+                scan_mod_decls(group.stream(), found, parents, depth + 1);
+                if inline_module.is_some() {
+                    parents.pop();
+                }
             }
             TokenTree::Ident(keyword) if keyword == "mod" => {
                 if let (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(semi))) =
                     (trees.get(at + 1), trees.get(at + 2))
                 {
                     if semi.as_char() == ';' {
-                        found.push((name.to_string(), path_attribute.take(), keyword.span()));
+                        found.push(MacroModDecl {
+                            name: name.to_string(),
+                            path_attribute: path_attribute.take(),
+                            span: keyword.span(),
+                            parents: parents.clone(),
+                        });
                     }
                 }
             }
