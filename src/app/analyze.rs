@@ -27,7 +27,8 @@ fn analyze_text(cx: &FileContext, module_path: &str) -> FileAnalysis {
         },
         Ok((parsed, insertions)) => {
             crate::source::set_insertions(&insertions);
-            let file = parsed.file;
+            let mut file = parsed.file;
+            crate::parse::item_macros::expand(&mut file.items);
             if !cx.include_tests && crate::semantic::attrs::is_test_only(&file.attrs) {
                 FileAnalysis {
                     parsed: true,

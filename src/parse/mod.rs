@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod doc_comments;
+pub mod item_macros;
 mod quick_lex;
 
 use doc_comments::DocComments;
