@@ -299,7 +299,17 @@ impl Checker for GuardRule {
     }
 
     fn on(&mut self, walker: &Walker, event: &Event) {
-        match (self.detect)(walker, event) {
+        let found = (self.detect)(walker, event);
+        // One finding per place: a guard that branches drop one after the other (each
+        // `if`/`match` branch starts with the guards alive before it) is released again.
+        let seen = |d: &Diagnostic| {
+            self.found
+                .iter()
+                .chain(self.conditional.iter().map(|c| &c.diagnostic))
+                .any(|f| f.primary == d.primary)
+        };
+        match found {
+            Some((diagnostic, _)) if seen(&diagnostic) => {}
             Some((diagnostic, None)) => self.found.push(diagnostic),
             Some((diagnostic, if_lock)) => self.conditional.push(crate::program::IfLock {
                 receiver: crate::program::locks::Tentative::if_lock(if_lock),
