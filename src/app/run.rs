@@ -253,9 +253,10 @@ fn edition_of(cli: &LintArgs, package: Option<&PackageInfo>) -> String {
     package.map_or_else(|| cli.edition.clone(), |p| p.edition.clone())
 }
 
-/// The job for a root file of the plan (a target's root, or a PATH file).
-fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
-    let target = Arc::new(if root.target_kinds.is_empty() {
+/// The package and target of a root file of the plan (a target's root; a PATH file: its
+/// package, as if it were the lib).
+pub(crate) fn target_of(root: &LintRoot) -> CargoTarget {
+    if root.target_kinds.is_empty() {
         CargoTarget::for_file(root.package.clone(), &root.path)
     } else {
         CargoTarget {
@@ -264,7 +265,12 @@ fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJo
             kinds: root.target_kinds.clone(),
             src_path: root.path.clone(),
         }
-    });
+    }
+}
+
+/// The job for a root file of the plan (a target's root, or a PATH file).
+fn root_job(root: &LintRoot, cli: &LintArgs, runtime: Option<Runtime>) -> FileJob {
+    let target = Arc::new(target_of(root));
     FileJob {
         path: root.path.clone(),
         module_path: root.module_path.clone(),

@@ -213,17 +213,7 @@ impl State {
         let mut jobs = Vec::new();
         for root in roots {
             let package = root.package.as_ref();
-            // The command line's target of a crate root (`run::root_job`).
-            let target = Arc::new(if root.target_kinds.is_empty() {
-                CargoTarget::for_file(root.package.clone(), &root.path)
-            } else {
-                CargoTarget {
-                    package: root.package.clone(),
-                    name: root.target_name.clone(),
-                    kinds: root.target_kinds.clone(),
-                    src_path: root.path.clone(),
-                }
-            });
+            let target = Arc::new(crate::app::run::target_of(&root));
             jobs.push(Job {
                 is_mod_rs: root.follow_mods || workspace::is_mod_rs(&root.path),
                 module_path: root.module_path,

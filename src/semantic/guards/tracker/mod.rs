@@ -141,6 +141,23 @@ fn option_scrutinee(expr: &Expr) -> Option<usize> {
     }
 }
 
+/// A call's (or method call's) last name and its arguments.
+fn called_name_and_args(
+    expr: &Expr,
+) -> Option<(
+    Option<&syn::Ident>,
+    &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+)> {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(p) => Some((p.path.segments.last().map(|s| &s.ident), &call.args)),
+            _ => None,
+        },
+        Expr::MethodCall(call) => Some((Some(&call.method), &call.args)),
+        _ => None,
+    }
+}
+
 fn is_none_pattern(pat: &syn::Pat) -> bool {
     match pat {
         syn::Pat::Ident(p) => p.ident == "None" && p.subpat.is_none(),
@@ -740,13 +757,8 @@ impl<'a> GuardTracker<'a> {
         if body.guards.is_empty() && body.inherited.is_empty() {
             return;
         }
-        let (name, args) = match expr {
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(p) => (p.path.segments.last().map(|s| &s.ident), &call.args),
-                _ => return,
-            },
-            Expr::MethodCall(call) => (Some(&call.method), &call.args),
-            _ => return,
+        let Some((name, args)) = called_name_and_args(expr) else {
+            return;
         };
         if !name.is_some_and(|n| walker.cx.catalog.runs_inline(&n.to_string())) {
             return;
@@ -764,13 +776,8 @@ impl<'a> GuardTracker<'a> {
         if self.bodies.last().is_none_or(|b| b.guards.is_empty()) {
             return;
         }
-        let (name, args) = match expr {
-            Expr::Call(call) => match &*call.func {
-                Expr::Path(p) => (p.path.segments.last().map(|s| &s.ident), &call.args),
-                _ => return,
-            },
-            Expr::MethodCall(call) => (Some(&call.method), &call.args),
-            _ => return,
+        let Some((name, args)) = called_name_and_args(expr) else {
+            return;
         };
         let may_spawn = name.is_some_and(|n| crate::semantic::spawns::may_spawn(&n.to_string()));
         if !may_spawn || crate::semantic::spawns::spawn_at(walker, expr).is_none() {
