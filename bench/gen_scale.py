@@ -20,6 +20,9 @@ with open(out, "w") as f:
         for i in range(1_000_000):
             f.write(f"        {i} => {i % 7},\n")
         f.write("        _ => 0,\n    }\n}\n")
+    elif kind == "macros":  # 200,000 item-macro invocations, a function in each
+        for i in range(200_000):
+            f.write(f"cfg_x! {{ pub async fn f{i}() {{ std::thread::sleep(D); }} }}\n")
     elif kind == "huge":  # ~50 MB of ordinary async code with a finding per function
         for i in range(140_000):
             f.write(f"""pub async fn handler_{i}(state: &State, key: &str) -> Result<String, Error> {{

@@ -2,7 +2,7 @@
 # Linear time and bounded memory on pathological single files (SPEC §5, issue 11):
 #   16,000 findings on one ~800 KB line (vs. the same on separate lines),
 #   nested futures::join! (3,000 linted; 10,000 refused as too deep, as rustc refuses it),
-#   a 1,000,000-arm match, and peak memory on one ~50 MB generated file against a bare
+#   a 1,000,000-arm match, 200,000 item-macro invocations (their items are linted), and peak memory on one ~50 MB generated file against a bare
 #   `syn::parse_file` of it (bench/syn-baseline; target ≤ 1.5×).
 # usage: bench/scale.sh [LINTER] [SYN_BASELINE]   (needs python3 and /usr/bin/time)
 set -euo pipefail
@@ -22,7 +22,7 @@ measure() { # name command… → "name  seconds  peak-MB  (summary line)"
   echo "$kb" > "$tmp/kb.$name"
 }
 printf "%-28s %9s %11s  %s\n" input time peak result
-for kind in one_line many_lines join:3000 join:10000 match huge; do
+for kind in one_line many_lines join:3000 join:10000 match macros huge; do
   python3 "$here/gen_scale.py" "$kind" "$tmp/$kind.rs"
   measure "$kind ($(( $(stat -c %s "$tmp/$kind.rs") / 1024 )) KB)" \
     "$lint" "$tmp/$kind.rs" --format json --no-config -j 1

@@ -21,18 +21,20 @@ pub fn expand(items: &mut Vec<Item>) {
 }
 
 fn expand_items(items: &mut Vec<Item>, depth: usize) {
-    let mut at = 0;
-    while at < items.len() {
+    // Rebuilt in one pass (not spliced in place): linear in the number of items, however
+    // many invocations a generated file has.
+    let mut expanded = Vec::with_capacity(items.len());
+    for mut item in std::mem::take(items) {
         let mut added = Vec::new();
-        match &mut items[at] {
+        match &mut item {
             Item::Mod(module) => {
                 if let Some((_, inner)) = &mut module.content {
                     expand_items(inner, depth);
                 }
             }
             Item::Impl(block) => expand_impl_items(&mut block.items, depth),
-            Item::Macro(item) if item.ident.is_none() && depth < MAX_DEPTH => {
-                if let Some(mut found) = body::<Item>(&item.mac) {
+            Item::Macro(invocation) if invocation.ident.is_none() && depth < MAX_DEPTH => {
+                if let Some(mut found) = body::<Item>(&invocation.mac) {
                     found.retain(|item| !matches!(item, Item::Mod(_)));
                     expand_items(&mut found, depth + 1);
                     added = found;
@@ -40,28 +42,28 @@ fn expand_items(items: &mut Vec<Item>, depth: usize) {
             }
             _ => {}
         }
-        let count = added.len();
-        items.splice(at + 1..at + 1, added);
-        at += 1 + count;
+        expanded.push(item);
+        expanded.append(&mut added);
     }
+    *items = expanded;
 }
 
 fn expand_impl_items(items: &mut Vec<ImplItem>, depth: usize) {
-    let mut at = 0;
-    while at < items.len() {
+    let mut expanded = Vec::with_capacity(items.len());
+    for item in std::mem::take(items) {
         let mut added = Vec::new();
-        if let ImplItem::Macro(item) = &items[at] {
+        if let ImplItem::Macro(invocation) = &item {
             if depth < MAX_DEPTH {
-                if let Some(mut found) = body::<ImplItem>(&item.mac) {
+                if let Some(mut found) = body::<ImplItem>(&invocation.mac) {
                     expand_impl_items(&mut found, depth + 1);
                     added = found;
                 }
             }
         }
-        let count = added.len();
-        items.splice(at + 1..at + 1, added);
-        at += 1 + count;
+        expanded.push(item);
+        expanded.append(&mut added);
     }
+    *items = expanded;
 }
 
 /// The items of a macro's body, if it is a list of them (every branch's, for `cfg_if!`).
