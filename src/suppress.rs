@@ -67,10 +67,57 @@ fn names(rules: &[String], rule: &str) -> bool {
 }
 
 /// Whether one comment suppresses a finding.
+/// A file's suppressions made ready for its findings: each comment with the lines of the
+/// items that start right below it, and the items whose attributes allow rules. Built
+/// once per file, so judging its findings is linear in their number.
+pub struct SuppressionIndex<'a> {
+    comments: Vec<(&'a SuppressionComment, Vec<(usize, usize)>)>,
+    allowing: Vec<&'a ItemExtent>,
+}
+
+impl<'a> SuppressionIndex<'a> {
+    pub fn new(comments: &'a [SuppressionComment], extents: &'a [ItemExtent]) -> Self {
+        let mut below: std::collections::HashMap<usize, Vec<(usize, usize)>> =
+            std::collections::HashMap::new();
+        if !comments.is_empty() {
+            for extent in extents {
+                below
+                    .entry(extent.first_line)
+                    .or_default()
+                    .push((extent.first_line, extent.last_line));
+            }
+        }
+        SuppressionIndex {
+            comments: comments
+                .iter()
+                .map(|c| (c, below.remove(&(c.line + 1)).unwrap_or_default()))
+                .collect(),
+            allowing: extents
+                .iter()
+                .filter(|e| !e.allowed_rules.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Whether a finding is suppressed by a comment or an attribute of its file.
+    pub fn suppresses(&self, diagnostic: &Diagnostic) -> bool {
+        let line = diagnostic.primary.line;
+        self.comments
+            .iter()
+            .any(|(comment, items)| comment_suppresses(comment, items, diagnostic))
+            || self.allowing.iter().any(|extent| {
+                names(&extent.allowed_rules, diagnostic.rule)
+                    && extent.first_line <= line
+                    && line <= extent.last_line
+            })
+    }
+}
+
+/// Whether `comment` (with the line ranges of the items right below it) covers a finding.
 fn comment_suppresses(
     comment: &SuppressionComment,
+    items_below: &[(usize, usize)],
     diagnostic: &Diagnostic,
-    extents: &[ItemExtent],
 ) -> bool {
     let line = diagnostic.primary.line;
     if !names(&comment.rules, diagnostic.rule) {
@@ -79,28 +126,9 @@ fn comment_suppresses(
     comment.file_level
         || comment.line == line
         || comment.line + 1 == line
-        || extents.iter().any(|extent| {
-            extent.first_line == comment.line + 1
-                && extent.first_line <= line
-                && line <= extent.last_line
-        })
-}
-
-/// Whether a finding is suppressed by a comment or an attribute of its file.
-pub fn is_suppressed(
-    diagnostic: &Diagnostic,
-    comments: &[SuppressionComment],
-    extents: &[ItemExtent],
-) -> bool {
-    let line = diagnostic.primary.line;
-    comments
-        .iter()
-        .any(|comment| comment_suppresses(comment, diagnostic, extents))
-        || extents.iter().any(|extent| {
-            names(&extent.allowed_rules, diagnostic.rule)
-                && extent.first_line <= line
-                && line <= extent.last_line
-        })
+        || items_below
+            .iter()
+            .any(|&(first, last)| first <= line && line <= last)
 }
 
 /// Comments that suppress none of `diagnostics` (the file's enabled findings), with the
@@ -126,10 +154,16 @@ pub fn unused<'c>(
                 comment,
                 format!("unknown rule `{unknown}` in suppression{hint}"),
             ));
-        } else if !diagnostics
-            .iter()
-            .any(|d| comment_suppresses(comment, d, extents))
-        {
+        } else if !{
+            let below: Vec<(usize, usize)> = extents
+                .iter()
+                .filter(|e| e.first_line == comment.line + 1)
+                .map(|e| (e.first_line, e.last_line))
+                .collect();
+            diagnostics
+                .iter()
+                .any(|d| comment_suppresses(comment, &below, d))
+        } {
             found.push((
                 comment,
                 format!("unused suppression: allow({})", comment.rules.join(", ")),

@@ -60,27 +60,29 @@ pub(crate) fn judge(
         } else {
             Vec::new()
         };
+    let index = suppress::SuppressionIndex::new(&suppressions.comments, &suppressions.extents);
     let mut diagnostics: Vec<Diagnostic> = file
         .into_iter()
-        .filter_map(|d| admit(d, levels, suppressions))
+        .filter_map(|d| admit(d, levels, &index))
         .collect();
     diagnostics.extend(unused);
     diagnostics.extend(
         crate_level
             .into_iter()
-            .filter_map(|d| admit(d, levels, suppressions)),
+            .filter_map(|d| admit(d, levels, &index)),
     );
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics
 }
 
 /// A finding at its rule's level; None when the rule is off or a suppression covers it.
-fn admit(mut d: Diagnostic, levels: &Levels, suppressions: &Suppressions) -> Option<Diagnostic> {
+fn admit(
+    mut d: Diagnostic,
+    levels: &Levels,
+    suppressions: &suppress::SuppressionIndex,
+) -> Option<Diagnostic> {
     let level = levels.of(&d);
-    if level == Level::Allow
-        || (!rules::is_always_on(d.rule)
-            && suppress::is_suppressed(&d, &suppressions.comments, &suppressions.extents))
-    {
+    if level == Level::Allow || (!rules::is_always_on(d.rule) && suppressions.suppresses(&d)) {
         return None;
     }
     d.level = level;

@@ -67,32 +67,93 @@ pub struct EntryFacts {
     /// its body leaves (`break`, `return`), a `while let` over an awaited stream or
     /// channel. Code in them does not run once (SPEC §2, `main`).
     pub repeating: Vec<(usize, usize)>,
+    /// The ranges above, indexed for "which contains this offset" (built on the first
+    /// question, once the facts are final): a file's findings are placed in time linear
+    /// in their number, however many functions it has.
+    #[serde(skip)]
+    nesting: std::sync::OnceLock<[Nesting; 4]>,
 }
 
 impl EntryFacts {
+    fn nesting(&self) -> &[Nesting; 4] {
+        self.nesting.get_or_init(|| {
+            [
+                Nesting::of(self.functions.iter().map(|f| (f.start, f.end))),
+                Nesting::of(self.tasks.iter().map(|&(s, e, _)| (s, e))),
+                Nesting::of(self.callbacks.iter().map(|&(s, e, _)| (s, e))),
+                Nesting::of(self.repeating.iter().copied()),
+            ]
+        })
+    }
+
     /// The innermost function whose body contains `offset`.
     pub fn function_at(&self, offset: usize) -> Option<&FunctionExtent> {
-        self.functions
-            .iter()
-            .filter(|f| (f.start..f.end).contains(&offset))
-            .min_by_key(|f| f.end - f.start)
+        let index = self.nesting()[0].innermost(offset)?;
+        self.functions.get(index)
     }
 
     /// Whether `offset` is inside a loop that repeats until the program stops.
     pub fn repeats_at(&self, offset: usize) -> bool {
-        self.repeating
-            .iter()
-            .any(|&(start, end)| (start..end).contains(&offset))
+        self.nesting()[3].innermost(offset).is_some()
     }
 
     /// The spawn whose future contains `offset`, if any.
     pub fn task_at(&self, offset: usize) -> Option<&Location> {
-        innermost(&self.tasks, offset)
+        let index = self.nesting()[1].innermost(offset)?;
+        self.tasks.get(index).map(|(_, _, at)| at)
     }
 
     /// The call that registered the callback containing `offset`, if any.
     pub fn callback_at(&self, offset: usize) -> Option<&Location> {
-        innermost(&self.callbacks, offset)
+        let index = self.nesting()[2].innermost(offset)?;
+        self.callbacks.get(index).map(|(_, _, at)| at)
+    }
+}
+
+/// Byte ranges that nest or are disjoint (functions, closures, loops), ordered by start
+/// with each one's nearest enclosing range: the innermost range containing an offset is
+/// found by a binary search and a walk out through the enclosing ones.
+#[derive(Debug, Clone, Default)]
+struct Nesting {
+    /// (start, end, index in the facts' list), by start (the longer first on a tie).
+    ranges: Vec<(usize, usize, usize)>,
+    /// For each range of `ranges`, the position of its nearest enclosing range.
+    parent: Vec<Option<usize>>,
+}
+
+impl Nesting {
+    fn of(ranges: impl Iterator<Item = (usize, usize)>) -> Nesting {
+        let mut ranges: Vec<(usize, usize, usize)> = ranges
+            .enumerate()
+            .map(|(index, (start, end))| (start, end, index))
+            .collect();
+        ranges.sort_by_key(|&(start, end, index)| (start, std::cmp::Reverse(end), index));
+        let mut parent = Vec::with_capacity(ranges.len());
+        let mut open: Vec<usize> = Vec::new();
+        for &(start, _, _) in &ranges {
+            while open.last().is_some_and(|&at| ranges[at].1 <= start) {
+                open.pop();
+            }
+            parent.push(open.last().copied());
+            open.push(parent.len() - 1);
+        }
+        Nesting { ranges, parent }
+    }
+
+    /// The index (in the facts' list) of the innermost range containing `offset`.
+    fn innermost(&self, offset: usize) -> Option<usize> {
+        let after = self
+            .ranges
+            .partition_point(|&(start, _, _)| start <= offset);
+        let mut at = after.checked_sub(1);
+        while let Some(position) = at {
+            let (start, end, index) = self.ranges[position];
+            if (start..end).contains(&offset) {
+                return Some(index);
+            }
+            at = self.parent[position];
+        }
+        None
     }
 }
 
@@ -110,14 +171,6 @@ pub(crate) fn block_tail(expr: &Expr) -> &Expr {
             _ => return expr,
         }
     }
-}
-
-fn innermost(ranges: &[(usize, usize, Location)], offset: usize) -> Option<&Location> {
-    ranges
-        .iter()
-        .filter(|(start, end, _)| (*start..*end).contains(&offset))
-        .min_by_key(|(start, end, _)| end - start)
-        .map(|(_, _, at)| at)
 }
 
 /// Route attributes of web frameworks (`#[get("/")]`, `#[actix_web::post(..)]`).
