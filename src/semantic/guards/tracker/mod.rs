@@ -6,6 +6,7 @@
 //! rules as events of their own.
 
 mod acquisition;
+mod branches;
 
 use super::liveness::GuardSet;
 use super::lock_expr::{self, addr, GuardSource};
@@ -171,21 +172,6 @@ fn is_some_pattern(pat: &syn::Pat) -> bool {
         if t.path.segments.last().is_some_and(|s| s.ident == "Some"))
 }
 
-/// An `if` with an `else`, or a `match`: the walk takes its branches one after the other,
-/// but each starts with the guards alive before the expression. A guard the first branch
-/// drops (`if done { drop(g) } else { m.lock() }`) is alive again in the next one, and,
-/// as dropped on some path, not after the expression.
-struct BranchPoint {
-    /// The `if` or `match`.
-    at: usize,
-    /// Its branches after the first (the `else` expression; the arm bodies after the first).
-    later: Vec<usize>,
-    /// The guards alive before it.
-    before: Vec<Guard>,
-    /// The acquisitions (`Guard::call`) of the guards made alive again in a branch.
-    restored: Vec<usize>,
-}
-
 /// One body being walked: a function, closure or async block.
 pub struct Body {
     /// Unique within the file.
@@ -201,8 +187,8 @@ pub struct Body {
     none_branches: Vec<(usize, usize)>,
     /// Guards set aside while such a branch is walked, by branch.
     set_aside: Vec<(usize, Vec<Guard>)>,
-    /// The open `if`/`match` expressions with more than one branch (innermost last).
-    branch_points: Vec<BranchPoint>,
+    /// Guards across the branches of the open `if`/`match` expressions.
+    branches: branches::Branches,
     /// Where the body's values come from.
     pub reads: ValueReads,
     /// A closure that runs during the call it is handed to (`get_or_insert_with(|| ..)`,
@@ -221,7 +207,7 @@ impl Body {
             if_let_else: Vec::new(),
             none_branches: Vec::new(),
             set_aside: Vec::new(),
-            branch_points: Vec::new(),
+            branches: branches::Branches::default(),
             reads: ValueReads::new(exclusive_self),
             inherited: Vec::new(),
         }
@@ -391,47 +377,7 @@ impl<'a> GuardTracker<'a> {
             body.pending_scopes.swap_remove(at);
             body.guards.enter_expression_scope(here);
         }
-        if let Some(point) = body
-            .branch_points
-            .last_mut()
-            .filter(|point| point.later.contains(&here))
-        {
-            // A later branch: the guards an earlier branch dropped are alive here.
-            for guard in &point.before {
-                if !body.guards.guards.iter().any(|g| g.call == guard.call) {
-                    let mut guard = guard.clone();
-                    // what crossed an `.await` before was reported when it was dropped
-                    guard.awaits.clear();
-                    point.restored.push(guard.call);
-                    body.guards.guards.push(guard);
-                }
-            }
-        }
-        let branches: Option<Vec<usize>> = match expr {
-            Expr::If(e) => e
-                .else_branch
-                .as_ref()
-                .map(|(_, other)| vec![addr(&**other)]),
-            Expr::Match(m) if m.arms.len() > 1 => {
-                Some(m.arms[1..].iter().map(|arm| addr(&*arm.body)).collect())
-            }
-            _ => None,
-        };
-        if let Some(later) = branches.filter(|_| !body.guards.is_empty()) {
-            let before = body
-                .guards
-                .guards
-                .iter()
-                .filter(|g| matches!(g.lifetime, super::liveness::Lifetime::Bound { .. }))
-                .cloned()
-                .collect();
-            body.branch_points.push(BranchPoint {
-                at: here,
-                later,
-                before,
-                restored: Vec::new(),
-            });
-        }
+        body.branches.enter(&mut body.guards, expr, here);
         if let Some(at) = body.none_branches.iter().rposition(|(b, _)| *b == here) {
             let (_, call) = body.none_branches.swap_remove(at);
             let (aside, kept) = std::mem::take(&mut body.guards.guards)
@@ -604,15 +550,7 @@ impl<'a> GuardTracker<'a> {
                 let (_, aside) = body.set_aside.pop().unwrap_or_default();
                 body.guards.guards.extend(aside);
             }
-            if body.branch_points.last().is_some_and(|p| p.at == here) {
-                // Dropped on some path: taken for dropped after the expression (as before
-                // it was made alive again), without a second release.
-                if let Some(point) = body.branch_points.pop() {
-                    body.guards
-                        .guards
-                        .retain(|g| !point.restored.contains(&g.call));
-                }
-            }
+            body.branches.exit(&mut body.guards, here);
         }
         match expr {
             Expr::Await(a) => {
